@@ -1,0 +1,168 @@
+// Package config defines the resolved configuration of one run: every value that decides
+// its numbers, with the official QS-Attn defaults, validation, and a content-derived ID.
+package config
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Run is one run's complete configuration. Field names in JSON and TOML are the same
+// snake_case keys, so a resolved config round-trips through both.
+type Run struct {
+	Variant string `json:"variant" toml:"variant"` // label shown in reports: "A".."H", "CUT", ...
+	Repeat  int    `json:"repeat" toml:"repeat"`   // index of the repeat that derived Seed
+	Seed    int64  `json:"seed" toml:"seed"`
+
+	// Data.
+	Dataset    string `json:"dataset" toml:"dataset"`       // "builtin:zebra", "builtin:cityscapes", or a CycleGAN-layout folder
+	DataSeed   int64  `json:"data_seed" toml:"data_seed"`   // seed of a built-in dataset
+	TrainSize  int    `json:"train_size" toml:"train_size"` // images per domain of a built-in dataset's train split
+	TestSize   int    `json:"test_size" toml:"test_size"`   // images per domain of a built-in dataset's test split; also num_test for folders
+	Direction  string `json:"direction" toml:"direction"`   // "AtoB" or "BtoA"
+	LoadSize   int    `json:"load_size" toml:"load_size"`   // resize before the random crop
+	CropSize   int    `json:"crop_size" toml:"crop_size"`   // training crop and test size
+	NoFlip     bool   `json:"no_flip" toml:"no_flip"`       // disable random horizontal flips
+	SerialData bool   `json:"serial_batches" toml:"serial_batches"`
+
+	// Networks.
+	NGF     int `json:"ngf" toml:"ngf"`
+	NDF     int `json:"ndf" toml:"ndf"`
+	NBlocks int `json:"n_blocks" toml:"n_blocks"`
+	NetFNC  int `json:"netf_nc" toml:"netf_nc"`
+
+	// Schedule and optimizer.
+	Epochs      int     `json:"n_epochs" toml:"n_epochs"`             // epochs at constant lr
+	EpochsDecay int     `json:"n_epochs_decay" toml:"n_epochs_decay"` // epochs of linear decay
+	BatchSize   int     `json:"batch_size" toml:"batch_size"`
+	LR          float64 `json:"lr" toml:"lr"`
+	Beta1       float64 `json:"beta1" toml:"beta1"`
+	Beta2       float64 `json:"beta2" toml:"beta2"`
+
+	// Losses.
+	LambdaGAN float64 `json:"lambda_gan" toml:"lambda_gan"`
+	LambdaNCE float64 `json:"lambda_nce" toml:"lambda_nce"`
+	NCETemp   float64 `json:"nce_t" toml:"nce_t"`
+	NCEIdt    bool    `json:"nce_idt" toml:"nce_idt"`
+
+	// QS-Attn.
+	Mode       string `json:"mode" toml:"mode"`               // one of Modes
+	Queries    int    `json:"queries" toml:"queries"`         // num_patches: selected queries / random samples per layer
+	AttnLayers string `json:"attn_layers" toml:"attn_layers"` // "last2" (official) or "all" (paper Table 4, pooled)
+
+	// Evaluation.
+	Metrics    []string `json:"metrics" toml:"metrics"`         // subset of MetricNames
+	Checkpoint string   `json:"checkpoint" toml:"checkpoint"`   // evaluate this generator instead of training
+	Executor   string   `json:"executor" toml:"executor"`       // "builtin" or "command"
+	Command    string   `json:"command" toml:"command"`         // command executor: shell template, {key} substituted
+	CommandOut string   `json:"command_out" toml:"command_out"` // command executor: folder of fake images, {key} substituted
+}
+
+// Modes are the anchor-selection modes, named after the paper's ablation models.
+var Modes = []string{"global", "random_global", "entropy_noroute", "self_route_entropy",
+	"self_route_random", "informer", "local", "local_global", "cut"}
+
+// MetricNames are the metrics a run can compute.
+var MetricNames = []string{"swd", "fid", "seg", "gt"}
+
+// Default returns the official training defaults (QS-Attn global, paper scale).
+func Default() Run {
+	return Run{
+		Seed: 1, Dataset: "builtin:zebra", DataSeed: 1, TrainSize: 64, TestSize: 16,
+		Direction: "AtoB", LoadSize: 286, CropSize: 256,
+		NGF: 64, NDF: 64, NBlocks: 9, NetFNC: 256,
+		Epochs: 200, EpochsDecay: 200, BatchSize: 1, LR: 2e-4, Beta1: 0.5, Beta2: 0.999,
+		LambdaGAN: 1, LambdaNCE: 1, NCETemp: 0.07, NCEIdt: true,
+		Mode: "global", Queries: 256, AttnLayers: "last2",
+		Metrics: []string{"swd"}, Executor: "builtin",
+	}
+}
+
+// Validate refuses a configuration that cannot work, naming the option and what is allowed.
+func (r Run) Validate() error {
+	var errs []string
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Sprintf(format, a...)) }
+	if !slices.Contains(Modes, r.Mode) {
+		bad("mode %q is unknown; allowed: %s", r.Mode, strings.Join(Modes, ", "))
+	}
+	if r.AttnLayers != "last2" && r.AttnLayers != "all" {
+		bad("attn_layers %q is unknown; allowed: last2, all", r.AttnLayers)
+	}
+	if r.CropSize < 16 || r.CropSize%4 != 0 {
+		bad("crop_size %d must be a multiple of 4 and at least 16", r.CropSize)
+	}
+	if r.LoadSize < r.CropSize {
+		bad("load_size %d must be at least crop_size %d", r.LoadSize, r.CropSize)
+	}
+	if r.Queries < 1 {
+		bad("queries %d must be at least 1", r.Queries)
+	} else if hw := (r.CropSize / 4) * (r.CropSize / 4); r.Mode != "cut" && r.Queries > hw {
+		bad("queries %d exceeds the %d positions of the attention layers at crop_size %d; allowed: 1..%d", r.Queries, hw, r.CropSize, hw)
+	}
+	for _, p := range []struct {
+		name string
+		v    int
+		min  int
+	}{{"ngf", r.NGF, 1}, {"ndf", r.NDF, 1}, {"n_blocks", r.NBlocks, 5}, {"netf_nc", r.NetFNC, 1},
+		{"n_epochs", r.Epochs, 0}, {"n_epochs_decay", r.EpochsDecay, 0}, {"batch_size", r.BatchSize, 1}} {
+		if p.v < p.min {
+			bad("%s %d must be at least %d", p.name, p.v, p.min)
+		}
+	}
+	if r.BatchSize != 1 {
+		bad("batch_size %d is not supported; allowed: 1 (the paper's setting)", r.BatchSize)
+	}
+	if r.Epochs+r.EpochsDecay < 1 && r.Checkpoint == "" {
+		bad("n_epochs + n_epochs_decay must be at least 1")
+	}
+	if r.LR <= 0 || r.Beta1 < 0 || r.Beta1 >= 1 || r.Beta2 < 0 || r.Beta2 >= 1 {
+		bad("lr %g, beta1 %g, beta2 %g: need lr > 0 and betas in [0, 1)", r.LR, r.Beta1, r.Beta2)
+	}
+	if r.NCETemp <= 0 {
+		bad("nce_t %g must be positive", r.NCETemp)
+	}
+	if r.Direction != "AtoB" && r.Direction != "BtoA" {
+		bad("direction %q is unknown; allowed: AtoB, BtoA", r.Direction)
+	}
+	if r.Executor != "builtin" && r.Executor != "command" {
+		bad("executor %q is unknown; allowed: builtin, command", r.Executor)
+	}
+	if r.Executor == "command" && r.Command == "" {
+		bad("executor \"command\" needs a command template")
+	}
+	for _, m := range r.Metrics {
+		if !slices.Contains(MetricNames, m) {
+			bad("metric %q is unknown; allowed: %s", m, strings.Join(MetricNames, ", "))
+		}
+	}
+	if strings.HasPrefix(r.Dataset, "builtin:") && (r.TrainSize < 1 || r.TestSize < 1) {
+		bad("train_size %d and test_size %d must be at least 1 for a built-in dataset", r.TrainSize, r.TestSize)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("invalid configuration: %s", strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// Canonical is the configuration as JSON with a fixed field order: equal configs give equal bytes.
+func (r Run) Canonical() []byte {
+	b, err := json.Marshal(r)
+	if err != nil {
+		panic(err) // a struct of plain fields always marshals
+	}
+	return b
+}
+
+// ID names a run by its content: a hash of the canonical config and the code version, so the
+// same config under the same code is the same run, and anything else is a new one.
+func ID(r Run, codeVersion string) string {
+	h := sha256.New()
+	h.Write(r.Canonical())
+	h.Write([]byte{0})
+	h.Write([]byte(codeVersion))
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
