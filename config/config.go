@@ -166,3 +166,7 @@ func ID(r Run, codeVersion string) string {
 	h.Write([]byte(codeVersion))
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
+
+// CodeVersion is the version of the numerical code that a run's ID includes. Bump it when a
+// change alters any run's numbers, so finished runs are redone instead of silently reused.
+const CodeVersion = "core-1"
