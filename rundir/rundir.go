@@ -4,7 +4,8 @@
 //	config.json        the resolved config.Run (written by the runner before the child starts)
 //	log.txt            everything the child printed
 //	checkpoint/        the training state; a restarted child resumes from it
-//	images/fake/*.png  the translated test images
+//	images/real_A/*.png the test inputs, at test size (for image grids)
+//	images/fake/*.png  the translated test images (same file names)
 //	losses.jsonl       one Progress line per logged iteration
 //	result.json        a Result; its presence means the run completed
 package rundir
@@ -25,6 +26,7 @@ const (
 	LogFile        = "log.txt"
 	CheckpointDir  = "checkpoint"
 	FakeImagesDir  = "images/fake"
+	InputImagesDir = "images/real_A"
 	LossesFile     = "losses.jsonl"
 	ResultFile     = "result.json"
 	ProgressPrefix = "@progress " // a child's stdout line that carries a Progress as JSON
