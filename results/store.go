@@ -1,0 +1,423 @@
+// Package results is the SQLite store of runs, their sweep membership, metrics, losses and
+// provenance. Every status change happens in one transaction, so a reader never sees a run
+// marked completed without its numbers.
+package results
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // the database/sql driver "sqlite3"
+
+	"sweep/config"
+	"sweep/rundir"
+)
+
+// Run statuses.
+const (
+	StatusPending     = "pending"
+	StatusRunning     = "running"
+	StatusCompleted   = "completed"
+	StatusFailed      = "failed"
+	StatusInterrupted = "interrupted"
+)
+
+// Statuses lists every run status.
+var Statuses = []string{StatusPending, StatusRunning, StatusCompleted, StatusFailed, StatusInterrupted}
+
+// busyTimeout is how long a writer waits for another's lock before giving up.
+const busyTimeout = 30 * time.Second
+
+// Store is an open results database. It is safe for concurrent use, also by several processes.
+type Store struct {
+	db   *sql.DB
+	path string
+}
+
+// Run is one run as the store knows it.
+type Run struct {
+	ID       string
+	Sweep    string // the sweep that first added the run
+	Config   config.Run
+	Status   string
+	Attempts int
+	Device   string
+	Dir      string
+	Started  time.Time // zero when never started
+	Finished time.Time // zero when no attempt has ended
+	Error    string
+	LogTail  string
+}
+
+// Loss is one logged training loss.
+type Loss struct {
+	Iter  int
+	Name  string
+	Value float64
+}
+
+// Provenance records what produced a run's numbers.
+type Provenance struct {
+	GitCommit string
+	GitDirty  bool
+	DiffHash  string
+	GoVersion string
+	Modules   map[string]string // module path -> version
+	Host, CPU string
+	Seed      int64
+	Recorded  time.Time
+}
+
+// DefaultPath is $SWEEP_DB, or sweep.db in the working directory.
+func DefaultPath() string {
+	if p := os.Getenv("SWEEP_DB"); p != "" {
+		return p
+	}
+	return "./sweep.db"
+}
+
+// Open opens the database at path, creating it or migrating its schema as needed.
+func Open(path string) (*Store, error) {
+	db, err := sql.Open("sqlite3", dsn(path))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := migrate(db, path); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Store{db: db, path: path}, nil
+}
+
+// dsn builds a URI so that any file name works; immediate transactions take the write lock
+// up front, which lets the busy timeout resolve contention instead of failing on an upgrade.
+func dsn(path string) string {
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	return fmt.Sprintf("file:%s?_journal_mode=WAL&_busy_timeout=%d&_foreign_keys=on&_txlock=immediate&_synchronous=NORMAL",
+		esc, busyTimeout.Milliseconds())
+}
+
+// Path is the file the store was opened from.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// inTx runs f in one transaction, committing if it returns nil.
+func (s *Store) inTx(f func(tx *sql.Tx) error) error {
+	tx, err := s.db.Begin()
+	if err != nil {
+		return fmt.Errorf("%s: %w", s.path, err)
+	}
+	defer tx.Rollback()
+	if err := f(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func formatTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+func parseTime(s sql.NullString) (time.Time, error) {
+	if !s.Valid || s.String == "" {
+		return time.Time{}, nil
+	}
+	return time.Parse(time.RFC3339Nano, s.String)
+}
+
+// AddRun records r as a member of sweep. A new run is inserted as pending; an existing run
+// keeps its status, attempts and first sweep.
+func (s *Store) AddRun(sweep string, r Run) error {
+	if r.ID == "" {
+		return errors.New("add run: empty run ID")
+	}
+	return s.inTx(func(tx *sql.Tx) error {
+		_, err := tx.Exec(`INSERT INTO runs (id, sweep, config, status, dir, created) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO NOTHING`,
+			r.ID, sweep, string(r.Config.Canonical()), StatusPending, r.Dir, formatTime(time.Now()))
+		if err != nil {
+			return fmt.Errorf("add run %s: %w", r.ID, err)
+		}
+		_, err = tx.Exec(`INSERT INTO sweep_runs (sweep, run_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, sweep, r.ID)
+		if err != nil {
+			return fmt.Errorf("add run %s to sweep %q: %w", r.ID, sweep, err)
+		}
+		return nil
+	})
+}
+
+const runColumns = `r.id, r.sweep, r.config, r.status, r.attempts, r.device, r.dir, r.started, r.finished, r.error, r.log_tail`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanRun(sc scanner) (Run, error) {
+	var r Run
+	var cfg string
+	var started, finished sql.NullString
+	err := sc.Scan(&r.ID, &r.Sweep, &cfg, &r.Status, &r.Attempts, &r.Device, &r.Dir, &started, &finished, &r.Error, &r.LogTail)
+	if err != nil {
+		return r, err
+	}
+	if err := json.Unmarshal([]byte(cfg), &r.Config); err != nil {
+		return r, fmt.Errorf("run %s: config: %w", r.ID, err)
+	}
+	if r.Started, err = parseTime(started); err != nil {
+		return r, fmt.Errorf("run %s: started: %w", r.ID, err)
+	}
+	if r.Finished, err = parseTime(finished); err != nil {
+		return r, fmt.Errorf("run %s: finished: %w", r.ID, err)
+	}
+	return r, nil
+}
+
+// GetRun returns the run with the given ID; ok is false when there is none.
+func (s *Store) GetRun(id string) (r Run, ok bool, err error) {
+	r, err = scanRun(s.db.QueryRow(`SELECT `+runColumns+` FROM runs r WHERE r.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Run{}, false, nil
+	}
+	if err != nil {
+		return Run{}, false, fmt.Errorf("get run %s: %w", id, err)
+	}
+	return r, true, nil
+}
+
+// ListRuns returns the runs of sweep ("" for all runs), in the order they were first added.
+func (s *Store) ListRuns(sweep string) ([]Run, error) {
+	q := `SELECT ` + runColumns + ` FROM runs r ORDER BY r.seq`
+	args := []any{}
+	if sweep != "" {
+		q = `SELECT ` + runColumns + ` FROM runs r JOIN sweep_runs m ON m.run_id = r.id WHERE m.sweep = ? ORDER BY r.seq`
+		args = append(args, sweep)
+	}
+	rows, err := s.db.Query(q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	defer rows.Close()
+	var runs []Run
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list runs: %w", err)
+		}
+		runs = append(runs, r)
+	}
+	return runs, rows.Err()
+}
+
+// Sweeps returns the names of all sweeps, sorted.
+func (s *Store) Sweeps() ([]string, error) {
+	rows, err := s.db.Query(`SELECT DISTINCT sweep FROM sweep_runs ORDER BY sweep`)
+	if err != nil {
+		return nil, fmt.Errorf("list sweeps: %w", err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		names = append(names, n)
+	}
+	return names, rows.Err()
+}
+
+// SweepsOf returns the sweeps run id belongs to, sorted.
+func (s *Store) SweepsOf(id string) ([]string, error) {
+	rows, err := s.db.Query(`SELECT sweep FROM sweep_runs WHERE run_id = ? ORDER BY sweep`, id)
+	if err != nil {
+		return nil, fmt.Errorf("sweeps of run %s: %w", id, err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		names = append(names, n)
+	}
+	return names, rows.Err()
+}
+
+// updateOne runs an UPDATE that must touch exactly the run id.
+func updateOne(tx *sql.Tx, id, query string, args ...any) error {
+	res, err := tx.Exec(query, args...)
+	if err != nil {
+		return fmt.Errorf("run %s: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("run %s: %w", id, err)
+	}
+	if n != 1 {
+		return fmt.Errorf("run %s: no such run", id)
+	}
+	return nil
+}
+
+// MarkRunning records the start of an attempt on device.
+func (s *Store) MarkRunning(id, device string) error {
+	return s.inTx(func(tx *sql.Tx) error {
+		return updateOne(tx, id, `UPDATE runs SET status = ?, attempts = attempts + 1, device = ?, started = ?,
+			finished = NULL, error = '', log_tail = '' WHERE id = ?`,
+			StatusRunning, device, formatTime(time.Now()), id)
+	})
+}
+
+// MarkFinished records the end of an attempt that did not complete: status is failed,
+// interrupted, or pending (to run again).
+func (s *Store) MarkFinished(id, status, errMsg, logTail string) error {
+	if !slices.Contains([]string{StatusFailed, StatusInterrupted, StatusPending}, status) {
+		return fmt.Errorf("run %s: MarkFinished status %q; allowed: failed, interrupted, pending (use Complete)", id, status)
+	}
+	return s.inTx(func(tx *sql.Tx) error {
+		return updateOne(tx, id, `UPDATE runs SET status = ?, finished = ?, error = ?, log_tail = ? WHERE id = ?`,
+			status, formatTime(time.Now()), errMsg, logTail, id)
+	})
+}
+
+// Complete replaces the run's metrics and losses and marks it completed, in one transaction.
+// Calling it again with the same numbers leaves the same state.
+func (s *Store) Complete(id string, metrics []rundir.Metric, losses []Loss) error {
+	return s.inTx(func(tx *sql.Tx) error {
+		if err := updateOne(tx, id, `UPDATE runs SET status = ?, finished = ?, error = '' WHERE id = ?`,
+			StatusCompleted, formatTime(time.Now()), id); err != nil {
+			return err
+		}
+		if err := replaceMetrics(tx, id, metrics); err != nil {
+			return err
+		}
+		return replaceLosses(tx, id, losses)
+	})
+}
+
+func replaceMetrics(tx *sql.Tx, id string, metrics []rundir.Metric) error {
+	if _, err := tx.Exec(`DELETE FROM metrics WHERE run_id = ?`, id); err != nil {
+		return fmt.Errorf("run %s: metrics: %w", id, err)
+	}
+	st, err := tx.Prepare(`INSERT INTO metrics (run_id, pos, name, value, step, identity) VALUES (?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("run %s: metrics: %w", id, err)
+	}
+	defer st.Close()
+	for i, m := range metrics {
+		if _, err := st.Exec(id, i, m.Name, m.Value, m.Step, m.Identity); err != nil {
+			return fmt.Errorf("run %s: metric %q step %d: %w", id, m.Name, m.Step, err)
+		}
+	}
+	return nil
+}
+
+func replaceLosses(tx *sql.Tx, id string, losses []Loss) error {
+	if _, err := tx.Exec(`DELETE FROM losses WHERE run_id = ?`, id); err != nil {
+		return fmt.Errorf("run %s: losses: %w", id, err)
+	}
+	st, err := tx.Prepare(`INSERT INTO losses (run_id, iter, name, value) VALUES (?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("run %s: losses: %w", id, err)
+	}
+	defer st.Close()
+	for _, l := range losses {
+		if _, err := st.Exec(id, l.Iter, l.Name, l.Value); err != nil {
+			return fmt.Errorf("run %s: loss %q iter %d: %w", id, l.Name, l.Iter, err)
+		}
+	}
+	return nil
+}
+
+// Metrics returns the run's metrics in the order Complete received them.
+func (s *Store) Metrics(runID string) ([]rundir.Metric, error) {
+	rows, err := s.db.Query(`SELECT name, value, step, identity FROM metrics WHERE run_id = ? ORDER BY pos`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("run %s: metrics: %w", runID, err)
+	}
+	defer rows.Close()
+	var out []rundir.Metric
+	for rows.Next() {
+		var m rundir.Metric
+		if err := rows.Scan(&m.Name, &m.Value, &m.Step, &m.Identity); err != nil {
+			return nil, fmt.Errorf("run %s: metrics: %w", runID, err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// Losses returns the run's losses ordered by iteration, then name.
+func (s *Store) Losses(runID string) ([]Loss, error) {
+	rows, err := s.db.Query(`SELECT iter, name, value FROM losses WHERE run_id = ? ORDER BY iter, name`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("run %s: losses: %w", runID, err)
+	}
+	defer rows.Close()
+	var out []Loss
+	for rows.Next() {
+		var l Loss
+		if err := rows.Scan(&l.Iter, &l.Name, &l.Value); err != nil {
+			return nil, fmt.Errorf("run %s: losses: %w", runID, err)
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// SetProvenance records (or replaces) the run's provenance.
+func (s *Store) SetProvenance(id string, p Provenance) error {
+	mods, err := json.Marshal(p.Modules)
+	if err != nil {
+		return fmt.Errorf("run %s: provenance modules: %w", id, err)
+	}
+	if p.Recorded.IsZero() {
+		p.Recorded = time.Now()
+	}
+	return s.inTx(func(tx *sql.Tx) error {
+		_, err := tx.Exec(`INSERT OR REPLACE INTO provenance
+			(run_id, git_commit, git_dirty, diff_hash, go_version, modules, host, cpu, seed, recorded)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, p.GitCommit, p.GitDirty, p.DiffHash, p.GoVersion, string(mods), p.Host, p.CPU, p.Seed, formatTime(p.Recorded))
+		if err != nil {
+			return fmt.Errorf("run %s: provenance: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// Provenance returns the run's provenance; ok is false when none was recorded.
+func (s *Store) Provenance(id string) (p Provenance, ok bool, err error) {
+	var mods string
+	var recorded sql.NullString
+	err = s.db.QueryRow(`SELECT git_commit, git_dirty, diff_hash, go_version, modules, host, cpu, seed, recorded
+		FROM provenance WHERE run_id = ?`, id).
+		Scan(&p.GitCommit, &p.GitDirty, &p.DiffHash, &p.GoVersion, &mods, &p.Host, &p.CPU, &p.Seed, &recorded)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Provenance{}, false, nil
+	}
+	if err != nil {
+		return Provenance{}, false, fmt.Errorf("run %s: provenance: %w", id, err)
+	}
+	if err := json.Unmarshal([]byte(mods), &p.Modules); err != nil {
+		return Provenance{}, false, fmt.Errorf("run %s: provenance modules: %w", id, err)
+	}
+	if p.Recorded, err = parseTime(recorded); err != nil {
+		return Provenance{}, false, fmt.Errorf("run %s: provenance recorded: %w", id, err)
+	}
+	return p, true, nil
+}
