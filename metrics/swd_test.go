@@ -1,0 +1,201 @@
+package metrics
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"sweep/safetensors"
+)
+
+// fixtureSampler replays the centres and directions stored in an SWD fixture.
+type fixtureSampler struct {
+	f    *safetensors.File
+	t    testing.TB
+	dims [][]int
+}
+
+func (s fixtureSampler) Centers(set SetKind, level, image, n, w, h int) ([]int, []int, error) {
+	key := fmt.Sprintf("centers.%s.l%d.", set, level)
+	xs, _, err := s.f.Int(key + "x")
+	if err != nil {
+		return nil, nil, err
+	}
+	ys, _, err := s.f.Int(key + "y")
+	if err != nil {
+		return nil, nil, err
+	}
+	if (image+1)*n > len(xs) {
+		return nil, nil, fmt.Errorf("%s: %d centres, need image %d of %d", key, len(xs), image, n)
+	}
+	return xs[image*n : (image+1)*n], ys[image*n : (image+1)*n], nil
+}
+
+func (s fixtureSampler) Directions(level, repeat, dim, n int) ([]float64, error) {
+	v, shape, err := s.f.Float64(fmt.Sprintf("dirs.l%d", level))
+	if err != nil {
+		return nil, err
+	}
+	if len(shape) != 3 || shape[1] != dim || shape[2] != n || repeat >= shape[0] {
+		return nil, fmt.Errorf("dirs.l%d has shape %v, want [>%d,%d,%d]", level, shape, repeat, dim, n)
+	}
+	return v[repeat*dim*n : (repeat+1)*dim*n], nil
+}
+
+// fixtureImages converts a U8 [N,3,H,W] tensor to images.
+func fixtureImages(t testing.TB, f *safetensors.File, name string) []*Image {
+	t.Helper()
+	v := mustInt(t, f, name)
+	shape := f.Tensors[name].Shape
+	n, c, h, w := shape[0], shape[1], shape[2], shape[3]
+	if c != 3 {
+		t.Fatalf("%s: %d channels", name, c)
+	}
+	out := make([]*Image, n)
+	for i := range out {
+		img := &Image{W: w, H: h, Pix: make([]uint8, 3*w*h)}
+		for ch := 0; ch < 3; ch++ {
+			for p := 0; p < w*h; p++ {
+				img.Pix[3*p+ch] = uint8(v[(i*3+ch)*w*h+p])
+			}
+		}
+		out[i] = img
+	}
+	return out
+}
+
+func fixtureSWDOptions(t testing.TB, f *safetensors.File) SWDOptions {
+	shape := f.Tensors["dirs.l0"].Shape
+	nh := len(mustInt(t, f, "centers.real.l0.x")) / f.Tensors["images.real"].Shape[0]
+	return SWDOptions{Sampler: fixtureSampler{f: f, t: t}, NhoodsPerImage: nh, DirRepeats: shape[0], DirsPerRepeat: shape[2]}
+}
+
+func TestSWDFixtures(t *testing.T) {
+	for _, path := range fixtureFiles(t, "swd") {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			f, err := safetensors.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkSWDCase(t, f, filepath.Dir(path))
+		})
+	}
+}
+
+func checkSWDCase(t *testing.T, f *safetensors.File, dir string) {
+	opt := fixtureSWDOptions(t, f)
+	sets := map[SetKind]*SWDAccumulator{}
+	for _, set := range []SetKind{SetReal, SetFake} {
+		imgs := fixtureImages(t, f, "images."+set.String())
+		checkImageFolder(t, filepath.Join(dir, set.String()), imgs)
+		acc := NewSWDAccumulator(set, opt)
+		for _, img := range imgs {
+			if err := acc.Add(img); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sets[set] = acc
+		checkPyramid(t, f, set, imgs, len(acc.shapes))
+		checkDescStats(t, f, set, acc)
+	}
+	res, err := SWD(sets[SetReal], sets[SetFake])
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSWDResult(t, f, res)
+	if _, err := os.Stat(filepath.Join(dir, "real")); err == nil {
+		fromDirs, err := SWDDirs(filepath.Join(dir, "real"), filepath.Join(dir, "fake"), opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSWDResult(t, f, fromDirs)
+	}
+}
+
+// checkImageFolder checks that the PNGs next to a case decode to the stored pixels.
+func checkImageFolder(t *testing.T, dir string, want []*Image) {
+	paths, err := ListImages(dir)
+	if os.IsNotExist(err) {
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) != len(want) {
+		t.Fatalf("%s: %d images, fixture has %d", dir, len(paths), len(want))
+	}
+	for i, p := range paths {
+		img, err := ReadImage(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if img.W != want[i].W || img.H != want[i].H || string(img.Pix) != string(want[i].Pix) {
+			t.Errorf("%s: pixels differ from the fixture's image %d", p, i)
+		}
+	}
+}
+
+func checkPyramid(t *testing.T, f *safetensors.File, set SetKind, imgs []*Image, levels int) {
+	var worst float64
+	for l := 0; l < levels; l++ {
+		want, shape := mustF64(t, f, fmt.Sprintf("pyramid.%s.l%d", set, l))
+		per := shape[1] * shape[2] * shape[3]
+		for i, img := range imgs {
+			got := laplacianPyramid(planesOf(img), levels)[l]
+			if got.h != shape[2] || got.w != shape[3] {
+				t.Fatalf("level %d is %dx%d, fixture %dx%d", l, got.w, got.h, shape[3], shape[2])
+			}
+			worst = max(worst, maxScaledErr(got.v, want[i*per:(i+1)*per]))
+		}
+	}
+	t.Logf("%s pyramid: max |err| / max |value| = %.3g", set, worst)
+	if worst > 1e-6 {
+		t.Errorf("%s pyramid differs by %.3g of its range", set, worst)
+	}
+}
+
+func checkDescStats(t *testing.T, f *safetensors.File, set SetKind, acc *SWDAccumulator) {
+	for l := range acc.shapes {
+		mean, std := descStats(acc.desc[l])
+		wantMean, _ := mustF64(t, f, fmt.Sprintf("desc_mean.%s.l%d", set, l))
+		wantStd, _ := mustF64(t, f, fmt.Sprintf("desc_std.%s.l%d", set, l))
+		for c := range mean {
+			// Means of band-pass levels are near 0, so compare them against the spread.
+			if e := math.Abs(mean[c]-wantMean[c]) / wantStd[c]; e > 1e-5 {
+				t.Errorf("%s level %d channel %d: mean %g, fixture %g", set, l, c, mean[c], wantMean[c])
+			}
+			if e := relErr(std[c], wantStd[c]); e > 1e-5 {
+				t.Errorf("%s level %d channel %d: std %g, fixture %g (rel %.3g)", set, l, c, std[c], wantStd[c], e)
+			}
+		}
+	}
+}
+
+func checkSWDResult(t *testing.T, f *safetensors.File, res *SWDResult) {
+	var worst float64
+	check := func(name string, got float64) {
+		want, _ := mustF64(t, f, name)
+		e := relErr(got, want[0])
+		worst = max(worst, e)
+		if e > 1e-4 {
+			t.Errorf("%s = %.9g, fixture %.9g (rel %.3g)", name, got, want[0], e)
+		}
+	}
+	for l, v := range res.Levels {
+		check(fmt.Sprintf("swd_x1e3.l%d", l), v)
+		want, _ := mustF64(t, f, fmt.Sprintf("swd_x1e3_repeats.l%d", l))
+		for r, got := range res.Repeats[l] {
+			if e := relErr(got, want[r]); e > 1e-4 {
+				t.Errorf("level %d repeat %d = %.9g, fixture %.9g", l, r, got, want[r])
+			}
+		}
+	}
+	check("swd_x1e3.avg", res.Avg)
+	t.Logf("SWD levels %v avg %.9g: max rel err %.3g", res.Levels, res.Avg, worst)
+	if !strings.Contains(res.Identity.String(), "sampler=injected") {
+		t.Errorf("identity %q does not record the injected sampler", res.Identity)
+	}
+}
