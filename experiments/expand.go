@@ -1,0 +1,229 @@
+package experiments
+
+import (
+	"fmt"
+	"strings"
+
+	"sweep/config"
+)
+
+// maxPoints bounds the grid: a product this large is a mistake, and it is refused rather
+// than truncated.
+const maxPoints = 100000
+
+// maxInvalid bounds how many invalid grid points are reported one by one.
+const maxInvalid = 10
+
+// candidate is a resolved, valid configuration before repeats.
+type candidate struct {
+	run   config.Run
+	label string   // "grid point (variant=\"A\", queries=64)", "include[0]", "base"
+	at    []string // where to point errors about it
+}
+
+// expand turns a checked spec into runs: the grid in product order minus exclusions, then the
+// includes, the whole list once per repeat.
+func (p *parser) expand(sp *spec) []config.Run {
+	if !p.gridSize(sp) {
+		return nil
+	}
+	cands := p.gridRuns(sp)
+	cands = append(cands, p.includeRuns(sp)...)
+	if len(p.errs) > 0 {
+		return nil
+	}
+	if len(cands) == 0 {
+		p.fail(nil, "the sweep has no runs: the exclude rules drop every grid point")
+		return nil
+	}
+	return p.repeat(sp, cands)
+}
+
+func (p *parser) gridSize(sp *spec) bool {
+	total := 1
+	for _, ax := range sp.axes {
+		total *= ax.n
+		if total > maxPoints {
+			p.fail(sp.axes[0].at, "the grid has more than %d points; split the sweep into several files", maxPoints)
+			return false
+		}
+	}
+	return true
+}
+
+// points calls fn with every grid position, the first axis varying slowest.
+func points(axes []axis, fn func(pos []int)) {
+	pos := make([]int, len(axes))
+	for {
+		fn(pos)
+		i := len(axes) - 1
+		for ; i >= 0; i-- {
+			if pos[i]++; pos[i] < axes[i].n {
+				break
+			}
+			pos[i] = 0
+		}
+		if i < 0 {
+			return
+		}
+	}
+}
+
+// assignments are the axis values of one grid point, in axis order.
+func assignments(axes []axis, pos []int) partial {
+	var set partial
+	for a, ax := range axes {
+		for k, key := range ax.keys {
+			set = append(set, setting{key: key, value: ax.values[k][pos[a]], at: ax.keyAt[k]})
+		}
+	}
+	return set
+}
+
+// resolve builds a run: defaults, then [base], then the variant, then the given settings.
+func (sp *spec) resolve(variant string, set partial) config.Run {
+	r := config.Default()
+	sp.base.apply(&r)
+	if variant != "" {
+		sp.variants[variant].apply(&r)
+		r.Variant = variant
+	}
+	set.apply(&r)
+	return r
+}
+
+// splitVariant separates a variant selection from the other settings.
+func splitVariant(set partial, variant string) (partial, string) {
+	var rest partial
+	for _, s := range set {
+		if s.key == keyVariant {
+			variant = s.value.(string)
+		} else {
+			rest = append(rest, s)
+		}
+	}
+	return rest, variant
+}
+
+func describe(set partial) string {
+	parts := make([]string, len(set))
+	for i, s := range set {
+		parts[i] = s.key + "=" + formatTOML(s.value)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (p *parser) gridRuns(sp *spec) []candidate {
+	var cands []candidate
+	invalid := 0
+	at := sp.baseAt
+	if len(sp.axes) > 0 {
+		at = sp.axes[0].keyAt[0]
+	}
+	points(sp.axes, func(pos []int) {
+		set := assignments(sp.axes, pos)
+		rest, variant := splitVariant(set, sp.variant)
+		run := sp.resolve(variant, rest)
+		if sp.exclude(run) {
+			return
+		}
+		label := "base"
+		if len(set) > 0 {
+			label = "grid point (" + describe(set) + ")"
+		}
+		if err := run.Validate(); err != nil {
+			if invalid++; invalid <= maxInvalid {
+				p.errs.add(&Error{File: p.file, Line: p.places.lookup(at).line, Key: label, Msg: err.Error()})
+			}
+			return
+		}
+		cands = append(cands, candidate{run: run, label: label, at: at})
+	})
+	if invalid > maxInvalid {
+		p.fail(at, "%d more grid points fail validation (%d in all)", invalid-maxInvalid, invalid)
+	}
+	for _, r := range sp.excludes {
+		if !r.used {
+			p.fail(r.at, "the rule (%s) matches no grid point: is one of its keys or values a typo?", describe(r.match))
+		}
+	}
+	return cands
+}
+
+// exclude reports whether a rule drops the run, marking the rules that match.
+func (sp *spec) exclude(run config.Run) bool {
+	dropped := false
+	for i := range sp.excludes {
+		r := &sp.excludes[i]
+		if r.matches(run) {
+			r.used, dropped = true, true
+		}
+	}
+	return dropped
+}
+
+func (r rule) matches(run config.Run) bool {
+	for _, s := range r.match {
+		if !sameValue(fields[s.key].get(run), s.value) {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *parser) includeRuns(sp *spec) []candidate {
+	var cands []candidate
+	for _, in := range sp.includes {
+		variant := in.variant
+		if variant == "" {
+			variant = sp.variant
+		}
+		run := sp.resolve(variant, in.set)
+		label := displayPath(in.at)
+		if err := run.Validate(); err != nil {
+			p.errs.add(&Error{File: p.file, Line: p.places.lookup(in.at).line, Key: label, Msg: err.Error()})
+			continue
+		}
+		cands = append(cands, candidate{run: run, label: label, at: in.at})
+	}
+	return cands
+}
+
+// repeat lays out the runs, repeat by repeat, deriving each repeat's seed, and refuses two
+// runs that would compute the same thing.
+func (p *parser) repeat(sp *spec, cands []candidate) []config.Run {
+	type origin struct{ cand, rep int }
+	seen := map[string]origin{}
+	reported := map[[2]int]bool{}
+	var runs []config.Run
+	for rep := range sp.repeats {
+		for i, c := range cands {
+			run := c.run
+			run.Seed += int64(rep)
+			run.Repeat = rep
+			key := run
+			key.Repeat, key.Variant = 0, "" // labels: they do not change the numbers
+			canon := string(key.Canonical())
+			if o, dup := seen[canon]; dup {
+				if pair := [2]int{o.cand, i}; !reported[pair] {
+					reported[pair] = true
+					p.duplicate(sp, c, rep, cands[o.cand], o.rep)
+				}
+				continue
+			}
+			seen[canon] = origin{i, rep}
+			runs = append(runs, run)
+		}
+	}
+	return runs
+}
+
+func (p *parser) duplicate(sp *spec, c candidate, rep int, first candidate, firstRep int) {
+	what, other := c.label, first.label
+	if sp.repeats > 1 {
+		what += fmt.Sprintf(" repeat %d", rep)
+		other += fmt.Sprintf(" repeat %d", firstRep)
+	}
+	p.errs.add(&Error{File: p.file, Line: p.places.lookup(c.at).line, Key: what,
+		Msg: fmt.Sprintf("resolves to the same configuration as %s (seed %d, labels aside); remove one of them", other, c.run.Seed+int64(rep))})
+}

@@ -1,0 +1,240 @@
+package experiments
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+
+	"sweep/config"
+)
+
+// kind is the TOML shape a config.Run field accepts.
+type kind int
+
+const (
+	kindInt kind = iota
+	kindFloat
+	kindString
+	kindBool
+	kindStrings
+)
+
+var kindNames = [...]string{"an integer", "a number", "a string", "a boolean", "an array of strings"}
+
+// field is one settable key of config.Run.
+type field struct {
+	name  string
+	index int
+	kind  kind
+}
+
+// Keys that a sweep file may not set: repeat is derived from [sweep] repeats.
+const (
+	keyVariant = "variant"
+	keyRepeat  = "repeat"
+)
+
+var fields, fieldNames = runFields()
+
+// runFields lists the toml keys of config.Run with the shape each accepts.
+func runFields() (map[string]field, []string) {
+	t := reflect.TypeFor[config.Run]()
+	m := map[string]field{}
+	var names []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name := strings.Split(f.Tag.Get("toml"), ",")[0]
+		if name == "" || name == "-" {
+			continue
+		}
+		m[name] = field{name: name, index: i, kind: kindOf(f.Type)}
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return m, names
+}
+
+func kindOf(t reflect.Type) kind {
+	switch t.Kind() {
+	case reflect.Int, reflect.Int64:
+		return kindInt
+	case reflect.Float64:
+		return kindFloat
+	case reflect.String:
+		return kindString
+	case reflect.Bool:
+		return kindBool
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.String {
+			return kindStrings
+		}
+	}
+	panic("experiments: config.Run field of unsupported type " + t.String())
+}
+
+// convert checks a decoded TOML value against the field's shape and returns it normalized
+// (int64, float64, string, bool or []string), or a message saying what was expected.
+func (f field) convert(v any) (any, string) {
+	bad := func() (any, string) {
+		return nil, fmt.Sprintf("want %s, got %s %s", kindNames[f.kind], tomlType(v), formatTOML(v))
+	}
+	switch f.kind {
+	case kindInt:
+		if n, ok := v.(int64); ok {
+			return n, ""
+		}
+	case kindFloat:
+		switch n := v.(type) {
+		case float64:
+			return n, ""
+		case int64:
+			return float64(n), ""
+		}
+	case kindString:
+		if s, ok := v.(string); ok {
+			return s, ""
+		}
+	case kindBool:
+		if b, ok := v.(bool); ok {
+			return b, ""
+		}
+	case kindStrings:
+		return convertStrings(v, bad)
+	}
+	return bad()
+}
+
+func convertStrings(v any, bad func() (any, string)) (any, string) {
+	list, ok := v.([]any)
+	if !ok {
+		return bad()
+	}
+	out := make([]string, len(list))
+	for i, e := range list {
+		s, ok := e.(string)
+		if !ok {
+			return bad()
+		}
+		out[i] = s
+	}
+	return out, ""
+}
+
+// set stores a converted value in the run.
+func (f field) set(r *config.Run, v any) {
+	dst := reflect.ValueOf(r).Elem().Field(f.index)
+	switch x := v.(type) {
+	case int64:
+		dst.SetInt(x)
+	case []string:
+		dst.Set(reflect.ValueOf(slices.Clone(x)))
+	default:
+		dst.Set(reflect.ValueOf(x))
+	}
+}
+
+// get reads the field in the same normalized form convert returns.
+func (f field) get(r config.Run) any {
+	v := reflect.ValueOf(r).Field(f.index)
+	switch f.kind {
+	case kindInt:
+		return v.Int()
+	case kindStrings:
+		return v.Interface().([]string)
+	}
+	return v.Interface()
+}
+
+// sameValue compares two normalized values.
+func sameValue(a, b any) bool {
+	if as, ok := a.([]string); ok {
+		bs, ok := b.([]string)
+		return ok && slices.Equal(as, bs)
+	}
+	return a == b
+}
+
+func tomlType(v any) string {
+	switch v.(type) {
+	case int64:
+		return "integer"
+	case float64:
+		return "float"
+	case string:
+		return "string"
+	case bool:
+		return "boolean"
+	case []any, []map[string]any:
+		return "array"
+	case map[string]any:
+		return "table"
+	}
+	return "datetime"
+}
+
+// formatTOML writes a value the way it would appear in a TOML file.
+func formatTOML(v any) string {
+	switch x := v.(type) {
+	case string:
+		return strconv.Quote(x)
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case []string:
+		q := make([]string, len(x))
+		for i, s := range x {
+			q[i] = strconv.Quote(s)
+		}
+		return "[" + strings.Join(q, ", ") + "]"
+	case []any:
+		q := make([]string, len(x))
+		for i, e := range x {
+			q[i] = formatTOML(e)
+		}
+		return "[" + strings.Join(q, ", ") + "]"
+	case map[string]any, []map[string]any:
+		return "{...}"
+	}
+	return fmt.Sprint(v)
+}
+
+// unknownKey explains a key that is not allowed, suggesting the closest allowed one.
+func unknownKey(what, key string, allowed []string) string {
+	msg := fmt.Sprintf("unknown %s %q", what, key)
+	if s := closest(key, allowed); s != "" {
+		return msg + fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	return msg + "; allowed: " + strings.Join(allowed, ", ")
+}
+
+// closest returns the allowed name within a small edit distance of key, if any.
+func closest(key string, allowed []string) string {
+	best, bestD := "", len(key)/3+1
+	for _, a := range allowed {
+		if d := editDistance(key, a); d < bestD {
+			best, bestD = a, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
