@@ -1,0 +1,31 @@
+package main
+
+import (
+	"errors"
+	"flag"
+
+	"sweep/runner"
+	commandexec "sweep/runner/command"
+)
+
+func init() { register("exec", "execute one run directory (started by 'sweep run')", runExec) }
+
+// executors maps config.Run.Executor to its implementation.
+var executors = map[string]runner.Executor{
+	"command": commandexec.Executor{}.Execute,
+}
+
+func runExec(args []string) error {
+	fs := flag.NewFlagSet("sweep exec", flag.ContinueOnError)
+	fs.Usage = func() {
+		fs.Output().Write([]byte("usage: sweep exec RUNDIR\n\nExecutes the run whose config.json is in RUNDIR, resuming from its checkpoint.\nExit status 3 means interrupted (checkpoint kept).\n"))
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errors.New("want exactly one run directory")
+	}
+	return runner.Exec(fs.Arg(0), executors)
+}

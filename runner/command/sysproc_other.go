@@ -1,0 +1,7 @@
+//go:build !linux
+
+package command
+
+import "syscall"
+
+func commandAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{} }

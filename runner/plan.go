@@ -1,0 +1,162 @@
+package runner
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"text/tabwriter"
+
+	"sweep/config"
+	"sweep/results"
+)
+
+// Planned is one run of a sweep, placed: its ID, run directory and a short label.
+type Planned struct {
+	ID     string
+	Config config.Run
+	Dir    string
+	Label  string // the variant and the config values that differ between the sweep's runs
+}
+
+// Plan gives each run its ID (config.ID under config.CodeVersion) and its directory
+// runsDir/ID. Identical configs are one run; the first occurrence is kept.
+func Plan(runs []config.Run, runsDir string) ([]Planned, error) {
+	abs, err := filepath.Abs(runsDir)
+	if err != nil {
+		return nil, err
+	}
+	keys := differingKeys(runs)
+	seen := map[string]bool{}
+	var out []Planned
+	for _, r := range runs {
+		id := config.ID(r, config.CodeVersion)
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		out = append(out, Planned{ID: id, Config: r, Dir: filepath.Join(abs, id), Label: label(r, keys)})
+	}
+	return out, nil
+}
+
+// jsonKeys lists config.Run's JSON keys in field order.
+func jsonKeys() []string {
+	t := reflect.TypeFor[config.Run]()
+	keys := make([]string, 0, t.NumField())
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		keys = append(keys, name)
+	}
+	return keys
+}
+
+// Values returns a run's config as key → value text, the way the command executor and the
+// dry run show it: strings bare, lists comma-joined, numbers and booleans as in JSON.
+func Values(r config.Run) map[string]string {
+	var raw map[string]any
+	if err := json.Unmarshal(r.Canonical(), &raw); err != nil {
+		panic(err) // canonical JSON of a plain struct always decodes
+	}
+	out := make(map[string]string, len(raw))
+	for k, v := range raw {
+		out[k] = valueText(v)
+	}
+	return out
+}
+
+func valueText(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case []any:
+		parts := make([]string, len(v))
+		for i, e := range v {
+			parts[i] = valueText(e)
+		}
+		return strings.Join(parts, ",")
+	default:
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+}
+
+// differingKeys are the config keys (other than variant) whose values are not the same in
+// every run, in field order.
+func differingKeys(runs []config.Run) []string {
+	if len(runs) < 2 {
+		return nil
+	}
+	vals := make([]map[string]string, len(runs))
+	for i, r := range runs {
+		vals[i] = Values(r)
+	}
+	var keys []string
+	for _, k := range jsonKeys() {
+		if k == "variant" {
+			continue
+		}
+		for _, v := range vals[1:] {
+			if v[k] != vals[0][k] {
+				keys = append(keys, k)
+				break
+			}
+		}
+	}
+	return keys
+}
+
+func label(r config.Run, keys []string) string {
+	vals := Values(r)
+	parts := []string{r.Variant}
+	if r.Variant == "" {
+		parts[0] = "-"
+	}
+	for _, k := range keys {
+		parts = append(parts, k+"="+vals[k])
+	}
+	return strings.Join(parts, " ")
+}
+
+// State is what a run needs next, judged from its stored status.
+func State(status string, force bool) string {
+	switch status {
+	case results.StatusCompleted:
+		if force {
+			return "rerun (forced)"
+		}
+		return "done"
+	case "", results.StatusPending:
+		return "new"
+	case results.StatusRunning, results.StatusInterrupted:
+		return "resume"
+	case results.StatusFailed:
+		return "retry"
+	}
+	return status
+}
+
+// PrintPlan writes one line per planned run (ID, variant, state, differing values) and a
+// count of the runs that would execute. status maps a run ID to its stored status.
+func PrintPlan(w io.Writer, sweep string, plan []Planned, status map[string]string, force bool) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tVARIANT\tSTATE\tVALUES")
+	todo := 0
+	for _, p := range plan {
+		st := State(status[p.ID], force)
+		if st != "done" {
+			todo++
+		}
+		_, values, _ := strings.Cut(p.Label, " ")
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.ID, p.Config.Variant, st, values)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "sweep %q: %d runs, %d done, %d to run\n", sweep, len(plan), len(plan)-todo, todo)
+	return err
+}

@@ -1,0 +1,353 @@
+// Package runner executes a sweep: it diffs the sweep's runs against the results store,
+// hands the runs still to do to device slots, runs each as a child process "sweep exec
+// RUNDIR" in its own run directory, records every outcome, retries failures on request and
+// turns a Ctrl-C into interrupted runs that the next invocation resumes.
+//
+// The runner is the only writer of the store; children only write their run directory.
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"sweep/config"
+	"sweep/results"
+	"sweep/rundir"
+)
+
+// Options control how a sweep runs.
+type Options struct {
+	RunsDir  string // parent of the run directories
+	Slots    []Slot // where children run; at least one
+	Retries  int    // extra attempts for a failed run
+	FailFast bool   // schedule nothing new after a run has finally failed
+	Force    bool   // rerun completed runs, from scratch
+
+	Executable string                                // the sweep program the children run; "" means this one
+	Kill       <-chan struct{}                       // when closed, running children are killed at once
+	Provenance results.Provenance                    // recorded for every attempt, with the run's seed
+	Reporter   func(total, done, slots int) Reporter // nil: report nothing
+	LockWait   time.Duration                         // how long to wait for a run held by another process
+}
+
+// Summary counts what one invocation did with a sweep's runs.
+type Summary struct {
+	Total       int      // distinct runs in the sweep
+	Skipped     int      // completed before and not forced
+	Completed   int      // completed now, including runs recorded from their run directory
+	Failed      []string // IDs of runs that finally failed
+	Interrupted []string // IDs of runs stopped by an interrupt
+	Busy        []string // IDs of runs held by another process
+	NotStarted  int      // runs left in the queue by an interrupt or --fail-fast
+}
+
+// ErrInterrupted is returned when the context ended before the sweep did.
+var ErrInterrupted = errors.New("interrupted")
+
+// task is one run to do, with the state of its attempts in this invocation.
+type task struct {
+	Planned
+	tries   int  // attempts started in this invocation
+	cleaned bool // a forced run's directory was cleared
+}
+
+// Run executes the runs of sweep that are not completed in store (all of them when
+// opt.Force) and records their outcomes. Ending ctx interrupts the children (SIGINT) and
+// waits for them; closing opt.Kill kills them. The error is nil only when every run of the
+// sweep is completed; it wraps ErrInterrupted after an interrupt.
+func Run(ctx context.Context, store *results.Store, sweep string, runs []config.Run, opt Options) (Summary, error) {
+	if len(opt.Slots) == 0 {
+		return Summary{}, errors.New("no device slots")
+	}
+	if opt.Executable == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return Summary{}, fmt.Errorf("find the sweep executable: %w", err)
+		}
+		opt.Executable = exe
+	}
+	plan, err := Plan(runs, opt.RunsDir)
+	if err != nil {
+		return Summary{}, err
+	}
+	tasks, sum, err := register(store, sweep, plan, opt.Force)
+	if err != nil {
+		return sum, err
+	}
+	s := &sched{store: store, opt: opt, sum: sum, q: newQueue(tasks), rep: nopReporter{}}
+	if opt.Reporter != nil {
+		s.rep = opt.Reporter(sum.Total, sum.Skipped, len(opt.Slots))
+	}
+	err = s.run(ctx)
+	s.rep.Close()
+	s.sum.NotStarted = len(s.q.left())
+	if err != nil {
+		return s.sum, err
+	}
+	return s.sum, s.sum.err(ctx)
+}
+
+func (s Summary) err(ctx context.Context) error {
+	var parts []string
+	if n := len(s.Failed); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d failed (%s)", n, strings.Join(s.Failed, ", ")))
+	}
+	if n := len(s.Busy); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d busy in another process (%s)", n, strings.Join(s.Busy, ", ")))
+	}
+	if n := len(s.Interrupted); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d interrupted", n))
+	}
+	if s.NotStarted > 0 {
+		parts = append(parts, fmt.Sprintf("%d not started", s.NotStarted))
+	}
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("%w: %s; run again to resume", ErrInterrupted, strings.Join(parts, ", "))
+	case len(parts) > 0:
+		return fmt.Errorf("%d of %d runs not completed: %s", s.Total-s.Skipped-s.Completed, s.Total, strings.Join(parts, ", "))
+	}
+	return nil
+}
+
+// register adds the sweep's runs to the store and returns those still to do.
+func register(store *results.Store, sweep string, plan []Planned, force bool) ([]*task, Summary, error) {
+	sum := Summary{Total: len(plan)}
+	var tasks []*task
+	for _, p := range plan {
+		if err := store.AddRun(sweep, results.Run{ID: p.ID, Sweep: sweep, Config: p.Config, Dir: p.Dir}); err != nil {
+			return nil, sum, err
+		}
+		r, _, err := store.GetRun(p.ID)
+		if err != nil {
+			return nil, sum, err
+		}
+		if r.Status == results.StatusCompleted && !force {
+			sum.Skipped++
+			continue
+		}
+		tasks = append(tasks, &task{Planned: p})
+	}
+	return tasks, sum, nil
+}
+
+// sched runs the queue on the slots.
+type sched struct {
+	store *results.Store
+	opt   Options
+	q     *queue
+	rep   Reporter
+	mu    sync.Mutex // guards sum
+	sum   Summary
+}
+
+func (s *sched) run(ctx context.Context) error {
+	stopOnCancel := context.AfterFunc(ctx, s.q.stop)
+	defer stopOnCancel()
+	var g errgroup.Group
+	for _, slot := range s.opt.Slots {
+		g.Go(func() error {
+			for {
+				t, ok := s.q.next()
+				if !ok {
+					return nil
+				}
+				again, err := s.attempt(ctx, slot, t)
+				s.q.done(t, again)
+				if err != nil {
+					s.q.stop()
+					return fmt.Errorf("run %s: %w", t.ID, err)
+				}
+			}
+		})
+	}
+	return g.Wait()
+}
+
+// attempt runs t once on slot and records the outcome. again asks for t to be queued
+// again: for a retry, or because an interrupt came before it started. err is an error of
+// the store or the run directory, which ends the sweep.
+func (s *sched) attempt(ctx context.Context, slot Slot, t *task) (again bool, err error) {
+	if ctx.Err() != nil {
+		return true, nil
+	}
+	if err := os.MkdirAll(t.Dir, 0o755); err != nil {
+		return false, err
+	}
+	lock, err := lockRun(t.Dir, s.opt.LockWait)
+	if errors.Is(err, errBusy) {
+		s.note(t, slot, OutcomeBusy, "held by another process", &s.sum.Busy)
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer lock.Close()
+	if err := s.prepare(t); err != nil {
+		return false, err
+	}
+	if done, err := s.ingest(t, slot); done || err != nil {
+		return false, err
+	}
+	return s.execute(ctx, slot, t, lock)
+}
+
+// prepare clears a forced run's directory (keeping its log and lock) once, and writes its
+// config.
+func (s *sched) prepare(t *task) error {
+	if s.opt.Force && !t.cleaned {
+		entries, err := os.ReadDir(t.Dir)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if e.Name() != rundir.LogFile && e.Name() != LockFile {
+				if err := os.RemoveAll(filepath.Join(t.Dir, e.Name())); err != nil {
+					return err
+				}
+			}
+		}
+		t.cleaned = true
+	}
+	return rundir.WriteJSON(filepath.Join(t.Dir, rundir.ConfigFile), t.Config)
+}
+
+// ingest records a run whose child finished (result.json written) but whose runner died
+// before recording it, so the work is not repeated.
+func (s *sched) ingest(t *task, slot Slot) (bool, error) {
+	res, ok, err := rundir.ReadResult(t.Dir)
+	if err != nil || !ok {
+		return false, nil // no (readable) result: run it
+	}
+	if err := s.complete(t, res); err != nil {
+		return false, err
+	}
+	s.note(t, slot, OutcomeCompleted, "recorded from its run directory", nil)
+	return true, nil
+}
+
+func (s *sched) complete(t *task, res rundir.Result) error {
+	losses, err := readLosses(t.Dir)
+	if err != nil {
+		return err
+	}
+	if err := s.store.Complete(t.ID, res.Metrics, losses); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.sum.Completed++
+	s.mu.Unlock()
+	return nil
+}
+
+// note reports an outcome without an attempt, adding t to list when given.
+func (s *sched) note(t *task, slot Slot, outcome, detail string, list *[]string) {
+	info := RunInfo{ID: t.ID, Label: t.Label, Device: slot.Name}
+	s.rep.Start(info)
+	s.rep.Finish(info, outcome, detail)
+	if list != nil {
+		s.mu.Lock()
+		*list = append(*list, t.ID)
+		s.mu.Unlock()
+	}
+}
+
+// execute runs one attempt as a child and records how it ended.
+func (s *sched) execute(ctx context.Context, slot Slot, t *task, lock *os.File) (again bool, err error) {
+	if err := s.store.MarkRunning(t.ID, slot.Name); err != nil {
+		return false, err
+	}
+	prov := s.opt.Provenance
+	prov.Seed, prov.Recorded = t.Config.Seed, time.Now()
+	if err := s.store.SetProvenance(t.ID, prov); err != nil {
+		return false, err
+	}
+	rec, _, err := s.store.GetRun(t.ID)
+	if err != nil {
+		return false, err
+	}
+	t.tries++
+	info := RunInfo{ID: t.ID, Label: t.Label, Device: slot.Name, Attempt: rec.Attempts}
+	s.rep.Start(info)
+	spec := childSpec{exe: s.opt.Executable, dir: t.Dir, slot: slot, attempt: rec.Attempts, lock: lock}
+	ex := runChild(ctx, s.opt.Kill, spec, func(p rundir.Progress) { s.rep.Progress(t.ID, p) })
+	return s.record(ctx, info, t, ex)
+}
+
+func (s *sched) record(ctx context.Context, info RunInfo, t *task, ex exit) (again bool, err error) {
+	if ex.code == 0 {
+		res, ok, rerr := rundir.ReadResult(t.Dir)
+		if ok {
+			if err := s.complete(t, res); err != nil {
+				return false, err
+			}
+			s.rep.Finish(info, OutcomeCompleted, metricsLine(res.Metrics))
+			return false, nil
+		}
+		ex.err = fmt.Errorf("exited 0 without a readable %s: %v", rundir.ResultFile, rerr)
+		if rerr == nil {
+			ex.err = fmt.Errorf("exited 0 without writing %s", rundir.ResultFile)
+		}
+	}
+	tail := logTail(t.Dir, tailLines)
+	if ex.interrupted {
+		if err := s.store.MarkFinished(t.ID, results.StatusInterrupted, "interrupted", tail); err != nil {
+			return false, err
+		}
+		s.rep.Finish(info, OutcomeInterrupted, "")
+		s.mu.Lock()
+		s.sum.Interrupted = append(s.sum.Interrupted, t.ID)
+		s.mu.Unlock()
+		return false, nil
+	}
+	msg := failure(ex.err, tail)
+	if err := s.store.MarkFinished(t.ID, results.StatusFailed, msg, tail); err != nil {
+		return false, err
+	}
+	if t.tries <= s.opt.Retries && ctx.Err() == nil {
+		s.rep.Finish(info, OutcomeRetrying, msg)
+		return true, nil
+	}
+	s.rep.Finish(info, OutcomeFailed, msg)
+	s.mu.Lock()
+	s.sum.Failed = append(s.sum.Failed, t.ID)
+	s.mu.Unlock()
+	if s.opt.FailFast {
+		s.q.stop()
+	}
+	return false, nil
+}
+
+// failure says why an attempt failed: the exit status and the log's last line, which is
+// where "sweep exec" prints its error.
+func failure(err error, tail string) string {
+	msg := fmt.Sprint(err)
+	lines := strings.Split(strings.TrimSpace(tail), "\n")
+	if last := strings.TrimSpace(lines[len(lines)-1]); last != "" && !strings.HasPrefix(last, "==== attempt") {
+		msg += ": " + last
+	}
+	return msg
+}
+
+func metricsLine(ms []rundir.Metric) string {
+	var parts []string
+	for _, m := range ms {
+		parts = append(parts, fmt.Sprintf("%s=%.4g", m.Name, m.Value))
+	}
+	return strings.Join(parts, " ")
+}
+
+type nopReporter struct{}
+
+func (nopReporter) Start(RunInfo)                    {}
+func (nopReporter) Progress(string, rundir.Progress) {}
+func (nopReporter) Finish(RunInfo, string, string)   {}
+func (nopReporter) Close()                           {}
