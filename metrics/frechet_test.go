@@ -120,9 +120,9 @@ func TestFrechetClosedForms(t *testing.T) {
 	}
 	rank1 := mat.NewSymDense(3, []float64{1, 2, 3, 2, 4, 6, 3, 6, 9}) // vvᵀ, v = (1,2,3)
 	tests := []struct {
-		name       string
-		mu1, mu2   []float64
-		s1, s2     *mat.SymDense
+		name      string
+		mu1, mu2  []float64
+		s1, s2    *mat.SymDense
 		want, tol float64
 	}{
 		// tr √(Σ1Σ2) = Σ √(a_i b_i) for diagonal covariances.
