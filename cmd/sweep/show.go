@@ -1,0 +1,28 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"os"
+
+	"sweep/report"
+	"sweep/results"
+)
+
+func init() {
+	register("show", "show one run: config, status, metrics, losses, provenance, log tail", runShow)
+}
+
+func runShow(args []string) error {
+	fs := flag.NewFlagSet("sweep show", flag.ContinueOnError)
+	var db, format string
+	fs.StringVar(&format, "format", "text", "output format: text or json")
+	fs.StringVar(&db, "db", results.DefaultPath(), "results database (default $SWEEP_DB or ./sweep.db)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("usage: sweep show [--format text|json] [--db PATH] RUN (a run ID or a unique prefix of one)")
+	}
+	return report.Show(os.Stdout, db, fs.Arg(0), format)
+}

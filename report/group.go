@@ -1,0 +1,176 @@
+package report
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+
+	"gonum.org/v1/gonum/stat"
+
+	"sweep/config"
+	"sweep/results"
+)
+
+// Group is the completed runs of one configuration that differ only in seed (and repeat).
+type Group struct {
+	Key    string               // GroupKey of the configuration
+	Config config.Run           // the configuration, with Seed and Repeat of the first run
+	Runs   []results.Run        // ordered by seed
+	Values map[string][]float64 // metric -> one value per run that has it
+}
+
+// Stat is a mean and sample standard deviation over N seeds.
+type Stat struct {
+	N    int     `json:"n"`
+	Mean float64 `json:"mean"`
+	Std  float64 `json:"std"`
+}
+
+// Stat summarises the group's values of metric; N is 0 when no run has it.
+func (g *Group) Stat(metric string) Stat {
+	v := g.Values[metric]
+	switch len(v) {
+	case 0:
+		return Stat{}
+	case 1:
+		return Stat{N: 1, Mean: v[0]}
+	}
+	m, s := stat.MeanStdDev(v, nil)
+	return Stat{N: len(v), Mean: m, Std: s}
+}
+
+// GroupKey identifies a configuration regardless of seed: a hash of its canonical form with
+// Seed and Repeat cleared. Baselines refer to groups by it.
+func GroupKey(c config.Run) string {
+	c.Seed, c.Repeat = 0, 0
+	h := sha256.Sum256(c.Canonical())
+	return hex.EncodeToString(h[:])[:12]
+}
+
+// sweepData is what one sweep's report is built from.
+type sweepData struct {
+	Name   string
+	Counts map[string]int // runs per status
+	Groups []*Group       // in order of first creation
+}
+
+// load reads the runs of sweep ("" for all) and groups the completed ones.
+func load(s *results.Store, sweep string) (*sweepData, error) {
+	runs, err := s.ListRuns(sweep)
+	if err != nil {
+		return nil, err
+	}
+	d := &sweepData{Name: sweep, Counts: map[string]int{}}
+	byKey := map[string]*Group{}
+	for _, r := range runs {
+		d.Counts[r.Status]++
+		if r.Status != results.StatusCompleted {
+			continue
+		}
+		k := GroupKey(r.Config)
+		g := byKey[k]
+		if g == nil {
+			g = &Group{Key: k, Config: r.Config, Values: map[string][]float64{}}
+			byKey[k] = g
+			d.Groups = append(d.Groups, g)
+		}
+		g.Runs = append(g.Runs, r)
+	}
+	for _, g := range d.Groups {
+		sort.SliceStable(g.Runs, func(i, j int) bool { return g.Runs[i].Config.Seed < g.Runs[j].Config.Seed })
+		g.Config = g.Runs[0].Config
+		if err := fillValues(s, g); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// fillValues takes each run's final value of every metric (the one at the highest step).
+func fillValues(s *results.Store, g *Group) error {
+	for _, r := range g.Runs {
+		ms, err := s.Metrics(r.ID)
+		if err != nil {
+			return err
+		}
+		final := map[string]int{}
+		vals := map[string]float64{}
+		for _, m := range ms {
+			if st, seen := final[m.Name]; !seen || m.Step >= st {
+				final[m.Name], vals[m.Name] = m.Step, m.Value
+			}
+		}
+		for name, v := range vals {
+			g.Values[name] = append(g.Values[name], v)
+		}
+	}
+	return nil
+}
+
+// metricsOf returns every metric any of the groups has, in report order.
+func metricsOf(groups []*Group) []string {
+	seen := map[string]bool{}
+	var names []string
+	for _, g := range groups {
+		for n := range g.Values {
+			if !seen[n] {
+				seen[n] = true
+				names = append(names, n)
+			}
+		}
+	}
+	sortMetrics(names)
+	return names
+}
+
+// field is one configuration field by its JSON key.
+type field struct{ Key, Value string }
+
+// fields lists c's fields in declaration order, leaving out the seed and the repeat index.
+func fields(c config.Run) []field {
+	v := reflect.ValueOf(c)
+	t := v.Type()
+	var out []field
+	for i := range t.NumField() {
+		key, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if key == "seed" || key == "repeat" || key == "" || key == "-" {
+			continue
+		}
+		val := v.Field(i).Interface()
+		if sl, ok := val.([]string); ok {
+			val = strings.Join(sl, "+")
+		}
+		out = append(out, field{key, fmt.Sprint(val)})
+	}
+	return out
+}
+
+// varying returns the keys of the fields that differ among the configurations, in field order.
+func varying(cs []config.Run) []string {
+	if len(cs) == 0 {
+		return nil
+	}
+	first := fields(cs[0])
+	var keys []string
+	for i, f := range first {
+		for _, c := range cs[1:] {
+			if fields(c)[i].Value != f.Value {
+				keys = append(keys, f.Key)
+				break
+			}
+		}
+	}
+	return keys
+}
+
+func fieldValue(c config.Run, key string) string {
+	for _, f := range fields(c) {
+		if f.Key == key {
+			return f.Value
+		}
+	}
+	return ""
+}

@@ -1,0 +1,214 @@
+package report
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"sweep/results"
+)
+
+// openExisting opens a store that must already exist: a report of a mistyped path should
+// say so rather than show an empty, freshly created database.
+func openExisting(path string) (*results.Store, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("results database: %w", err)
+	}
+	return results.Open(path)
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+var csvHeader = []string{"sweep", "kind", "row", "published", "dataset", "side", "metric", "better", "n", "mean", "std", "best"}
+
+// writeCSV writes one line per non-empty cell, numbers in full precision.
+func writeCSV(w io.Writer, rep *Report) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(csvHeader); err != nil {
+		return err
+	}
+	num := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	for _, sr := range rep.Sweeps {
+		for _, t := range sr.Tables {
+			for _, r := range t.Rows {
+				for i, c := range t.Columns {
+					cell := r.Cells[i]
+					if cell.N == 0 {
+						continue
+					}
+					rec := []string{t.Sweep, string(t.Kind), r.Label, strconv.FormatBool(r.Published),
+						c.Group.Dataset, c.Group.Side, c.Metric, c.Better,
+						strconv.Itoa(cell.N), num(cell.Mean), num(cell.Std), strconv.FormatBool(cell.Best)}
+					if err := cw.Write(rec); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// statusOrder is the order run counts are listed in.
+var statusOrder = []string{results.StatusCompleted, results.StatusFailed, results.StatusInterrupted,
+	results.StatusRunning, results.StatusPending}
+
+func countsText(counts map[string]int) string {
+	var parts []string
+	for _, s := range statusOrder {
+		if n := counts[s]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, s))
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func writeMarkdown(w io.Writer, rep *Report, opt Options) error {
+	fmt.Fprintln(w, "# Results")
+	if len(rep.Sweeps) == 0 {
+		fmt.Fprintln(w, "\nNo runs recorded.")
+		return nil
+	}
+	for _, sr := range rep.Sweeps {
+		if err := writeSweepMarkdown(w, sr, rep.Source, opt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeSweepMarkdown(w io.Writer, sr SweepReport, source string, opt Options) error {
+	fmt.Fprintf(w, "\n## Sweep `%s`\n\nRuns: %s.\n", sr.Name, countsText(sr.Counts))
+	if len(sr.Tables) == 0 {
+		fmt.Fprintln(w, "\nNo completed runs yet.")
+	}
+	for _, t := range sr.Tables {
+		if err := writeTableMarkdown(w, t, source); err != nil {
+			return err
+		}
+	}
+	return writePlotLinks(w, sr.Plots, opt)
+}
+
+func writeTableMarkdown(w io.Writer, t Table, source string) error {
+	paper := ""
+	if t.Paper != "" {
+		paper = fmt.Sprintf(" (cf. paper %s)", t.Paper)
+	}
+	fmt.Fprintf(w, "\n### %s%s\n\nDatasets: %s.\n\n", kindTitle(t.Kind), paper, strings.Join(t.Datasets(), ", "))
+	header := []string{t.RowHeader}
+	for _, c := range t.Columns {
+		header = append(header, t.header(c))
+	}
+	dec := t.columnDecimals()
+	var rows [][]string
+	for _, r := range t.Rows {
+		row := []string{r.Label}
+		for i, c := range r.Cells {
+			s := cellText(c, dec[i], r.Published)
+			if c.Best {
+				s = "**" + s + "**"
+			}
+			row = append(row, s)
+		}
+		rows = append(rows, row)
+	}
+	if err := writeGrid(w, true, true, header, rows); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\n%s\n", legend(t, source))
+	return nil
+}
+
+func kindTitle(k Kind) string {
+	switch k {
+	case KindMethods:
+		return "Methods"
+	case KindAblation:
+		return "Ablation"
+	case KindLayers:
+		return "QS-Attn layers"
+	case KindQueries:
+		return "Number of queries"
+	}
+	return string(k)
+}
+
+// legend explains the cells, the bold marks, the row labels and the reference rows.
+func legend(t Table, source string) string {
+	var lower, higher []string
+	for _, c := range t.Columns {
+		list := &lower
+		if c.Better == HigherIsBetter.String() {
+			list = &higher
+		}
+		if !slices.Contains(*list, c.Metric) {
+			*list = append(*list, c.Metric)
+		}
+	}
+	var dirs []string
+	if len(lower) > 0 {
+		dirs = append(dirs, "lower is better for "+strings.Join(lower, ", "))
+	}
+	if len(higher) > 0 {
+		dirs = append(dirs, "higher is better for "+strings.Join(higher, ", "))
+	}
+	s := "Mean ± sample standard deviation over seeds; n is the number of seeds. " +
+		"**Bold**: the best of this sweep's rows in its column (" + strings.Join(dirs, "; ") + "). —: no value."
+	if len(t.Extras) > 0 {
+		s += " Row labels also give " + strings.Join(t.Extras, ", ") + ", to tell apart configurations that would share a row."
+	}
+	if slices.ContainsFunc(t.Rows, func(r Row) bool { return r.Published }) {
+		s += fmt.Sprintf(" Rows marked \"published (paper)\" are the numbers of the paper's %s (%s), on its full-size datasets;"+
+			" they are shown for reference and not ranked.", t.Paper, source)
+		if slices.ContainsFunc(t.Datasets(), func(d string) bool { return strings.HasPrefix(d, "builtin:") }) {
+			s += " The built-in datasets are small stand-ins for them, so compare trends rather than values."
+		}
+	}
+	return s
+}
+
+// writePlotLinks shows bar charts and image grids inline and lists loss curves as links.
+func writePlotLinks(w io.Writer, plots []Plot, opt Options) error {
+	if len(plots) == 0 {
+		return nil
+	}
+	fmt.Fprintf(w, "\n### Plots\n")
+	losses := false
+	for _, p := range plots {
+		if p.Kind != PlotLoss {
+			fmt.Fprintf(w, "\n![%s](%s)\n", p.Title, plotLink(p.Path, opt.LinkBase))
+			continue
+		}
+		if !losses {
+			fmt.Fprintf(w, "\nLoss curves:\n\n")
+			losses = true
+		}
+		fmt.Fprintf(w, "- [%s](%s)\n", p.Title, plotLink(p.Path, opt.LinkBase))
+	}
+	return nil
+}
+
+// plotLink is path relative to base (when given and possible), with forward slashes.
+func plotLink(path, base string) string {
+	if base != "" {
+		if rel, err := filepath.Rel(base, path); err == nil {
+			path = rel
+		}
+	}
+	return filepath.ToSlash(path)
+}

@@ -1,0 +1,149 @@
+// Package report turns the results store into tables (Markdown, CSV, JSON) after the paper's
+// tables, plots and image grids, and checks results against a stored baseline.
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"slices"
+
+	"sweep/config"
+	"sweep/results"
+	"sweep/rundir"
+)
+
+// Options choose what a report shows.
+type Options struct {
+	Format     string // "md", "csv" or "json"
+	Sweep      string // one sweep; "" for every sweep in the store
+	Kind       Kind   // table kind; "" or KindAuto chooses by ChooseKind
+	PlotsDir   string // write plots here and link them; "" for none
+	LinkBase   string // directory the Markdown links are relative to; "" keeps PlotsDir as given
+	GridImages int    // test images per image grid; 0 for the default
+}
+
+// Formats lists the report formats.
+var Formats = []string{"md", "csv", "json"}
+
+// Report is everything a report shows.
+type Report struct {
+	Sweeps []SweepReport `json:"sweeps"`
+	Source string        `json:"published_source"`
+}
+
+// SweepReport is one sweep's run counts, table and plots.
+type SweepReport struct {
+	Name   string         `json:"name"`
+	Counts map[string]int `json:"counts"`
+	Tables []Table        `json:"tables"`
+	Plots  []Plot         `json:"plots,omitempty"`
+}
+
+// WriteReport opens the store at dbPath and writes its report to w.
+func WriteReport(w io.Writer, dbPath string, opt Options) error {
+	s, err := openExisting(dbPath)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return Render(w, s, opt)
+}
+
+// Render builds the report of s and writes it to w in opt.Format.
+func Render(w io.Writer, s *results.Store, opt Options) error {
+	if !slices.Contains(Formats, opt.Format) {
+		return fmt.Errorf("format %q is unknown; allowed: md, csv, json", opt.Format)
+	}
+	rep, err := Build(s, opt)
+	if err != nil {
+		return err
+	}
+	switch opt.Format {
+	case "csv":
+		return writeCSV(w, rep)
+	case "json":
+		return writeJSON(w, rep)
+	}
+	return writeMarkdown(w, rep, opt)
+}
+
+// Build assembles the report: one table per sweep, and plots when opt.PlotsDir is set.
+func Build(s *results.Store, opt Options) (*Report, error) {
+	if opt.Kind != "" && !slices.Contains(Kinds, opt.Kind) {
+		return nil, fmt.Errorf("table kind %q is unknown; allowed: auto, methods, ablation, layers, queries", opt.Kind)
+	}
+	pub, err := LoadPublished()
+	if err != nil {
+		return nil, err
+	}
+	names, err := sweepNames(s, opt.Sweep)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Source: pub.Source, Sweeps: []SweepReport{}}
+	for _, name := range names {
+		sr, err := buildSweep(s, name, opt, pub)
+		if err != nil {
+			return nil, err
+		}
+		rep.Sweeps = append(rep.Sweeps, sr)
+	}
+	return rep, nil
+}
+
+func sweepNames(s *results.Store, sweep string) ([]string, error) {
+	all, err := s.Sweeps()
+	if err != nil {
+		return nil, err
+	}
+	if sweep == "" {
+		return all, nil
+	}
+	if !slices.Contains(all, sweep) {
+		return nil, fmt.Errorf("sweep %q is not in %s; it has: %v", sweep, s.Path(), all)
+	}
+	return []string{sweep}, nil
+}
+
+func buildSweep(s *results.Store, name string, opt Options, pub *Published) (SweepReport, error) {
+	d, err := load(s, name)
+	if err != nil {
+		return SweepReport{}, err
+	}
+	sr := SweepReport{Name: name, Counts: d.Counts, Tables: []Table{}}
+	if len(d.Groups) == 0 {
+		return sr, nil
+	}
+	kind := opt.Kind
+	if kind == "" || kind == KindAuto {
+		kind = ChooseKind(configsOf(d.Groups))
+	}
+	t := buildTable(d, kind, pub)
+	sr.Tables = append(sr.Tables, t)
+	if opt.PlotsDir != "" {
+		plots, err := writePlots(s, d, t, opt)
+		if err != nil {
+			return SweepReport{}, err
+		}
+		sr.Plots = plots
+	}
+	return sr, nil
+}
+
+func configsOf(groups []*Group) []config.Run {
+	out := make([]config.Run, len(groups))
+	for i, g := range groups {
+		out[i] = g.Config
+	}
+	return out
+}
+
+// WriteReportFile writes the report to path atomically.
+func WriteReportFile(path, dbPath string, opt Options) error {
+	var buf bytes.Buffer
+	if err := WriteReport(&buf, dbPath, opt); err != nil {
+		return err
+	}
+	return rundir.WriteFileAtomic(path, buf.Bytes())
+}
