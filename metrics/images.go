@@ -112,6 +112,21 @@ func copyRGBA(out *Image, pix []uint8, stride int) {
 	}
 }
 
+// ColorModel, Bounds and At make an Image an image.Image.
+func (m *Image) ColorModel() color.Model { return color.RGBAModel }
+
+// Bounds is the rectangle (0,0)-(W,H).
+func (m *Image) Bounds() image.Rectangle { return image.Rect(0, 0, m.W, m.H) }
+
+// At returns the opaque colour of pixel (x, y).
+func (m *Image) At(x, y int) color.Color {
+	if !(image.Point{x, y}.In(m.Bounds())) {
+		return color.RGBA{}
+	}
+	i := 3 * (y*m.W + x)
+	return color.RGBA{m.Pix[i], m.Pix[i+1], m.Pix[i+2], 255}
+}
+
 // errSize reports an image whose size differs from the first image of its set.
 func errSize(path string, img *Image, w, h int, first string) error {
 	return fmt.Errorf("%s: image is %dx%d, but %s is %dx%d; all images must have one size", path, img.W, img.H, first, w, h)

@@ -1,0 +1,175 @@
+package metrics
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// Segmenter predicts a label map (train ids 0..N-1, row-major w×h) for one image. Images
+// passed by this package are *Image values, so a segmenter may type-assert for the raw pixels.
+type Segmenter interface {
+	Segment(img image.Image) (labels []uint8, w, h int, err error)
+}
+
+// DirSegmenter is a Segmenter that can also label a whole folder in one go, writing one
+// label PNG per image, named by the image's file name with the extension ".png".
+type DirSegmenter interface {
+	Segmenter
+	SegmentDir(imgDir, outDir string) error
+}
+
+// CommandSegmenter runs an external program. Template is a shell command (run by sh -c) in
+// which {in} is replaced by an image folder and {out} by an empty folder where the program
+// must write one 8-bit grey or paletted PNG of train ids per image, with the image's name and
+// the extension ".png".
+type CommandSegmenter struct {
+	Template string
+	Ctx      context.Context // nil: context.Background()
+}
+
+// SegmentDir runs the command once on a folder.
+func (s CommandSegmenter) SegmentDir(imgDir, outDir string) error {
+	if !strings.Contains(s.Template, "{in}") || !strings.Contains(s.Template, "{out}") {
+		return fmt.Errorf("segmenter command %q must contain {in} and {out}", s.Template)
+	}
+	cmdline := strings.NewReplacer("{in}", shellQuote(imgDir), "{out}", shellQuote(outDir)).Replace(s.Template)
+	ctx := s.Ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	out, err := exec.CommandContext(ctx, "sh", "-c", cmdline).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("segmenter command %q: %w\n%s", cmdline, err, tail(out, 2000))
+	}
+	return nil
+}
+
+// Segment labels one image by running the command on a temporary folder holding it.
+func (s CommandSegmenter) Segment(img image.Image) ([]uint8, int, int, error) {
+	dir, err := os.MkdirTemp("", "sweep-seg-")
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	defer os.RemoveAll(dir)
+	in, out := filepath.Join(dir, "in"), filepath.Join(dir, "out")
+	if err := os.Mkdir(in, 0o755); err != nil {
+		return nil, 0, 0, err
+	}
+	if err := os.Mkdir(out, 0o755); err != nil {
+		return nil, 0, 0, err
+	}
+	if err := writePNGFile(filepath.Join(in, "image.png"), img); err != nil {
+		return nil, 0, 0, err
+	}
+	if err := s.SegmentDir(in, out); err != nil {
+		return nil, 0, 0, err
+	}
+	return ReadLabelPNG(filepath.Join(out, "image.png"), LabelTrainID)
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+func tail(b []byte, n int) string {
+	if len(b) > n {
+		b = b[len(b)-n:]
+	}
+	return string(b)
+}
+
+func writePNGFile(path string, img image.Image) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := png.Encode(f, img); err != nil {
+		f.Close()
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// LabelFormat says how ground-truth label images encode classes.
+type LabelFormat string
+
+const (
+	LabelTrainID LabelFormat = "trainid" // grey/paletted values are train ids; ≥ N (255) ignored
+	LabelID      LabelFormat = "labelid" // grey/paletted Cityscapes labelIds, mapped to train ids
+	LabelColor   LabelFormat = "color"   // RGB gtFine_color images, nearest Cityscapes colour
+)
+
+// ReadLabelPNG reads a label image as train ids.
+func ReadLabelPNG(path string, format LabelFormat) ([]uint8, int, int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	defer f.Close()
+	img, _, err := image.Decode(f)
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("%s: %w", path, err)
+	}
+	labels, err := decodeLabels(img, format)
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("%s: %w", path, err)
+	}
+	b := img.Bounds()
+	return labels, b.Dx(), b.Dy(), nil
+}
+
+func decodeLabels(img image.Image, format LabelFormat) ([]uint8, error) {
+	b := img.Bounds()
+	out := make([]uint8, 0, b.Dx()*b.Dy())
+	switch format {
+	case LabelTrainID, LabelID:
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				v, ok := labelValue(img, x, y)
+				if !ok {
+					return nil, fmt.Errorf("label image is %T; %s labels need 8-bit grey or paletted PNG", img, format)
+				}
+				if format == LabelID {
+					v = CityscapesTrainID(v)
+				}
+				out = append(out, v)
+			}
+		}
+	case LabelColor:
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				c := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+				out = append(out, CityscapesColorTrainID(c.R, c.G, c.B))
+			}
+		}
+	default:
+		return nil, fmt.Errorf("label format %q is unknown; use %s, %s or %s", format, LabelTrainID, LabelID, LabelColor)
+	}
+	return out, nil
+}
+
+// labelValue returns the class index of a pixel of a grey or paletted image.
+func labelValue(img image.Image, x, y int) (uint8, bool) {
+	switch m := img.(type) {
+	case *image.Gray:
+		return m.GrayAt(x, y).Y, true
+	case *image.Paletted:
+		return m.ColorIndexAt(x, y), true
+	}
+	return 0, false
+}
+
+// predictionPath is where a DirSegmenter writes the labels of image path.
+func predictionPath(outDir, path string) string {
+	return filepath.Join(outDir, stem(path)+".png")
+}
+
+func stem(path string) string {
+	base := filepath.Base(path)
+	return strings.TrimSuffix(base, filepath.Ext(base))
+}
