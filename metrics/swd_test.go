@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"fmt"
+	"image"
 	"math"
 	"os"
 	"path/filepath"
@@ -197,5 +198,121 @@ func checkSWDResult(t *testing.T, f *safetensors.File, res *SWDResult) {
 	t.Logf("SWD levels %v avg %.9g: max rel err %.3g", res.Levels, res.Avg, worst)
 	if !strings.Contains(res.Identity.String(), "sampler=injected") {
 		t.Errorf("identity %q does not record the injected sampler", res.Identity)
+	}
+}
+
+func TestSWDSeeded(t *testing.T) {
+	dir := t.TempDir()
+	real, fake := filepath.Join(dir, "real"), filepath.Join(dir, "fake")
+	writePNGs(t, real, 3, 32, 32, 1)
+	writePNGs(t, fake, 3, 32, 32, 2)
+	run := func(seed uint64) *SWDResult {
+		t.Helper()
+		res, err := SWDDirs(real, fake, SWDOptions{Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	a, b, c := run(5), run(5), run(6)
+	if fmt.Sprint(a.Levels) != fmt.Sprint(b.Levels) {
+		t.Errorf("same seed, different results: %v %v", a.Levels, b.Levels)
+	}
+	if fmt.Sprint(a.Levels) == fmt.Sprint(c.Levels) {
+		t.Errorf("seeds 5 and 6 gave identical results %v", a.Levels)
+	}
+	if len(a.Levels) != 2 || a.Resolutions[0] != 32 || a.Resolutions[1] != 16 || !(a.Avg > 0) {
+		t.Errorf("result %+v", a)
+	}
+	m := a.Metrics(3)
+	names := []string{"swd_32", "swd_16", "swd_avg"}
+	for i, want := range names {
+		if m[i].Name != want || m[i].Step != 3 {
+			t.Errorf("metric %d = %+v, want %s", i, m[i], want)
+		}
+	}
+	for _, want := range []string{"impl=sweep-swd-karras", "images=3", "seed=5", "levels=32,16", "nhoods=128", "dirs=4x128", "sampler=seeded-pcg"} {
+		if !strings.Contains(m[0].Identity, want) {
+			t.Errorf("identity %q lacks %q", m[0].Identity, want)
+		}
+	}
+}
+
+func TestSeededSamplerRanges(t *testing.T) {
+	s := NewSWDSampler(1)
+	xs, ys, _ := s.Centers(SetFake, 2, 9, 4000, 16, 20)
+	if err := checkCenters(xs, ys, 4000, 16, 20); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]bool{}
+	for _, x := range xs {
+		seen[x] = true
+	}
+	if len(seen) != 16-6 {
+		t.Errorf("x centres cover %d values, want all %d of [3,13)", len(seen), 16-6)
+	}
+	d, _ := s.Directions(0, 1, descDim, 128)
+	for j := 0; j < 128; j++ {
+		var ss float64
+		for k := 0; k < descDim; k++ {
+			ss += d[k*128+j] * d[k*128+j]
+		}
+		if math.Abs(ss-1) > 1e-12 {
+			t.Fatalf("direction %d has squared norm %g", j, ss)
+		}
+	}
+}
+
+func TestSWDBadInput(t *testing.T) {
+	dir := t.TempDir()
+	mk := func(name string, n, w, h int) string {
+		p := filepath.Join(dir, name)
+		writePNGs(t, p, n, w, h, 1)
+		return p
+	}
+	base := mk("base", 2, 32, 32)
+	three := mk("three", 3, 32, 32)
+	small := mk("small", 2, 8, 8)
+	other := mk("other", 2, 32, 48)
+	mixed := mk("mixed", 1, 32, 32)
+	writePNG(t, filepath.Join(mixed, "z.png"), image.NewNRGBA(image.Rect(0, 0, 31, 32)))
+	empty := filepath.Join(dir, "empty")
+	os.Mkdir(empty, 0o755)
+	tests := []struct {
+		name, real, fake string
+		contains         []string
+	}{
+		{"count", base, three, []string{base, three, "2 images", "has 3"}},
+		{"too small", small, small, []string{"8x8", "at least 16x16"}},
+		{"sizes differ", base, other, []string{"32x32", "32x48"}},
+		{"mixed sizes", base, mixed, []string{"z.png", "31x32"}},
+		{"empty", base, empty, []string{empty}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := SWDDirs(tt.real, tt.fake, SWDOptions{})
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, s := range tt.contains {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("error %q lacks %q", err, s)
+				}
+			}
+		})
+	}
+}
+
+type badSampler struct{ SWDSampler }
+
+func (badSampler) Centers(SetKind, int, int, int, int, int) ([]int, []int, error) {
+	return []int{0}, []int{0}, nil
+}
+
+func TestSWDInjectedCentresChecked(t *testing.T) {
+	acc := NewSWDAccumulator(SetReal, SWDOptions{Sampler: badSampler{NewSWDSampler(1)}, NhoodsPerImage: 1})
+	err := acc.Add(&Image{W: 16, H: 16, Pix: make([]uint8, 3*16*16)})
+	if err == nil || !strings.Contains(err.Error(), "outside") {
+		t.Fatalf("error %v", err)
 	}
 }
