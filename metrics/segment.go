@@ -9,7 +9,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 )
 
 // Segmenter predicts a label map (train ids 0..N-1, row-major w×h) for one image. Images
@@ -172,4 +174,41 @@ func predictionPath(outDir, path string) string {
 func stem(path string) string {
 	base := filepath.Base(path)
 	return strings.TrimSuffix(base, filepath.Ext(base))
+}
+
+var (
+	segmentersMu sync.Mutex
+	segmenters   = map[string]func(arg string) (Segmenter, error){}
+)
+
+// RegisterSegmenter makes a segmenter available to NewSegmenter under name. The factory
+// receives the text after "name:" in the spec ("" if none).
+func RegisterSegmenter(name string, factory func(arg string) (Segmenter, error)) {
+	segmentersMu.Lock()
+	defer segmentersMu.Unlock()
+	segmenters[name] = factory
+}
+
+// NewSegmenter builds a segmenter from a spec: "cmd:<shell template with {in} and {out}>"
+// for a CommandSegmenter, or "<name>[:<arg>]" for a registered one.
+func NewSegmenter(spec string) (Segmenter, error) {
+	name, arg, _ := strings.Cut(spec, ":")
+	if name == "cmd" {
+		if arg == "" {
+			return nil, fmt.Errorf("segmenter %q: no command after cmd:", spec)
+		}
+		return CommandSegmenter{Template: arg}, nil
+	}
+	segmentersMu.Lock()
+	factory, ok := segmenters[name]
+	known := make([]string, 0, len(segmenters))
+	for n := range segmenters {
+		known = append(known, n)
+	}
+	segmentersMu.Unlock()
+	if !ok {
+		slices.Sort(known)
+		return nil, fmt.Errorf("segmenter %q is unknown; use cmd:<command> or one of %v", name, known)
+	}
+	return factory(arg)
 }

@@ -1,0 +1,47 @@
+package metrics
+
+import (
+	"fmt"
+
+	"sweep/rundir"
+)
+
+// Options holds the settings of every metric.
+type Options struct {
+	SWD SWDOptions
+	FID FIDOptions
+	Seg SegOptions
+}
+
+// Kinds are the metric kinds Compute knows.
+var Kinds = []string{"swd", "fid", "seg"}
+
+// Compute computes one metric kind between two folders and returns its values as run metrics
+// of training iteration step:
+//
+//	swd: "swd_<res>" per level and "swd_avg"; realDir and fakeDir hold images
+//	fid: "fid"; an error matching ErrInceptionUnavailable means FID is absent
+//	seg: "seg_miou", "seg_pixacc", "seg_classacc" (percent); realDir holds the label images
+func Compute(kind, realDir, fakeDir string, opt Options, step int) ([]rundir.Metric, error) {
+	switch kind {
+	case "swd":
+		r, err := SWDDirs(realDir, fakeDir, opt.SWD)
+		if err != nil {
+			return nil, err
+		}
+		return r.Metrics(step), nil
+	case "fid":
+		r, err := FIDDirs(realDir, fakeDir, opt.FID)
+		if err != nil {
+			return nil, err
+		}
+		return r.Metrics(step), nil
+	case "seg":
+		r, err := SegDirs(realDir, fakeDir, opt.Seg)
+		if err != nil {
+			return nil, err
+		}
+		return r.Metrics(step), nil
+	}
+	return nil, fmt.Errorf("metric %q is unknown; use swd, fid or seg", kind)
+}
