@@ -1,15 +1,16 @@
 package experiments
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"strings"
 
 	"sweep/config"
 )
 
-// maxPoints bounds the grid: a product this large is a mistake, and it is refused rather
+// maxRuns bounds a sweep: a product this large is a mistake, and it is refused rather
 // than truncated.
-const maxPoints = 100000
+const maxRuns = 100000
 
 // maxInvalid bounds how many invalid grid points are reported one by one.
 const maxInvalid = 10
@@ -39,16 +40,23 @@ func (p *parser) expand(sp *spec) []config.Run {
 	return p.repeat(sp, cands)
 }
 
+// gridSize refuses a sweep of more than maxRuns runs before building any of them.
 func (p *parser) gridSize(sp *spec) bool {
-	total := 1
+	total := len(sp.includes) + 1
 	for _, ax := range sp.axes {
-		total *= ax.n
-		if total > maxPoints {
-			p.fail(sp.axes[0].at, "the grid has more than %d points; split the sweep into several files", maxPoints)
-			return false
+		if total *= ax.n; total > maxRuns {
+			break
 		}
 	}
-	return true
+	if total <= maxRuns && sp.repeats <= maxRuns/total {
+		return true
+	}
+	at := []string{"sweep", "repeats"}
+	if len(sp.axes) > 0 {
+		at = sp.axes[0].at
+	}
+	p.fail(at, "the sweep has more than %d runs (grid points and includes, times repeats); split it into several files", maxRuns)
+	return false
 }
 
 // points calls fn with every grid position, the first axis varying slowest.
@@ -74,7 +82,8 @@ func assignments(axes []axis, pos []int) partial {
 	var set partial
 	for a, ax := range axes {
 		for k, key := range ax.keys {
-			set = append(set, setting{key: key, value: ax.values[k][pos[a]], at: ax.keyAt[k]})
+			at := child(ax.keyAt[k], index(pos[a]))
+			set = append(set, setting{key: key, value: ax.values[k][pos[a]], at: at})
 		}
 	}
 	return set
@@ -133,7 +142,8 @@ func (p *parser) gridRuns(sp *spec) []candidate {
 		}
 		if err := run.Validate(); err != nil {
 			if invalid++; invalid <= maxInvalid {
-				p.errs.add(&Error{File: p.file, Line: p.places.lookup(at).line, Key: label, Msg: err.Error()})
+				where := blame(err.Error(), at, rest, sp.variants[variant], set, sp.base)
+				p.errs.add(&Error{File: p.file, Line: p.places.lookup(where).line, Key: label, Msg: err.Error()})
 			}
 			return
 		}
@@ -181,7 +191,8 @@ func (p *parser) includeRuns(sp *spec) []candidate {
 		run := sp.resolve(variant, in.set)
 		label := displayPath(in.at)
 		if err := run.Validate(); err != nil {
-			p.errs.add(&Error{File: p.file, Line: p.places.lookup(in.at).line, Key: label, Msg: err.Error()})
+			where := blame(err.Error(), in.at, in.set, sp.variants[variant], sp.base)
+			p.errs.add(&Error{File: p.file, Line: p.places.lookup(where).line, Key: label, Msg: err.Error()})
 			continue
 		}
 		cands = append(cands, candidate{run: run, label: label, at: in.at})
@@ -193,7 +204,7 @@ func (p *parser) includeRuns(sp *spec) []candidate {
 // runs that would compute the same thing.
 func (p *parser) repeat(sp *spec, cands []candidate) []config.Run {
 	type origin struct{ cand, rep int }
-	seen := map[string]origin{}
+	seen := map[[sha256.Size]byte]origin{}
 	reported := map[[2]int]bool{}
 	var runs []config.Run
 	for rep := range sp.repeats {
@@ -203,7 +214,7 @@ func (p *parser) repeat(sp *spec, cands []candidate) []config.Run {
 			run.Repeat = rep
 			key := run
 			key.Repeat, key.Variant = 0, "" // labels: they do not change the numbers
-			canon := string(key.Canonical())
+			canon := sha256.Sum256(key.Canonical())
 			if o, dup := seen[canon]; dup {
 				if pair := [2]int{o.cand, i}; !reported[pair] {
 					reported[pair] = true
@@ -226,4 +237,25 @@ func (p *parser) duplicate(sp *spec, c candidate, rep int, first candidate, firs
 	}
 	p.errs.add(&Error{File: p.file, Line: p.places.lookup(c.at).line, Key: what,
 		Msg: fmt.Sprintf("resolves to the same configuration as %s (seed %d, labels aside); remove one of them", other, c.run.Seed+int64(rep))})
+}
+
+// blame finds the setting behind a validation message: the first key the message names,
+// looked up in the settings from the most to the least specific. It returns the place of
+// that setting, or fallback when none of them set it.
+func blame(msg string, fallback []string, sets ...partial) []string {
+	msg = strings.TrimPrefix(msg, "invalid configuration: ")
+	for _, clause := range strings.Split(msg, "; ") {
+		key, _, _ := strings.Cut(clause, " ")
+		if key == "metric" {
+			key = "metrics"
+		}
+		for _, set := range sets {
+			for _, s := range set {
+				if s.key == key {
+					return s.at
+				}
+			}
+		}
+	}
+	return fallback
 }

@@ -291,8 +291,9 @@ func (p *parser) variantTables(sp *spec, v any) {
 	}
 }
 
-// axisValues checks the list of values of one axis key.
-func (p *parser) axisValues(path []string, key string, v any) ([]any, bool) {
+// axisValues checks the list of values of one axis key; distinct asks for values that
+// all differ (a zip group checks its rows instead).
+func (p *parser) axisValues(path []string, key string, v any, distinct bool) ([]any, bool) {
 	if !p.checkKey(path, key) {
 		return nil, false
 	}
@@ -314,7 +315,7 @@ func (p *parser) axisValues(path []string, key string, v any) ([]any, bool) {
 		good = good && ok
 		vals[i] = val
 		for j := range i {
-			if ok && vals[j] != nil && sameValue(vals[j], val) {
+			if distinct && ok && vals[j] != nil && sameValue(vals[j], val) {
 				p.fail(ep, "value %s repeats value [%d]; the values of an axis must differ", formatTOML(val), j)
 				good = false
 			}
@@ -337,7 +338,7 @@ func (p *parser) gridTable(sp *spec, v any) {
 	}
 	for _, k := range p.ordered(path, t) {
 		kp := child(path, k)
-		if vals, ok := p.axisValues(kp, k, t[k]); ok {
+		if vals, ok := p.axisValues(kp, k, t[k], true); ok {
 			p.addAxis(sp, axis{at: kp, keys: []string{k}, keyAt: [][]string{kp}, values: [][]any{vals}, n: len(vals)})
 		}
 	}
@@ -368,7 +369,7 @@ func (p *parser) zipGroup(path []string, t map[string]any) (axis, bool) {
 	good := true
 	for _, k := range p.ordered(path, t) {
 		kp := child(path, k)
-		vals, ok := p.axisValues(kp, k, t[k])
+		vals, ok := p.axisValues(kp, k, t[k], false)
 		if !ok {
 			good = false
 			continue
