@@ -47,29 +47,39 @@ func mirror(i, n int) int {
 func blur(p planes, gain float64) planes {
 	out := newPlanes(p.c, p.h, p.w)
 	tmp := make([]float64, p.h*p.w)
+	xi, yi := tapIndex(p.w), tapIndex(p.h)
 	for c := 0; c < p.c; c++ {
 		src := p.v[c*p.h*p.w : (c+1)*p.h*p.w]
 		for y := 0; y < p.h; y++ {
+			row := src[y*p.w : (y+1)*p.w]
 			for x := 0; x < p.w; x++ {
-				var s float64
-				for k, wk := range binomial {
-					s += wk * float64(src[y*p.w+mirror(x+k-2, p.w)])
-				}
-				tmp[y*p.w+x] = s
+				t := xi[5*x : 5*x+5]
+				tmp[y*p.w+x] = binomial[0]*float64(row[t[0]]) + binomial[1]*float64(row[t[1]]) +
+					binomial[2]*float64(row[t[2]]) + binomial[3]*float64(row[t[3]]) + binomial[4]*float64(row[t[4]])
 			}
 		}
 		dst := out.v[c*p.h*p.w : (c+1)*p.h*p.w]
 		for y := 0; y < p.h; y++ {
+			t := yi[5*y : 5*y+5]
+			r0, r1, r2, r3, r4 := tmp[t[0]*p.w:], tmp[t[1]*p.w:], tmp[t[2]*p.w:], tmp[t[3]*p.w:], tmp[t[4]*p.w:]
 			for x := 0; x < p.w; x++ {
-				var s float64
-				for k, wk := range binomial {
-					s += wk * tmp[mirror(y+k-2, p.h)*p.w+x]
-				}
+				s := binomial[0]*r0[x] + binomial[1]*r1[x] + binomial[2]*r2[x] + binomial[3]*r3[x] + binomial[4]*r4[x]
 				dst[y*p.w+x] = float32(s * gain)
 			}
 		}
 	}
 	return out
+}
+
+// tapIndex returns, for each of n positions, the 5 mirrored source indices of its taps.
+func tapIndex(n int) []int {
+	idx := make([]int, 5*n)
+	for i := 0; i < n; i++ {
+		for k := 0; k < 5; k++ {
+			idx[5*i+k] = mirror(i+k-2, n)
+		}
+	}
+	return idx
 }
 
 // pyrDown blurs and keeps every second sample starting at 0.
