@@ -1,0 +1,500 @@
+package runner_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"sweep/results"
+	"sweep/rundir"
+	"sweep/runner"
+)
+
+// sweepBin is the sweep program built for these tests: the runner starts it as its children.
+var sweepBin string
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	tmp, err := os.MkdirTemp("", "sweep-runner-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(tmp)
+	root, err := moduleRoot()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	sweepBin = filepath.Join(tmp, "sweep")
+	build := exec.Command("go", "build", "-o", sweepBin, "./cmd/sweep")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build sweep: %v\n%s", err, out)
+		return 1
+	}
+	return m.Run()
+}
+
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod above the test directory")
+		}
+		dir = parent
+	}
+}
+
+// env is one test's sweep: a work directory holding the sweep file, database and runs.
+type env struct {
+	t    *testing.T
+	dir  string
+	file string
+	db   string
+	img  string
+}
+
+// newEnv writes a sweep of n command runs (seeds 1..n) running command, which may use
+// {img} for a test image and {dir} for the work directory besides the executor's
+// placeholders.
+func newEnv(t *testing.T, n int, command string) *env {
+	t.Helper()
+	e := &env{t: t, dir: t.TempDir()}
+	e.file, e.db = filepath.Join(e.dir, "s.toml"), filepath.Join(e.dir, "s.db")
+	img, err := filepath.Abs("testdata/img.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	command = strings.NewReplacer("{img}", img, "{dir}", e.dir).Replace(command)
+	toml := fmt.Sprintf(`[sweep]
+name = "test"
+repeats = %d
+
+[base]
+executor = "command"
+command = '''%s'''
+command_out = "{run_dir}/out"
+crop_size = 32
+load_size = 36
+queries = 16
+`, n, command)
+	if err := os.WriteFile(e.file, []byte(toml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// produce is a command body that writes the run's image and counts its completion in
+// {dir}/marks/{id}; it is the last thing a successful command does.
+const produce = `mkdir -p {run_dir}/out {dir}/marks && cp {img} {run_dir}/out/ && echo done >> {dir}/marks/{id}`
+
+func (e *env) command(args ...string) *exec.Cmd {
+	args = append([]string{"run", "--db", e.db, "--runs-dir", filepath.Join(e.dir, "runs")}, args...)
+	cmd := exec.Command(sweepBin, append(args, e.file)...)
+	cmd.Dir = e.dir
+	return cmd
+}
+
+// sweep runs "sweep run" to its end and returns its stderr and exit status.
+func (e *env) sweep(args ...string) (string, int) {
+	e.t.Helper()
+	cmd := e.command(args...)
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		e.t.Fatal(err)
+	}
+	return stderr.String(), cmd.ProcessState.ExitCode()
+}
+
+func (e *env) store() *results.Store {
+	e.t.Helper()
+	s, err := results.Open(e.db)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func (e *env) runs() []results.Run {
+	e.t.Helper()
+	runs, err := e.store().ListRuns("test")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return runs
+}
+
+func countStatus(runs []results.Run, status string) int {
+	n := 0
+	for _, r := range runs {
+		if r.Status == status {
+			n++
+		}
+	}
+	return n
+}
+
+// marks returns how often each run's command completed.
+func (e *env) marks(id string) int {
+	b, _ := os.ReadFile(filepath.Join(e.dir, "marks", id))
+	return strings.Count(string(b), "done")
+}
+
+// waitFor polls cond until it holds, failing the test after a while.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func TestSlotsRunConcurrently(t *testing.T) {
+	for _, slots := range []int{1, 2} {
+		t.Run(fmt.Sprintf("cpu:%d", slots), func(t *testing.T) {
+			e := newEnv(t, 2, `sleep 0.5; `+produce+`; echo "$GOMAXPROCS" > {run_dir}/procs`)
+			out, code := e.sweep("--devices", fmt.Sprintf("cpu:%d", slots))
+			if code != 0 {
+				t.Fatalf("exit %d:\n%s", code, out)
+			}
+			runs := e.runs()
+			if len(runs) != 2 || countStatus(runs, results.StatusCompleted) != 2 {
+				t.Fatalf("runs %+v", runs)
+			}
+			a, b := runs[0], runs[1]
+			overlap := a.Started.Before(b.Finished) && b.Started.Before(a.Finished)
+			if overlap != (slots == 2) {
+				t.Errorf("with %d slots: overlap = %v (a %v..%v, b %v..%v)", slots, overlap, a.Started, a.Finished, b.Started, b.Finished)
+			}
+			procs, _ := os.ReadFile(filepath.Join(a.Dir, "procs"))
+			if want := strconv.Itoa(max(1, numCPU()/slots)); strings.TrimSpace(string(procs)) != want {
+				t.Errorf("child GOMAXPROCS %q, want %s", procs, want)
+			}
+		})
+	}
+}
+
+func numCPU() int {
+	out, err := exec.Command("nproc").Output()
+	if err != nil {
+		return 1
+	}
+	n, _ := strconv.Atoi(strings.TrimSpace(string(out)))
+	return n
+}
+
+func TestEachGPUSlotSeesOnlyItsGPU(t *testing.T) {
+	e := newEnv(t, 4, `echo "$CUDA_VISIBLE_DEVICES|{gpu}|$SWEEP_DEVICE" > {run_dir}/gpu; sleep 0.3; `+produce)
+	if out, code := e.sweep("--devices", "gpu:0,1"); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	seen := map[string]bool{}
+	for _, r := range e.runs() {
+		b, err := os.ReadFile(filepath.Join(r.Dir, "gpu"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		gpu := strings.TrimPrefix(r.Device, "gpu:")
+		if got, want := strings.TrimSpace(string(b)), gpu+"|"+gpu+"|"+r.Device; got != want {
+			t.Errorf("run %s on %s saw %q, want %q", r.ID, r.Device, got, want)
+		}
+		seen[gpu] = true
+	}
+	if !seen["0"] || !seen["1"] {
+		t.Errorf("GPUs used: %v, want both", seen)
+	}
+}
+
+func TestSecondInvocationDoesNothing(t *testing.T) {
+	e := newEnv(t, 3, produce+`; printf '{"iter":1,"total":1,"losses":{"G":0.5}}\n' >> {run_dir}/losses.jsonl`)
+	if out, code := e.sweep("--devices", "cpu:2"); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	before := e.runs()
+	out, code := e.sweep("--devices", "cpu:2")
+	if code != 0 || !strings.Contains(out, "3 done before, 0 completed now") {
+		t.Fatalf("second invocation: exit %d:\n%s", code, out)
+	}
+	for i, r := range e.runs() {
+		if r.Attempts != 1 || !r.Started.Equal(before[i].Started) || e.marks(r.ID) != 1 {
+			t.Errorf("run %s: attempts %d, marks %d, started %v (was %v)", r.ID, r.Attempts, e.marks(r.ID), r.Started, before[i].Started)
+		}
+		losses, err := e.store().Losses(r.ID)
+		if err != nil || len(losses) != 1 || losses[0] != (results.Loss{Iter: 1, Name: "G", Value: 0.5}) {
+			t.Errorf("run %s losses %v %v", r.ID, losses, err)
+		}
+		p, ok, err := e.store().Provenance(r.ID)
+		if err != nil || !ok || p.Seed != r.Config.Seed || p.GoVersion == "" || len(p.Modules) == 0 {
+			t.Errorf("run %s provenance %+v %v %v", r.ID, p, ok, err)
+		}
+		if _, err := os.Stat(filepath.Join(r.Dir, rundir.FakeImagesDir, "img.png")); err != nil {
+			t.Errorf("run %s: image not collected: %v", r.ID, err)
+		}
+	}
+	var dry bytes.Buffer
+	cmd := e.command("--dry-run")
+	cmd.Stdout = &dry
+	if err := cmd.Run(); err != nil || !strings.Contains(dry.String(), "3 runs, 3 done, 0 to run") {
+		t.Errorf("dry run: %v\n%s", err, dry.String())
+	}
+}
+
+func TestDryRunWritesNothing(t *testing.T) {
+	e := newEnv(t, 2, produce)
+	var out bytes.Buffer
+	cmd := e.command("--dry-run")
+	cmd.Stdout = &out
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if s := out.String(); strings.Count(s, " new ") != 2 || !strings.Contains(s, "2 runs, 0 done, 2 to run") {
+		t.Errorf("dry run:\n%s", s)
+	}
+	for _, p := range []string{e.db, filepath.Join(e.dir, "runs"), filepath.Join(e.dir, "marks")} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("dry run created %s", p)
+		}
+	}
+}
+
+func TestFailurePolicy(t *testing.T) {
+	// Seed 2 fails on its first attempt (or on every attempt, "always"); the attempt count is
+	// kept in the run directory.
+	countAttempt := `n=$(cat {run_dir}/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > {run_dir}/n; `
+	failOnce := countAttempt + `if [ {seed} = 2 ] && [ $n = 1 ]; then echo boom >&2; exit 7; fi; ` + produce
+	failAlways := countAttempt + `if [ {seed} = 2 ]; then echo boom >&2; exit 7; fi; ` + produce
+	failFirst := `if [ {seed} = 1 ]; then echo boom >&2; exit 7; fi; ` + produce
+	tests := []struct {
+		name      string
+		command   string
+		args      []string
+		wantCode  int
+		completed int
+		failed    int
+		pending   int
+		attempts2 int // attempts of seed 2
+	}{
+		{"failure recorded, others complete", failOnce, []string{"--devices", "cpu:2"}, 1, 3, 1, 0, 1},
+		{"retry succeeds", failOnce, []string{"--devices", "cpu:2", "--retries", "1"}, 0, 4, 0, 0, 2},
+		{"retries exhausted", failAlways, []string{"--devices", "cpu:2", "--retries", "2"}, 1, 3, 1, 0, 3},
+		{"fail-fast starts nothing more", failFirst, []string{"--devices", "cpu:1", "--fail-fast"}, 1, 0, 1, 3, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, 4, tt.command)
+			out, code := e.sweep(tt.args...)
+			if code != tt.wantCode {
+				t.Fatalf("exit %d, want %d:\n%s", code, tt.wantCode, out)
+			}
+			runs := e.runs()
+			got := [3]int{countStatus(runs, results.StatusCompleted), countStatus(runs, results.StatusFailed), countStatus(runs, results.StatusPending)}
+			if got != [3]int{tt.completed, tt.failed, tt.pending} {
+				t.Fatalf("completed/failed/pending = %v, want %v\n%s", got, [3]int{tt.completed, tt.failed, tt.pending}, out)
+			}
+			for _, r := range runs {
+				if r.Status == results.StatusFailed {
+					if !strings.Contains(r.LogTail, "boom") || !strings.Contains(r.Error, "exit status 1") || !strings.Contains(r.Error, "exit status 7") {
+						t.Errorf("failed run: error %q, log tail %q", r.Error, r.LogTail)
+					}
+				}
+				if r.Config.Seed == 2 && r.Attempts != tt.attempts2 {
+					t.Errorf("seed 2: %d attempts, want %d", r.Attempts, tt.attempts2)
+				}
+			}
+		})
+	}
+}
+
+func TestUnknownPlaceholderFailsTheRun(t *testing.T) {
+	e := newEnv(t, 1, `echo {nope}`)
+	if _, code := e.sweep(); code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	r := e.runs()[0]
+	if r.Status != results.StatusFailed || !strings.Contains(r.Error, "unknown placeholder {nope}") {
+		t.Errorf("status %s, error %q", r.Status, r.Error)
+	}
+}
+
+func TestForceRerunsFromScratch(t *testing.T) {
+	e := newEnv(t, 2, `test ! -e {run_dir}/stale || exit 9; `+produce)
+	if out, code := e.sweep(); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	for _, r := range e.runs() {
+		os.WriteFile(filepath.Join(r.Dir, "stale"), nil, 0o644)
+	}
+	if out, code := e.sweep("--force"); code != 0 {
+		t.Fatalf("forced: exit %d:\n%s", code, out)
+	}
+	for _, r := range e.runs() {
+		if r.Status != results.StatusCompleted || r.Attempts != 2 || e.marks(r.ID) != 2 {
+			t.Errorf("run %s: %s, %d attempts, %d marks", r.ID, r.Status, r.Attempts, e.marks(r.ID))
+		}
+		log, _ := os.ReadFile(filepath.Join(r.Dir, rundir.LogFile))
+		if n := strings.Count(string(log), "==== attempt"); n != 2 {
+			t.Errorf("run %s log has %d attempt headers, want 2", r.ID, n)
+		}
+	}
+}
+
+// A runner that died after its child wrote result.json but before recording it: the next
+// runner records the run from its directory instead of running it again.
+func TestResultInRunDirIsRecordedNotRerun(t *testing.T) {
+	e := newEnv(t, 2, produce)
+	if out, code := e.sweep(); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	s := e.store()
+	id := e.runs()[0].ID
+	if err := s.MarkRunning(id, "cpu:0"); err != nil { // as a crash would leave it
+		t.Fatal(err)
+	}
+	out, code := e.sweep()
+	if code != 0 || !strings.Contains(out, "recorded from its run directory") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	r, _, _ := s.GetRun(id)
+	if r.Status != results.StatusCompleted || e.marks(id) != 1 {
+		t.Errorf("run %s: %s, %d marks", id, r.Status, e.marks(id))
+	}
+}
+
+func TestCrashedRunnerResumes(t *testing.T) {
+	e := newEnv(t, 6, `echo "$$ $PPID" >> {dir}/pids; sleep 0.6; `+produce)
+	cmd := e.command("--devices", "cpu:2")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "two completed runs", func() bool {
+		runs, err := results.Open(e.db)
+		if err != nil {
+			return false
+		}
+		defer runs.Close()
+		rs, _ := runs.ListRuns("test")
+		return countStatus(rs, results.StatusCompleted) >= 2
+	})
+	cmd.Process.Kill()
+	cmd.Wait()
+	// The children die with the runner: no command shell or "sweep exec" outlives it.
+	waitFor(t, "the children to die", func() bool {
+		b, _ := os.ReadFile(filepath.Join(e.dir, "pids"))
+		for _, f := range strings.Fields(string(b)) {
+			pid, _ := strconv.Atoi(f)
+			if syscall.Kill(pid, 0) == nil && !zombie(pid) {
+				return false
+			}
+		}
+		return true
+	})
+	if n := countStatus(e.runs(), results.StatusCompleted); n == 6 {
+		t.Fatal("the sweep finished before the runner was killed")
+	}
+	if out, code := e.sweep("--devices", "cpu:2"); code != 0 {
+		t.Fatalf("rerun: exit %d:\n%s", code, out)
+	}
+	runs := e.runs()
+	if len(runs) != 6 || countStatus(runs, results.StatusCompleted) != 6 {
+		t.Fatalf("after the rerun: %d runs, %d completed", len(runs), countStatus(runs, results.StatusCompleted))
+	}
+	for _, r := range runs {
+		if e.marks(r.ID) != 1 {
+			t.Errorf("run %s completed %d times, want once", r.ID, e.marks(r.ID))
+		}
+	}
+}
+
+// zombie reports whether pid is a dead process not yet reaped by its parent.
+func zombie(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true
+	}
+	_, rest, _ := strings.Cut(string(b), ") ")
+	return strings.HasPrefix(rest, "Z")
+}
+
+func TestInterruptMarksRunsAndNextRunResumes(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		trap    string // shell code run first: "trap '' INT" makes the command ignore SIGINT
+		signals int    // Ctrl-Cs needed to stop it
+	}{
+		{"children stop on the first interrupt", "", 1},
+		{"second interrupt kills children that ignore the first", "trap '' INT; ", 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, 2, tt.trap+`touch {run_dir}/started; test -e {dir}/go || sleep 30; `+produce)
+			cmd := e.command("--devices", "cpu:2")
+			var out bytes.Buffer
+			cmd.Stderr = &out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "both commands to start", func() bool {
+				m, _ := filepath.Glob(filepath.Join(e.dir, "runs", "*", "started"))
+				return len(m) == 2
+			})
+			done := make(chan error)
+			go func() { done <- cmd.Wait() }()
+			for i := range tt.signals {
+				if i > 0 {
+					time.Sleep(300 * time.Millisecond) // the first interrupt must not be enough
+					select {
+					case <-done:
+						t.Fatal("the runner ended on the first interrupt")
+					default:
+					}
+				}
+				cmd.Process.Signal(os.Interrupt)
+			}
+			select {
+			case <-done:
+			case <-time.After(20 * time.Second):
+				cmd.Process.Kill()
+				t.Fatalf("the runner did not end after the interrupt:\n%s", out.String())
+			}
+			if code := cmd.ProcessState.ExitCode(); code != runner.ExitCodeInterrupted {
+				t.Fatalf("exit %d, want %d:\n%s", code, runner.ExitCodeInterrupted, out.String())
+			}
+			if n := countStatus(e.runs(), results.StatusInterrupted); n != 2 {
+				t.Fatalf("%d runs interrupted, want 2:\n%s", n, out.String())
+			}
+			os.WriteFile(filepath.Join(e.dir, "go"), nil, 0o644)
+			if out, code := e.sweep("--devices", "cpu:2"); code != 0 {
+				t.Fatalf("resume: exit %d:\n%s", code, out)
+			}
+			for _, r := range e.runs() {
+				if r.Status != results.StatusCompleted || r.Attempts != 2 || e.marks(r.ID) != 1 {
+					t.Errorf("run %s: %s, %d attempts, %d marks", r.ID, r.Status, r.Attempts, e.marks(r.ID))
+				}
+			}
+		})
+	}
+}
