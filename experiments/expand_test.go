@@ -153,6 +153,25 @@ queries = 16
 	}
 }
 
+// Exclude rules compare lists and booleans too, and drop only runs matching every key.
+func TestExcludeComparesListsAndBooleans(t *testing.T) {
+	s := mustParse(t, `[sweep]
+name = "l"
+`+small+`
+[grid]
+metrics = [["swd"], ["swd", "gt"], ["gt"]]
+no_flip = [false, true]
+[[exclude]]
+metrics = ["swd", "gt"]
+no_flip = true
+`)
+	got := column(s.Runs, func(r config.Run) string { return fmt.Sprintf("%s/%v", strings.Join(r.Metrics, "+"), r.NoFlip) })
+	want := []string{"swd/false", "swd/true", "swd+gt/false", "gt/false", "gt/true"}
+	if !slices.Equal(got, want) {
+		t.Errorf("runs %v, want %v", got, want)
+	}
+}
+
 func TestBaseVariantAppliesToIncludes(t *testing.T) {
 	s := mustParse(t, `[sweep]
 name = "b"

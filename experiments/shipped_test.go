@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -148,5 +149,25 @@ func TestShippedFiles(t *testing.T) {
 			}
 			want.check(t, s)
 		})
+	}
+}
+
+// The complete example of docs/toml.md expands as the text says.
+func TestDocumentedExample(t *testing.T) {
+	doc, err := os.ReadFile("../docs/toml.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(string(doc), "## A complete example\n\n```toml\n")
+	example, _, ok := strings.Cut(rest, "```")
+	if !ok {
+		t.Fatal("no example in docs/toml.md")
+	}
+	s, err := Parse("docs/toml.md", []byte(example))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Runs) != 16 {
+		t.Errorf("%d runs, want the 16 the text promises", len(s.Runs))
 	}
 }
