@@ -1,0 +1,274 @@
+package data
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+
+	"sweep/rundir"
+)
+
+// gtVersion is the version of the ground-truth scores; it is part of their identity.
+const gtVersion = 1
+
+// Region codes of a test scene resized to the test size (see pureLabels).
+const (
+	regionBackground = 0
+	regionObject     = 1
+	regionMixed      = 254
+)
+
+// HasGroundTruth reports whether the dataset is generated, so the ideal translation of each
+// test image is known.
+func (d *Dataset) HasGroundTruth() bool { return d.man != nil }
+
+// truthPair holds one test scene at the test size: the input, the ideal translation, the
+// translation under test, and the scene's truth map (regions or trainIds) restricted to
+// pixels whose whole resampling support lies in one region.
+type truthPair struct {
+	name               string
+	input, ideal, fake *rgb
+	pure               []uint8
+	size               int
+}
+
+// GroundTruthScores compares the translations in fakeDir (<name>.png for every test sample;
+// resized to the test size if needed) with the known ideal translations. L1 values are mean
+// absolute differences of 8-bit channels divided by 255, so 0 is equal and 1 the largest.
+//
+// zebra:
+//   - gt_background_l1: background of the translation vs the input (lower is better);
+//   - gt_object_l1: the object vs the ideal translation's object (lower is better);
+//   - gt_object_conformity: how far the object's stripe amplitude moved from the input's toward
+//     the ideal's, (amp(fake)-amp(input))/(amp(ideal)-amp(input)) averaged over images: 0 for
+//     the identity, 1 for the ideal (higher is better; stripes of any angle and phase count).
+//
+// cityscapes:
+//   - gt_photo_l1: the translation vs the ideal over all non-void pixels (lower is better);
+//   - gt_class_color_l1: per class, the mean colour of the translation vs the ideal's,
+//     weighted by pixel count (lower is better; insensitive to texture noise).
+//
+// Only pixels whose whole bicubic support lies in one region count, so resampling across an
+// object's edge does not blur the measures.
+func (d *Dataset) GroundTruthScores(fakeDir string) ([]rundir.Metric, error) {
+	if d.man == nil {
+		return nil, fmt.Errorf("%s: ground truth exists only for built-in datasets", d.root)
+	}
+	pairs, err := d.truthPairs(fakeDir)
+	if err != nil {
+		return nil, err
+	}
+	id := fmt.Sprintf("data.gt v%d %s seed=%d gen=v%d images=%d size=%d direction=%s",
+		gtVersion, d.man.Dataset, d.man.Seed, d.man.Version, len(pairs), d.cfg.CropSize, d.cfg.Direction)
+	var vals []namedValue
+	if d.man.Dataset == "builtin:zebra" {
+		vals = zebraScores(pairs)
+	} else {
+		vals = streetScores(pairs)
+	}
+	out := make([]rundir.Metric, len(vals))
+	for i, v := range vals {
+		out[i] = rundir.Metric{Name: v.name, Value: v.value, Identity: id}
+	}
+	return out, nil
+}
+
+type namedValue struct {
+	name  string
+	value float64
+}
+
+func (d *Dataset) truthPairs(fakeDir string) ([]truthPair, error) {
+	size := d.cfg.CropSize
+	truthDir := maskDir
+	if d.man.Dataset == "builtin:cityscapes" {
+		truthDir = labelsDir
+	}
+	pairs := make([]truthPair, len(d.names))
+	for i, name := range d.names {
+		p := truthPair{name: name, size: size}
+		var err error
+		if p.input, err = d.testInput(i); err != nil {
+			return nil, err
+		}
+		ideal, err := d.tgtTest.get(i)
+		if err != nil {
+			return nil, err
+		}
+		p.ideal = resizeBicubic(ideal, size, size)
+		fake, err := readRGB(filepath.Join(fakeDir, name+".png"))
+		if err != nil {
+			return nil, err
+		}
+		p.fake = resizeBicubic(fake, size, size)
+		truth, err := readTruth(filepath.Join(d.root, truthDir, name+".png"), d.man.Size)
+		if err != nil {
+			return nil, err
+		}
+		p.pure = pureLabels(truth, d.man.Size, d.man.Size, size, size, regionMixed)
+		pairs[i] = p
+	}
+	return pairs, nil
+}
+
+// readTruth reads a truth map (one byte per pixel); zebra masks become 0/1 regions.
+func readTruth(path string, size int) ([]uint8, error) {
+	m, err := readRGB(path)
+	if err != nil {
+		return nil, err
+	}
+	if m.w != size || m.h != size {
+		return nil, fmt.Errorf("%s: %dx%d, want %dx%d", path, m.w, m.h, size, size)
+	}
+	out := make([]uint8, size*size)
+	for i := range out {
+		out[i] = m.pix[3*i]
+	}
+	if filepath.Base(filepath.Dir(path)) == filepath.Base(maskDir) {
+		for i, v := range out {
+			out[i] = v / 255
+		}
+	}
+	return out, nil
+}
+
+// l1 accumulates |a-b| over the channels of the pixels where keep is true.
+type l1 struct{ sum, n float64 }
+
+func (s *l1) add(a, b *rgb, i int) {
+	for c := range 3 {
+		s.sum += math.Abs(float64(a.pix[3*i+c]) - float64(b.pix[3*i+c]))
+	}
+	s.n += 3
+}
+
+func (s l1) mean() float64 {
+	if s.n == 0 {
+		return math.NaN()
+	}
+	return s.sum / s.n / 255
+}
+
+func zebraScores(pairs []truthPair) []namedValue {
+	var bg, obj l1
+	var conf, nconf float64
+	for _, p := range pairs {
+		for i, r := range p.pure {
+			switch r {
+			case regionBackground:
+				bg.add(p.fake, p.input, i)
+			case regionObject:
+				obj.add(p.fake, p.ideal, i)
+			}
+		}
+		src := stripeAmplitude(p.input, p.pure, p.size)
+		den := stripeAmplitude(p.ideal, p.pure, p.size) - src
+		if math.Abs(den) > 1e-3 {
+			conf += (stripeAmplitude(p.fake, p.pure, p.size) - src) / den
+			nconf++
+		}
+	}
+	return []namedValue{{"gt_background_l1", bg.mean()}, {"gt_object_l1", obj.mean()},
+		{"gt_object_conformity", conf / nconf}}
+}
+
+// stripeAmplitude is the amplitude of the strongest stripe pattern in the object's luminance
+// (0..1 scale): the largest |mean of (L - mean L)·e^(-2πi t/P)|·2 over directions in 5° steps
+// and the generator's periods P = size/k, with t the pixel centre's coordinate along the
+// direction. It is computed on a histogram of t in 1/8-pixel bins.
+func stripeAmplitude(m *rgb, pure []uint8, size int) float64 {
+	var xs, ys []int
+	var lum []float64
+	mean := 0.0
+	for i, r := range pure {
+		if r == regionObject {
+			p := m.pix[3*i:]
+			l := (0.299*float64(p[0]) + 0.587*float64(p[1]) + 0.114*float64(p[2])) / 255
+			xs, ys, lum = append(xs, i%size), append(ys, i/size), append(lum, l)
+			mean += l
+		}
+	}
+	if len(lum) == 0 {
+		return 0
+	}
+	mean /= float64(len(lum))
+	const binsPerPixel = 8
+	offset := 2 * size * binsPerPixel
+	bins := make([]float64, 4*size*binsPerPixel)
+	best := 0.0
+	for k := range 36 {
+		theta := float64(k) * math.Pi / 36
+		c, s := math.Cos(theta), math.Sin(theta)
+		clear(bins)
+		lo, hi := len(bins), 0
+		for j, l := range lum {
+			t := (float64(xs[j])+0.5)*c + (float64(ys[j])+0.5)*s
+			b := offset + int(math.Floor(t*binsPerPixel))
+			bins[b] += l - mean
+			lo, hi = min(lo, b), max(hi, b)
+		}
+		for _, div := range stripeDivisors {
+			w := 2 * math.Pi * float64(div) / float64(size) / binsPerPixel
+			var re, im float64
+			for b := lo; b <= hi; b++ {
+				if v := bins[b]; v != 0 {
+					ph := w * (float64(b-offset) + 0.5)
+					re += v * math.Cos(ph)
+					im -= v * math.Sin(ph)
+				}
+			}
+			best = max(best, 2*math.Hypot(re, im)/float64(len(lum)))
+		}
+	}
+	return best
+}
+
+func streetScores(pairs []truthPair) []namedValue {
+	var photo l1
+	var colSum, colN float64
+	for _, p := range pairs {
+		var sumF, sumI [256][3]float64
+		var count [256]float64
+		for i, l := range p.pure {
+			if l == regionMixed || l == voidID {
+				continue
+			}
+			photo.add(p.fake, p.ideal, i)
+			for c := range 3 {
+				sumF[l][c] += float64(p.fake.pix[3*i+c])
+				sumI[l][c] += float64(p.ideal.pix[3*i+c])
+			}
+			count[l]++
+		}
+		for l, n := range count {
+			if n == 0 {
+				continue
+			}
+			for c := range 3 {
+				colSum += math.Abs(sumF[l][c]-sumI[l][c]) / 3
+			}
+			colN += n
+		}
+	}
+	return []namedValue{{"gt_photo_l1", photo.mean()}, {"gt_class_color_l1", colSum / colN / 255}}
+}
+
+// SegmentationTruth returns the trainIds (255 = void) of test sample name at the test size,
+// resized from the generated layout by nearest neighbour, row-major. Only the cityscapes set
+// has them.
+func (d *Dataset) SegmentationTruth(name string) ([]uint8, int, int, error) {
+	if d.man == nil || d.man.Dataset != "builtin:cityscapes" {
+		return nil, 0, 0, fmt.Errorf("%s: segmentation truth exists only for builtin:cityscapes", d.root)
+	}
+	path := filepath.Join(d.root, labelsDir, name+".png")
+	if _, err := os.Stat(path); err != nil {
+		return nil, 0, 0, fmt.Errorf("no segmentation truth for test sample %q: %w", name, err)
+	}
+	labels, err := readTruth(path, d.man.Size)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	s := d.cfg.CropSize
+	return resizeNearest(labels, d.man.Size, d.man.Size, s, s), s, s, nil
+}
