@@ -77,7 +77,11 @@ func ToRGB(img image.Image) *Image {
 	case *image.NRGBA:
 		copyRGBA(out, src.Pix, src.Stride)
 	case *image.RGBA:
-		copyRGBA(out, src.Pix, src.Stride) // only opaque PNGs decode to RGBA, so this equals NRGBA
+		if !src.Opaque() {
+			convertGeneric(out, img) // premultiplied colours must be un-premultiplied
+			break
+		}
+		copyRGBA(out, src.Pix, src.Stride)
 	case *image.Gray:
 		for y := 0; y < out.H; y++ {
 			for x := 0; x < out.W; x++ {
@@ -91,15 +95,20 @@ func ToRGB(img image.Image) *Image {
 		draw.Draw(rgba, rgba.Bounds(), src, b.Min, draw.Src)
 		copyRGBA(out, rgba.Pix, rgba.Stride)
 	default:
-		for y := 0; y < out.H; y++ {
-			for x := 0; x < out.W; x++ {
-				c := color.NRGBAModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.NRGBA)
-				i := 3 * (y*out.W + x)
-				out.Pix[i], out.Pix[i+1], out.Pix[i+2] = c.R, c.G, c.B
-			}
-		}
+		convertGeneric(out, img)
 	}
 	return out
+}
+
+func convertGeneric(out *Image, img image.Image) {
+	b := img.Bounds()
+	for y := 0; y < out.H; y++ {
+		for x := 0; x < out.W; x++ {
+			c := color.NRGBAModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.NRGBA)
+			i := 3 * (y*out.W + x)
+			out.Pix[i], out.Pix[i+1], out.Pix[i+2] = c.R, c.G, c.B
+		}
+	}
 }
 
 func copyRGBA(out *Image, pix []uint8, stride int) {
