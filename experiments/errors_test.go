@@ -29,6 +29,7 @@ func TestBadFiles(t *testing.T) {
 		{"syntax", head + "ngf == 8\n", 7, "base.ngf", "TOML syntax: expected value but found '=' instead"},
 		{"duplicate key", head + "queries = 32\n", 7, "base.queries", "already been defined"},
 		{"unknown table", head + "[grdi]\nqueries = [16]\n", 7, "grdi", `unknown table "grdi" (did you mean "grid"?)`},
+		{"key above the first table", "name = \"x\"\n" + head, 1, "name", `unknown top-level key "name"; allowed: sweep, base`},
 		{"missing sweep", "[base]\nngf = 8\n", 0, "sweep", "missing [sweep] table"},
 		{"missing name", "[sweep]\ndescription = \"x\"\n[base]\n", 1, "sweep", "missing name"},
 		{"bad name", "[sweep]\nname = \"my sweep\"\n", 2, "sweep.name", `want a name of letters`},

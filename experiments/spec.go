@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -141,7 +142,11 @@ func (p *parser) spec(doc map[string]any) *spec {
 	sp := &spec{repeats: 1, variants: map[string]partial{}, variantAt: map[string][]string{}}
 	for _, k := range p.ordered(nil, doc) {
 		if !slices.Contains(sections, k) {
-			p.fail([]string{k}, "%s", unknownKey("table", k, sections))
+			what := "table"
+			if _, ok := doc[k].(map[string]any); !ok {
+				what = "top-level key" // a key written above the first table header
+			}
+			p.fail([]string{k}, "%s", unknownKey(what, k, sections))
 		}
 	}
 	p.sweepTable(sp, doc["sweep"])
@@ -478,13 +483,7 @@ func (p *parser) includeTables(sp *spec, v any) {
 // selects (a run silently missing from the grid), and a variant setting that an axis
 // would silently override.
 func (p *parser) checkVariants(sp *spec) {
-	defined := slices.Sorted(func(yield func(string) bool) {
-		for name := range sp.variants {
-			if !yield(name) {
-				return
-			}
-		}
-	})
+	defined := slices.Sorted(maps.Keys(sp.variants))
 	selected := map[string]bool{}
 	for _, u := range p.uses {
 		if _, ok := sp.variants[u.name]; !ok {
