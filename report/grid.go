@@ -47,7 +47,7 @@ func writeGrids(dir string, d *sweepData, t Table, n int) ([]Plot, error) {
 		if err != nil {
 			return nil, err
 		}
-		path := filepath.Join(dir, safeName(fmt.Sprintf("grid-%s-%s", cg.Dataset, cg.Side))+".png")
+		path := filepath.Join(dir, plotFile("grid", cg.Dataset, cg.Side))
 		if err := savePNG(path, img); err != nil {
 			return nil, err
 		}

@@ -17,7 +17,8 @@ import (
 // RunSummary is one line of `sweep list`.
 type RunSummary struct {
 	ID       string    `json:"id"`
-	Sweep    string    `json:"sweep"`
+	Sweep    string    `json:"sweep"`  // the sweep that first added the run
+	Sweeps   []string  `json:"sweeps"` // every sweep the run belongs to
 	Variant  string    `json:"variant"`
 	Mode     string    `json:"mode"`
 	Dataset  string    `json:"dataset"`
@@ -48,6 +49,9 @@ func List(w io.Writer, dbPath, sweep, format string) error {
 	sums := make([]RunSummary, len(runs))
 	for i, r := range runs {
 		sums[i] = summarize(r)
+		if sums[i].Sweeps, err = s.SweepsOf(r.ID); err != nil {
+			return err
+		}
 	}
 	if format == "json" {
 		return writeJSON(w, sums)
@@ -62,10 +66,10 @@ func summarize(r results.Run) RunSummary {
 }
 
 func writeRunTable(w io.Writer, sums []RunSummary) error {
-	header := []string{"id", "sweep", "variant", "mode", "dataset", "seed", "status", "attempts", "device", "duration", "error"}
+	header := []string{"id", "sweeps", "variant", "mode", "dataset", "seed", "status", "attempts", "device", "duration", "error"}
 	var rows [][]string
 	for _, s := range sums {
-		rows = append(rows, []string{s.ID, s.Sweep, s.Variant, s.Mode, s.Dataset, strconv.FormatInt(s.Seed, 10),
+		rows = append(rows, []string{s.ID, strings.Join(s.Sweeps, ","), s.Variant, s.Mode, s.Dataset, strconv.FormatInt(s.Seed, 10),
 			s.Status, strconv.Itoa(s.Attempts), s.Device, duration(s.Started, s.Finished), firstLine(s.Error, 60)})
 	}
 	return writeGrid(w, false, false, header, rows)
@@ -89,7 +93,6 @@ func firstLine(s string, n int) string {
 // RunDetail is everything `sweep show` prints about one run.
 type RunDetail struct {
 	RunSummary
-	Sweeps     []string              `json:"sweeps"`
 	Config     json.RawMessage       `json:"config"`
 	Metrics    []rundir.Metric       `json:"metrics"`
 	Losses     map[string]LossSeries `json:"losses"`

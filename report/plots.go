@@ -104,7 +104,7 @@ func writeBars(dir string, t Table) ([]Plot, error) {
 		if len(t.Datasets()) == 1 {
 			title = fmt.Sprintf("%s, %s: %s (%s is better)", t.Sweep, c.Group.Dataset, t.header(c), c.Better)
 		}
-		path := filepath.Join(dir, safeName(fmt.Sprintf("bar-%s-%s-%s", c.Group.Dataset, c.Metric, c.Group.Side))+".png")
+		path := filepath.Join(dir, plotFile("bar", c.Group.Dataset, c.Metric, c.Group.Side))
 		if err := saveBars(path, title, c.Metric, labels, me); err != nil {
 			return nil, err
 		}
@@ -132,6 +132,7 @@ func saveBars(path, title, metric string, labels []string, me meanErrs) error {
 	}
 	p.Add(bars, errs)
 	p.NominalX(labels...)
+	p.X.Min, p.X.Max = -0.6, float64(len(labels))-0.4
 	width := vg.Length(max(4, 1.2*float64(len(labels)))) * vg.Inch
 	if err := p.Save(width, 3.5*vg.Inch, path); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
@@ -153,7 +154,7 @@ func writeLossCurves(s *results.Store, dir string, d *sweepData, t Table) ([]Plo
 				continue
 			}
 			title := fmt.Sprintf("%s, seed %d: losses", label, r.Config.Seed)
-			path := filepath.Join(dir, safeName(fmt.Sprintf("loss-%s-seed%d-%s", label, r.Config.Seed, r.ID))+".png")
+			path := filepath.Join(dir, plotFile("loss", label, fmt.Sprintf("seed%d", r.Config.Seed), r.ID))
 			if err := saveLosses(path, title, losses); err != nil {
 				return nil, err
 			}
@@ -214,4 +215,15 @@ func saveLosses(path, title string, losses []results.Loss) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
+}
+
+// plotFile names a PNG after its non-empty parts.
+func plotFile(parts ...string) string {
+	var keep []string
+	for _, p := range parts {
+		if p != "" {
+			keep = append(keep, safeName(p))
+		}
+	}
+	return strings.Join(keep, "-") + ".png"
 }

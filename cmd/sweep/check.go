@@ -51,17 +51,34 @@ func runBaseline(args []string) error {
 	fs.StringVar(&sweep, "sweep", "", "store only this sweep's results (default: all runs)")
 	fs.Float64Var(&tolRel, "tol-rel", 0.1, "relative tolerance of each entry")
 	fs.Float64Var(&tolAbs, "tol-abs", 0, "absolute tolerance of each entry")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return errors.New("want exactly one baseline FILE")
-	}
-	n, err := report.WriteBaseline(db, fs.Arg(0), sweep, tolRel, tolAbs)
+	files, err := parseInterleaved(fs, args[1:])
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "wrote %d baseline entries to %s\n", n, fs.Arg(0))
+	if len(files) != 1 {
+		fs.Usage()
+		return errors.New("want exactly one baseline FILE")
+	}
+	n, err := report.WriteBaseline(db, files[0], sweep, tolRel, tolAbs)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "wrote %d baseline entries to %s\n", n, files[0])
 	return nil
+}
+
+// parseInterleaved parses flags that may come before or after the positional arguments,
+// which it returns.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }

@@ -18,11 +18,12 @@ func runShow(args []string) error {
 	var db, format string
 	fs.StringVar(&format, "format", "text", "output format: text or json")
 	fs.StringVar(&db, "db", results.DefaultPath(), "results database (default $SWEEP_DB or ./sweep.db)")
-	if err := fs.Parse(args); err != nil {
+	runs, err := parseInterleaved(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(runs) != 1 {
 		return errors.New("usage: sweep show [--format text|json] [--db PATH] RUN (a run ID or a unique prefix of one)")
 	}
-	return report.Show(os.Stdout, db, fs.Arg(0), format)
+	return report.Show(os.Stdout, db, runs[0], format)
 }
