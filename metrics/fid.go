@@ -26,6 +26,9 @@ type FIDOptions struct {
 	// Extractor replaces the Inception network (tests); ExtractorName then names it in the identity.
 	Extractor     FeatureExtractor
 	ExtractorName string
+	// RealStatsCache, when not empty, is a folder where the real folder's statistics are kept,
+	// keyed by the network and every file's name and content: the real set is shared by many runs.
+	RealStatsCache string
 }
 
 // FIDResult is a Fréchet Inception distance with its provenance.
@@ -58,7 +61,12 @@ func FIDDirs(realDir, fakeDir string, opt FIDOptions) (*FIDResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	real, err := PathFeatureStats(realPaths, ext)
+	var real *FeatureStats
+	if opt.RealStatsCache != "" {
+		real, err = cachedFeatureStats(realPaths, ext, name, opt.RealStatsCache)
+	} else {
+		real, err = PathFeatureStats(realPaths, ext)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -216,3 +216,49 @@ func TestFetchWeights(t *testing.T) {
 		})
 	}
 }
+
+// countingExtractor counts its calls.
+type countingExtractor struct {
+	channelStats
+	calls *int
+}
+
+func (c countingExtractor) Features(chw []float32, h, w int) ([]float64, error) {
+	*c.calls++
+	return c.channelStats.Features(chw, h, w)
+}
+
+func TestRealStatsCache(t *testing.T) {
+	dir := t.TempDir()
+	real, fake, cache := filepath.Join(dir, "real"), filepath.Join(dir, "fake"), filepath.Join(dir, "cache")
+	writePNGs(t, real, 5, 8, 8, 1)
+	writePNGs(t, fake, 4, 8, 8, 2)
+	calls := 0
+	opt := FIDOptions{Extractor: countingExtractor{calls: &calls}, ExtractorName: "count", RealStatsCache: cache}
+	first, err := FIDDirs(real, fake, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 9 {
+		t.Fatalf("%d feature calls, want 9", calls)
+	}
+	second, err := FIDDirs(real, fake, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 13 || second.Distance != first.Distance || second.Real != 5 {
+		t.Fatalf("cached run: %d calls (want 13), fid %v vs %v", calls, second.Distance, first.Distance)
+	}
+	// Changing one real image invalidates the entry.
+	writePNGs(t, real, 1, 8, 8, 3)
+	if _, err := FIDDirs(real, fake, opt); err != nil {
+		t.Fatal(err)
+	}
+	if calls != 13+9 {
+		t.Fatalf("%d calls after a real image changed, want %d", calls, 13+9)
+	}
+	entries, _ := filepath.Glob(filepath.Join(cache, "fidstats-*.safetensors"))
+	if len(entries) != 2 {
+		t.Errorf("cache entries %v", entries)
+	}
+}
