@@ -1,0 +1,208 @@
+package core
+
+import (
+	"math"
+	"sort"
+)
+
+// Positions turns a feature map x [C,H,W] into the position-major matrix F [H·W, C]
+// (row l = y·W + x), the layout every anchor operation works in.
+func Positions(t *Tape, x *Var) *Var {
+	c, l := x.Shape[0], x.Shape[1]*x.Shape[2]
+	y := Zeros(l, c)
+	transpose(x.Data, c, l, y.Data)
+	y.NeedsGrad = t.record(func() {
+		if y.Grad == nil {
+			return
+		}
+		dx := x.grad()
+		for ci := 0; ci < c; ci++ {
+			for p := 0; p < l; p++ {
+				dx[ci*l+p] += y.Grad[p*c+ci]
+			}
+		}
+	}, x)
+	return y
+}
+
+func transpose(src []float32, rows, cols int, dst []float32) {
+	for r := 0; r < rows; r++ {
+		for c := 0; c < cols; c++ {
+			dst[c*rows+r] = src[r*cols+c]
+		}
+	}
+}
+
+// GatherRows picks rows ids of f [L,C] into [n,C]; backward scatters them back.
+func GatherRows(t *Tape, f *Var, ids []int) *Var {
+	c := f.Shape[1]
+	y := Zeros(len(ids), c)
+	for i, id := range ids {
+		copy(y.Data[i*c:(i+1)*c], f.Data[id*c:(id+1)*c])
+	}
+	y.NeedsGrad = t.record(func() {
+		if y.Grad == nil {
+			return
+		}
+		df := f.grad()
+		for i, id := range ids {
+			addTo(df[id*c:(id+1)*c], y.Grad[i*c:(i+1)*c])
+		}
+	}, f)
+	return y
+}
+
+// MatMul is the product a [N,K] · b [K,M]; backward da = dy bᵀ, db = aᵀ dy.
+func MatMul(t *Tape, a, b *Var) *Var {
+	n, k, m := a.Shape[0], a.Shape[1], b.Shape[1]
+	y := Zeros(n, m)
+	gemm(false, false, n, m, k, 1, a.Data, b.Data, 0, y.Data)
+	y.NeedsGrad = t.record(func() {
+		if y.Grad == nil {
+			return
+		}
+		if a.NeedsGrad {
+			gemm(false, true, n, k, m, 1, y.Grad, b.Data, 1, a.grad())
+		}
+		if b.NeedsGrad {
+			gemm(true, false, k, m, n, 1, a.Data, y.Grad, 1, b.grad())
+		}
+	}, a, b)
+	return y
+}
+
+// softmaxRowsInPlace turns each row of x [n,m] into its softmax (max-shifted, in float32
+// as PyTorch does on the CPU).
+func softmaxRowsInPlace(x []float32, n, m int) {
+	for r := 0; r < n; r++ {
+		row := x[r*m : (r+1)*m]
+		mx := row[0]
+		for _, v := range row {
+			mx = max(mx, v)
+		}
+		var s float32
+		for j, v := range row {
+			e := float32(math.Exp(float64(v - mx)))
+			row[j] = e
+			s += e
+		}
+		inv := 1 / s
+		for j := range row {
+			row[j] *= inv
+		}
+	}
+}
+
+// softmaxRowsBackward adds to ds the gradient through a = softmax(s) row-wise:
+// ds = a ⊙ (da - Σ_j da_j a_j).
+func softmaxRowsBackward(a, da, ds []float32, n, m int) {
+	for r := 0; r < n; r++ {
+		ar, dar, dsr := a[r*m:(r+1)*m], da[r*m:(r+1)*m], ds[r*m:(r+1)*m]
+		var dot float64
+		for j, v := range ar {
+			dot += float64(v) * float64(dar[j])
+		}
+		for j, v := range ar {
+			dsr[j] += v * (dar[j] - float32(dot))
+		}
+	}
+}
+
+// GlobalAttentionRows returns the selected rows of the global attention of f [L,C]:
+// A[n,:] = softmax_j(f[sel_n] · f[j]) with raw dot products (no scaling), as [N,L].
+// Only these rows are built, since only they carry gradient. Backward, with
+// dS = softmax backward of dA: df[sel_n] += dS[n,:] f, df += dSᵀ f[sel].
+func GlobalAttentionRows(t *Tape, f *Var, sel []int) *Var {
+	l, c := f.Shape[0], f.Shape[1]
+	n := len(sel)
+	fs := make([]float32, n*c)
+	for i, id := range sel {
+		copy(fs[i*c:(i+1)*c], f.Data[id*c:(id+1)*c])
+	}
+	a := Zeros(n, l)
+	gemm(false, true, n, l, c, 1, fs, f.Data, 0, a.Data)
+	softmaxRowsInPlace(a.Data, n, l)
+	a.NeedsGrad = t.record(func() {
+		if a.Grad == nil {
+			return
+		}
+		ds := make([]float32, n*l)
+		softmaxRowsBackward(a.Data, a.Grad, ds, n, l)
+		df := f.grad()
+		dfs := make([]float32, n*c)
+		gemm(false, false, n, c, l, 1, ds, f.Data, 0, dfs)
+		for i, id := range sel {
+			addTo(df[id*c:(id+1)*c], dfs[i*c:(i+1)*c])
+		}
+		gemm(true, false, l, c, n, 1, ds, fs, 1, df)
+	}, f)
+	return a
+}
+
+// scoreRowBlock is how many attention rows are scored at once: memory O(block·L), not O(L²).
+const scoreRowBlock = 256
+
+// GlobalScores scores every position l of f [L,C] by its attention row softmax_j(f_l · f_j):
+// the entropy Σ_j a_lj (-log a_lj) (terms with a = 0 count 0), or with informer the
+// Informer measure max_j S_lj - mean_j S_lj of the raw dot products. No gradient.
+func GlobalScores(f *Var, informer bool) []float32 {
+	l, c := f.Shape[0], f.Shape[1]
+	scores := make([]float32, l)
+	buf := make([]float32, min(scoreRowBlock, l)*l)
+	for r0 := 0; r0 < l; r0 += scoreRowBlock {
+		nr := min(scoreRowBlock, l-r0)
+		s := buf[:nr*l]
+		gemm(false, true, nr, l, c, 1, f.Data[r0*c:(r0+nr)*c], f.Data, 0, s)
+		for r := 0; r < nr; r++ {
+			row := s[r*l : (r+1)*l]
+			if informer {
+				scores[r0+r] = informerScore(row)
+			} else {
+				softmaxRowsInPlace(row, 1, l)
+				scores[r0+r] = entropy(row)
+			}
+		}
+	}
+	return scores
+}
+
+// entropy is Σ a (-log a) with the 0·log 0 = 0 convention.
+func entropy(a []float32) float32 {
+	var h float32
+	for _, v := range a {
+		if v > 0 {
+			h += v * float32(-math.Log(float64(v)))
+		}
+	}
+	return h
+}
+
+func informerScore(row []float32) float32 {
+	mx := row[0]
+	var s float32
+	for _, v := range row {
+		mx = max(mx, v)
+		s += v
+	}
+	return mx - s/float32(len(row))
+}
+
+// SelectLowest returns the positions of the n lowest scores in ascending order; equal
+// scores keep ascending position order (a stable sort).
+func SelectLowest(scores []float32, n int) []int {
+	return selectBy(scores, n, func(a, b float32) bool { return a < b })
+}
+
+// SelectLargest returns the positions of the n largest scores in descending order, ties by position.
+func SelectLargest(scores []float32, n int) []int {
+	return selectBy(scores, n, func(a, b float32) bool { return a > b })
+}
+
+func selectBy(scores []float32, n int, before func(a, b float32) bool) []int {
+	order := make([]int, len(scores))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return before(scores[order[i]], scores[order[j]]) })
+	return order[:n]
+}

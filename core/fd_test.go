@@ -1,0 +1,107 @@
+package core
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// lossOf is a fixed random projection of a Var, so its gradient is easy to check.
+func projection(t *Tape, y *Var, c []float32) *Var {
+	w := NewVar(c, y.Shape...)
+	p := Zeros(y.Shape...)
+	for i := range p.Data {
+		p.Data[i] = y.Data[i] * c[i]
+	}
+	s := NewVar([]float32{sum32(p.Data)})
+	s.NeedsGrad = t.record(func() {
+		if s.Grad == nil {
+			return
+		}
+		dy := y.grad()
+		for i := range dy {
+			dy[i] += s.Grad[0] * w.Data[i]
+		}
+	}, y)
+	return s
+}
+
+// fdCheck compares the tape gradient of a scalar function of param with central
+// differences at sampled elements; the error is ‖fd - g‖/‖fd‖ over the samples, which
+// float32 rounding and ReLU kinks perturb far less than any single element.
+func fdCheck(t *testing.T, name string, param *Var, f func(t *Tape) *Var, samples int, rng *rand.Rand) {
+	t.Helper()
+	param.NeedsGrad = true
+	param.Grad = nil
+	tp := &Tape{}
+	tp.Backward(f(tp))
+	g := append([]float32{}, param.Grad...)
+	h := float32(fdStep)
+	var diff, ref float64
+	for s := 0; s < samples; s++ {
+		i := rng.IntN(param.Len())
+		old := param.Data[i]
+		param.Data[i] = old + h
+		up := float64(f(nil).Data[0])
+		param.Data[i] = old - h
+		down := float64(f(nil).Data[0])
+		param.Data[i] = old
+		fd := (up - down) / (2 * float64(h))
+		diff += (fd - float64(g[i])) * (fd - float64(g[i]))
+		ref += fd * fd
+	}
+	e := math.Sqrt(diff / ref)
+	if e > 2e-2 {
+		t.Errorf("%s: finite-difference mismatch %.3g", name, e)
+	}
+	t.Logf("%s: FD relative error %.2g", name, e)
+}
+
+var fdStep = 1e-2
+
+func abs64(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func randVar(rng *rand.Rand, scale float32, shape ...int) *Var {
+	v := Zeros(shape...)
+	for i := range v.Data {
+		v.Data[i] = float32(rng.NormFloat64()) * scale
+	}
+	return v
+}
+
+func TestOpsFiniteDifferences(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	x := randVar(rng, 1, 3, 9, 9)
+	c := randVar(rng, 1, 3, 9, 9)
+	cases := map[string]func(tp *Tape) *Var{
+		"reflectpad": func(tp *Tape) *Var { y := ReflectPad(tp, x, 2); return projection(tp, y, randFixed(y.Len())) },
+		"downsample": func(tp *Tape) *Var { y := Downsample(tp, x); return projection(tp, y, randFixed(y.Len())) },
+		"upsample":   func(tp *Tape) *Var { y := Upsample(tp, x); return projection(tp, y, randFixed(y.Len())) },
+		"instnorm":   func(tp *Tape) *Var { y := InstanceNorm(tp, x); return projection(tp, y, c.Data) },
+		"tanh":       func(tp *Tape) *Var { y := Tanh(tp, x); return projection(tp, y, c.Data) },
+		"pool":       func(tp *Tape) *Var { y := AdaptiveAvgPool(tp, x, 4, 4); return projection(tp, y, randFixed(y.Len())) },
+	}
+	for name, f := range cases {
+		fdCheck(t, name, x, f, 30, rng)
+	}
+	w := randVar(rng, 0.3, 4, 3, 3, 3)
+	b := randVar(rng, 0.3, 4)
+	conv := func(tp *Tape) *Var { y := Conv2D(tp, x, w, b, 1); return projection(tp, y, randFixed(y.Len())) }
+	fdCheck(t, "conv.x", x, conv, 30, rng)
+	fdCheck(t, "conv.w", w, conv, 30, rng)
+	fdCheck(t, "conv.b", b, conv, 4, rng)
+}
+
+func randFixed(n int) []float32 {
+	r := rand.New(rand.NewPCG(7, uint64(n)))
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(r.NormFloat64())
+	}
+	return v
+}

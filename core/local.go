@@ -1,0 +1,162 @@
+package core
+
+import "math"
+
+// LocalWindow is the side of the local attention window (7x7, stride 1, zero padding 3).
+const LocalWindow = 7
+
+// neighbour returns the position at window offset s around position l of an h×w map,
+// or -1 outside the map. Offset s = (dy+3)·7 + (dx+3).
+func neighbour(l, s, h, w int) int {
+	r := LocalWindow / 2
+	y, x := l/w+s/LocalWindow-r, l%w+s%LocalWindow-r
+	if y < 0 || y >= h || x < 0 || x >= w {
+		return -1
+	}
+	return y*w + x
+}
+
+// localLogits fills logits[s] = f[nb(l,s)] · f[l] for the 49 offsets (0 outside the map).
+func localLogits(f []float32, c, l, h, w int, logits []float32) {
+	q := f[l*c : (l+1)*c]
+	for s := range logits {
+		if nb := neighbour(l, s, h, w); nb >= 0 {
+			logits[s] = dot32(f[nb*c:(nb+1)*c], q)
+		} else {
+			logits[s] = 0
+		}
+	}
+}
+
+// LocalScores is the entropy of every position's local attention over its 7x7 window,
+// for f [L,C] laid out on an h×w grid. No gradient.
+func LocalScores(f *Var, h, w int) []float32 {
+	c := f.Shape[1]
+	scores := make([]float32, h*w)
+	row := make([]float32, LocalWindow*LocalWindow)
+	for l := range scores {
+		localLogits(f.Data, c, l, h, w, row)
+		softmaxRowsInPlace(row, 1, len(row))
+		scores[l] = entropy(row)
+	}
+	return scores
+}
+
+// LocalAttentionRows returns a [N,49]: the local attention of each selected query over its
+// window, a[n,s] = softmax_s(f[nb(sel_n,s)] · f[sel_n]). Outside the map the key is the zero
+// vector, so its logit is 0 and it still takes part in the softmax.
+func LocalAttentionRows(t *Tape, f *Var, h, w int, sel []int) *Var {
+	c, k := f.Shape[1], LocalWindow*LocalWindow
+	a := Zeros(len(sel), k)
+	for n, l := range sel {
+		localLogits(f.Data, c, l, h, w, a.Data[n*k:(n+1)*k])
+	}
+	softmaxRowsInPlace(a.Data, len(sel), k)
+	a.NeedsGrad = t.record(func() {
+		if a.Grad == nil {
+			return
+		}
+		ds := make([]float32, len(sel)*k)
+		softmaxRowsBackward(a.Data, a.Grad, ds, len(sel), k)
+		df := f.grad()
+		for n, l := range sel {
+			q := f.Data[l*c : (l+1)*c]
+			for s := 0; s < k; s++ {
+				nb := neighbour(l, s, h, w)
+				if nb < 0 {
+					continue
+				}
+				g := ds[n*k+s]
+				axpy(df[l*c:(l+1)*c], g, f.Data[nb*c:(nb+1)*c])
+				axpy(df[nb*c:(nb+1)*c], g, q)
+			}
+		}
+	}, f)
+	return a
+}
+
+// LocalRoute is v[n] = Σ_s a[n,s] · f[nb(sel_n,s)]: each selected query's window values of
+// f [L,C] weighted by its local attention a [N,49].
+func LocalRoute(t *Tape, a, f *Var, h, w int, sel []int) *Var {
+	c, k := f.Shape[1], LocalWindow*LocalWindow
+	v := Zeros(len(sel), c)
+	for n, l := range sel {
+		for s := 0; s < k; s++ {
+			if nb := neighbour(l, s, h, w); nb >= 0 {
+				axpy(v.Data[n*c:(n+1)*c], a.Data[n*k+s], f.Data[nb*c:(nb+1)*c])
+			}
+		}
+	}
+	v.NeedsGrad = t.record(func() {
+		if v.Grad == nil {
+			return
+		}
+		for n, l := range sel {
+			dv := v.Grad[n*c : (n+1)*c]
+			for s := 0; s < k; s++ {
+				nb := neighbour(l, s, h, w)
+				if nb < 0 {
+					continue
+				}
+				if a.NeedsGrad {
+					a.grad()[n*k+s] += dot32(dv, f.Data[nb*c:(nb+1)*c])
+				}
+				if f.NeedsGrad {
+					axpy(f.grad()[nb*c:(nb+1)*c], a.Data[n*k+s], dv)
+				}
+			}
+		}
+	}, a, f)
+	return v
+}
+
+// AdaptiveAvgPool averages x [C,H,W] onto an h×w grid as PyTorch's adaptive_avg_pool2d:
+// output cell i covers input rows floor(i·H/h) .. ceil((i+1)·H/h)-1 (windows may overlap),
+// and the same rule gives the columns.
+func AdaptiveAvgPool(t *Tape, x *Var, h, w int) *Var {
+	c, hi, wi := x.Shape[0], x.Shape[1], x.Shape[2]
+	ys, xs := poolWindows(hi, h), poolWindows(wi, w)
+	y := Zeros(c, h, w)
+	for ci := 0; ci < c; ci++ {
+		in, out := x.Data[ci*hi*wi:], y.Data[ci*h*w:]
+		for oy, ry := range ys {
+			for ox, rx := range xs {
+				var s float32
+				for iy := ry[0]; iy < ry[1]; iy++ {
+					for ix := rx[0]; ix < rx[1]; ix++ {
+						s += in[iy*wi+ix]
+					}
+				}
+				out[oy*w+ox] = s / float32((ry[1]-ry[0])*(rx[1]-rx[0]))
+			}
+		}
+	}
+	y.NeedsGrad = t.record(func() {
+		if y.Grad == nil {
+			return
+		}
+		dx := x.grad()
+		for ci := 0; ci < c; ci++ {
+			din, dout := dx[ci*hi*wi:], y.Grad[ci*h*w:]
+			for oy, ry := range ys {
+				for ox, rx := range xs {
+					g := dout[oy*w+ox] / float32((ry[1]-ry[0])*(rx[1]-rx[0]))
+					for iy := ry[0]; iy < ry[1]; iy++ {
+						for ix := rx[0]; ix < rx[1]; ix++ {
+							din[iy*wi+ix] += g
+						}
+					}
+				}
+			}
+		}
+	}, x)
+	return y
+}
+
+func poolWindows(in, out int) [][2]int {
+	r := make([][2]int, out)
+	for i := range r {
+		r[i] = [2]int{i * in / out, int(math.Ceil(float64((i+1)*in) / float64(out)))}
+	}
+	return r
+}

@@ -1,0 +1,111 @@
+package core
+
+import "math/rand/v2"
+
+// Options are the model and loss settings of a QS-Attn / CUT model.
+type Options struct {
+	NGF, NDF, NBlocks, NetFNC int
+	NCE                       NCEOptions
+	LambdaGAN                 float32
+	NCEIdt                    bool // identity NCE on real B
+	Beta1, Beta2              float64
+}
+
+// Model holds the three networks and their optimizers.
+type Model struct {
+	Opt                 Options
+	G                   *Generator
+	D                   *Discriminator
+	F                   *NetF
+	AdamG, AdamD, AdamF *Adam
+}
+
+// NewModel builds G, D and F with xavier-normal(0.02) weights drawn from rng (in that order),
+// or zero weights for loading when rng is nil.
+// netF's heads are sized from the generator's feature channels, which is what the
+// reference's data-dependent initialization amounts to.
+func NewModel(o Options, rng *rand.Rand) *Model {
+	m := &Model{
+		Opt: o,
+		G:   NewGenerator(o.NGF, o.NBlocks),
+		D:   NewDiscriminator(o.NDF),
+		F:   NewNetF(FeatureChannels(o.NGF), o.NetFNC),
+	}
+	if rng != nil {
+		for _, n := range []*Net{&m.G.Net, &m.D.Net, &m.F.Net} {
+			n.InitXavier(rng, 0.02)
+		}
+	}
+	m.AdamG, m.AdamD, m.AdamF = NewAdam(o.Beta1, o.Beta2), NewAdam(o.Beta1, o.Beta2), NewAdam(o.Beta1, o.Beta2)
+	return m
+}
+
+// Nets names the three networks as in checkpoints: "G", "D", "F".
+func (m *Model) Nets() map[string]*Net {
+	return map[string]*Net{"G": &m.G.Net, "D": &m.D.Net, "F": &m.F.Net}
+}
+
+// Step is everything one training iteration computed.
+type Step struct {
+	FakeB, IdtB                     *Var
+	FeatsRealA, FeatsFakeB          []*Var
+	PredFakeD, PredRealD, PredFakeG *Var
+	LossDFake, LossDReal, LossD     float32
+	LossGGAN, NCEX, NCEY, LossG     float32
+	X, Y                            []LayerRecord
+}
+
+// Losses returns the step's losses by name, for logging.
+func (s *Step) Losses() map[string]float64 {
+	return map[string]float64{"D": float64(s.LossD), "G": float64(s.LossG), "G_GAN": float64(s.LossGGAN),
+		"NCE_X": float64(s.NCEX), "NCE_Y": float64(s.NCEY)}
+}
+
+// Iteration is one training step in the official order: fake = G(A), idt = G(B); a D step
+// on the detached fake; then G and F on LSGAN + NCE with the updated, frozen D. pickX and
+// pickY supply the random choices of the two NCE directions.
+func (m *Model) Iteration(realA, realB *Var, pickX, pickY Picker, lr float64) *Step {
+	s := &Step{}
+	for _, n := range m.Nets() {
+		n.ZeroGrad()
+	}
+	t := &Tape{}
+	s.FakeB, s.FeatsRealA = m.G.Forward(t, realA, false)
+	var featsRealB []*Var
+	if m.Opt.NCEIdt {
+		s.IdtB, featsRealB = m.G.Forward(t, realB, false)
+	}
+	m.stepD(s, realB, lr)
+	m.D.SetTrainable(false)
+	defer m.D.SetTrainable(true)
+	s.PredFakeG = m.D.Forward(t, s.FakeB)
+	gan := MSEToConst(t, s.PredFakeG, 1)
+	_, s.FeatsFakeB = m.G.Forward(t, s.FakeB, true)
+	s.X = make([]LayerRecord, len(s.FeatsRealA))
+	nceX := m.F.NCE(t, s.FeatsRealA, s.FeatsFakeB, m.Opt.NCE, pickX, s.X)
+	lossG := WeightedSum(t, []float32{m.Opt.LambdaGAN, 1}, gan, nceX)
+	if m.Opt.NCEIdt {
+		_, featsIdt := m.G.Forward(t, s.IdtB, true)
+		s.Y = make([]LayerRecord, len(featsRealB))
+		nceY := m.F.NCE(t, featsRealB, featsIdt, m.Opt.NCE, pickY, s.Y)
+		lossG = WeightedSum(t, []float32{m.Opt.LambdaGAN, 0.5, 0.5}, gan, nceX, nceY)
+		s.NCEY = nceY.Data[0]
+	}
+	t.Backward(lossG)
+	m.AdamG.Update(&m.G.Net, lr)
+	m.AdamF.Update(&m.F.Net, lr)
+	s.LossGGAN, s.NCEX, s.LossG = m.Opt.LambdaGAN*gan.Data[0], nceX.Data[0], lossG.Data[0]
+	return s
+}
+
+// stepD trains D on LSGAN: 0.5·(mse(D(fake), 0) + mse(D(real), 1)), with fake detached.
+func (m *Model) stepD(s *Step, realB *Var, lr float64) {
+	t := &Tape{}
+	s.PredFakeD = m.D.Forward(t, s.FakeB.Detached())
+	s.PredRealD = m.D.Forward(t, realB)
+	fake, real := MSEToConst(t, s.PredFakeD, 0), MSEToConst(t, s.PredRealD, 1)
+	loss := WeightedSum(t, []float32{0.5, 0.5}, fake, real)
+	t.Backward(loss)
+	m.AdamD.Update(&m.D.Net, lr)
+	s.LossDFake, s.LossDReal, s.LossD = fake.Data[0], real.Data[0], loss.Data[0]
+}

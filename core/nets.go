@@ -1,0 +1,223 @@
+package core
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// Param is a trainable tensor with its PyTorch state_dict name and Adam moments.
+type Param struct {
+	Name string
+	*Var
+	m, v []float32
+}
+
+// Net is a set of parameters in state_dict order.
+type Net struct{ Params []*Param }
+
+func (n *Net) add(name string, shape ...int) *Var {
+	v := Zeros(shape...)
+	v.NeedsGrad = true
+	n.Params = append(n.Params, &Param{Name: name, Var: v})
+	return v
+}
+
+// Param finds a parameter by name.
+func (n *Net) Param(name string) *Param {
+	for _, p := range n.Params {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// ZeroGrad clears every parameter's gradient.
+func (n *Net) ZeroGrad() {
+	for _, p := range n.Params {
+		p.ZeroGrad()
+	}
+}
+
+// SetTrainable switches gradient accumulation of every parameter on or off.
+func (n *Net) SetTrainable(on bool) {
+	for _, p := range n.Params {
+		p.NeedsGrad = on
+	}
+}
+
+// InitXavier draws every weight from xavier_normal(gain): N(0, gain²·2/(fan_in+fan_out)),
+// fan = channels × kernel area; biases are 0. Parameters are drawn in state_dict order.
+func (n *Net) InitXavier(rng *rand.Rand, gain float64) {
+	for _, p := range n.Params {
+		if len(p.Shape) == 1 {
+			clear(p.Data)
+			continue
+		}
+		field := 1
+		for _, d := range p.Shape[2:] {
+			field *= d
+		}
+		std := gain * math.Sqrt(2/float64((p.Shape[0]+p.Shape[1])*field))
+		for i := range p.Data {
+			p.Data[i] = float32(rng.NormFloat64() * std)
+		}
+	}
+}
+
+type conv struct {
+	w, b *Var
+	pad  int
+}
+
+func (n *Net) conv(name string, in, out, k, pad int) conv {
+	return conv{n.add(name+".weight", out, in, k, k), n.add(name+".bias", out), pad}
+}
+
+func (c conv) apply(t *Tape, x *Var) *Var { return Conv2D(t, x, c.w, c.b, c.pad) }
+
+// NCELayers are the generator layers whose outputs feed PatchNCE (CUT's default).
+var NCELayers = [5]int{0, 4, 8, 12, 16}
+
+// Generator is CUT's ResNet generator with antialiased down/up sampling and instance norm.
+// Parameter names follow the PyTorch nn.Sequential indices (model.1.weight, ...).
+type Generator struct {
+	Net
+	NGF, NBlocks       int
+	stem, down1, down2 conv
+	blocks             [][2]conv
+	up1, up2, out      conv
+}
+
+// NewGenerator builds a generator with zero weights; call InitXavier or load a checkpoint.
+func NewGenerator(ngf, nBlocks int) *Generator {
+	g := &Generator{NGF: ngf, NBlocks: nBlocks}
+	g.stem = g.conv("model.1", 3, ngf, 7, 0)
+	g.down1 = g.conv("model.4", ngf, 2*ngf, 3, 1)
+	g.down2 = g.conv("model.8", 2*ngf, 4*ngf, 3, 1)
+	for i := 0; i < nBlocks; i++ {
+		name := fmt.Sprintf("model.%d.conv_block", 12+i)
+		g.blocks = append(g.blocks, [2]conv{g.conv(name+".1", 4*ngf, 4*ngf, 3, 0), g.conv(name+".5", 4*ngf, 4*ngf, 3, 0)})
+	}
+	u := 12 + nBlocks
+	g.up1 = g.conv(fmt.Sprintf("model.%d", u+1), 4*ngf, 2*ngf, 3, 1)
+	g.up2 = g.conv(fmt.Sprintf("model.%d", u+5), 2*ngf, ngf, 3, 1)
+	g.out = g.conv(fmt.Sprintf("model.%d", u+9), ngf, 3, 7, 0)
+	return g
+}
+
+// FilterBuffers are the fixed blur filters that PyTorch checkpoints store beside the
+// weights, by state_dict name, as [C,1,k,k] tensors.
+func (g *Generator) FilterBuffers() map[string][]int {
+	u := 12 + g.NBlocks
+	return map[string][]int{
+		"model.7.filt":                    {2 * g.NGF, 1, 3, 3},
+		"model.11.filt":                   {4 * g.NGF, 1, 3, 3},
+		fmt.Sprintf("model.%d.filt", u):   {4 * g.NGF, 1, 4, 4},
+		fmt.Sprintf("model.%d.filt", u+4): {2 * g.NGF, 1, 4, 4},
+	}
+}
+
+// Forward runs the generator on one image x [3,H,W]. It returns the output image and the
+// five NCE feature maps: the reflection-padded input (layer 0), the two down convolutions
+// before their norm (4, 8), and the outputs of residual blocks 1 and 5 (12, 16). With
+// encodeOnly it stops after block 5 and out is nil.
+func (g *Generator) Forward(t *Tape, x *Var, encodeOnly bool) (out *Var, feats []*Var) {
+	h := ReflectPad(t, x, 3)
+	feats = append(feats, h)
+	h = ReLU(t, InstanceNorm(t, g.stem.apply(t, h)))
+	h = g.down1.apply(t, h)
+	feats = append(feats, h)
+	h = Downsample(t, ReLU(t, InstanceNorm(t, h)))
+	h = g.down2.apply(t, h)
+	feats = append(feats, h)
+	h = Downsample(t, ReLU(t, InstanceNorm(t, h)))
+	for i, blk := range g.blocks {
+		r := ReLU(t, InstanceNorm(t, blk[0].apply(t, ReflectPad(t, h, 1))))
+		r = InstanceNorm(t, blk[1].apply(t, ReflectPad(t, r, 1)))
+		h = Add(t, h, r)
+		if i == 0 || i == 4 {
+			feats = append(feats, h)
+		}
+		if encodeOnly && i == 4 {
+			return nil, feats
+		}
+	}
+	h = ReLU(t, InstanceNorm(t, g.up1.apply(t, Upsample(t, h))))
+	h = ReLU(t, InstanceNorm(t, g.up2.apply(t, Upsample(t, h))))
+	return Tanh(t, g.out.apply(t, ReflectPad(t, h, 3))), feats
+}
+
+// Discriminator is the antialiased 3-layer PatchGAN with instance norm and LeakyReLU(0.2).
+type Discriminator struct {
+	Net
+	convs []conv
+}
+
+// NewDiscriminator builds the PatchGAN with ndf base channels.
+func NewDiscriminator(ndf int) *Discriminator {
+	d := &Discriminator{}
+	ch := []int{3, ndf, 2 * ndf, 4 * ndf, 8 * ndf, 1}
+	idx := []int{0, 3, 7, 11, 14}
+	for i := range idx {
+		d.convs = append(d.convs, d.conv(fmt.Sprintf("model.%d", idx[i]), ch[i], ch[i+1], 4, 1))
+	}
+	return d
+}
+
+// FilterBuffers are the Downsample filters stored in PyTorch checkpoints.
+func (d *Discriminator) FilterBuffers() map[string][]int {
+	ndf := d.convs[0].w.Shape[0]
+	return map[string][]int{"model.2.filt": {ndf, 1, 3, 3}, "model.6.filt": {2 * ndf, 1, 3, 3}, "model.10.filt": {4 * ndf, 1, 3, 3}}
+}
+
+// Forward maps an image [3,H,W] to its patch predictions [1,h,w].
+func (d *Discriminator) Forward(t *Tape, x *Var) *Var {
+	h := x
+	for i, c := range d.convs {
+		h = c.apply(t, h)
+		if i == len(d.convs)-1 {
+			break
+		}
+		if i > 0 {
+			h = InstanceNorm(t, h)
+		}
+		h = LeakyReLU(t, h, 0.2)
+		if i < 3 {
+			h = Downsample(t, h)
+		}
+	}
+	return h
+}
+
+// NetF is PatchSampleF's set of heads: per NCE layer p a 2-layer MLP
+// Linear(C_p, nc) → ReLU → Linear(nc, nc) (mlp_<p>.0 and mlp_<p>.2).
+type NetF struct {
+	Net
+	heads [][2]linear
+}
+
+type linear struct{ w, b *Var }
+
+// NewNetF builds the heads for feature maps with the given channel counts.
+func NewNetF(channels []int, nc int) *NetF {
+	f := &NetF{}
+	for p, c := range channels {
+		name := fmt.Sprintf("mlp_%d", p)
+		l0 := linear{f.add(name+".0.weight", nc, c), f.add(name+".0.bias", nc)}
+		l2 := linear{f.add(name+".2.weight", nc, nc), f.add(name+".2.bias", nc)}
+		f.heads = append(f.heads, [2]linear{l0, l2})
+	}
+	return f
+}
+
+// Head maps vectors x [n,C_p] to L2-normalised embeddings [n,nc].
+func (f *NetF) Head(t *Tape, p int, x *Var) *Var {
+	h := f.heads[p]
+	y := ReLU(t, Linear(t, x, h[0].w, h[0].b))
+	return L2NormalizeRows(t, Linear(t, y, h[1].w, h[1].b))
+}
+
+// FeatureChannels are the channel counts of the five NCE maps of a generator.
+func FeatureChannels(ngf int) []int { return []int{3, 2 * ngf, 4 * ngf, 4 * ngf, 4 * ngf} }

@@ -1,0 +1,59 @@
+package core
+
+// ReflectPad pads each plane of x [C,H,W] by p on every side, mirroring without repeating
+// the edge (PyTorch's ReflectionPad2d); backward adds each padded pixel's gradient back
+// onto its source pixel.
+func ReflectPad(t *Tape, x *Var, p int) *Var { return padOp(t, x, p, reflectIndex) }
+
+// ReplicatePad pads by repeating the edge pixel (PyTorch's ReplicationPad2d).
+func ReplicatePad(t *Tape, x *Var, p int) *Var { return padOp(t, x, p, clampIndex) }
+
+func reflectIndex(i, n int) int {
+	for i < 0 || i >= n {
+		if i < 0 {
+			i = -i
+		}
+		if i >= n {
+			i = 2*(n-1) - i
+		}
+	}
+	return i
+}
+
+func clampIndex(i, n int) int { return min(max(i, 0), n-1) }
+
+func padOp(t *Tape, x *Var, p int, index func(i, n int) int) *Var {
+	c, h, w := x.Shape[0], x.Shape[1], x.Shape[2]
+	ho, wo := h+2*p, w+2*p
+	srcY, srcX := make([]int, ho), make([]int, wo)
+	for i := range srcY {
+		srcY[i] = index(i-p, h)
+	}
+	for i := range srcX {
+		srcX[i] = index(i-p, w)
+	}
+	y := Zeros(c, ho, wo)
+	for ci := 0; ci < c; ci++ {
+		in, out := x.Data[ci*h*w:], y.Data[ci*ho*wo:]
+		for oy, iy := range srcY {
+			for ox, ix := range srcX {
+				out[oy*wo+ox] = in[iy*w+ix]
+			}
+		}
+	}
+	y.NeedsGrad = t.record(func() {
+		if y.Grad == nil {
+			return
+		}
+		dx := x.grad()
+		for ci := 0; ci < c; ci++ {
+			din, dout := dx[ci*h*w:], y.Grad[ci*ho*wo:]
+			for oy, iy := range srcY {
+				for ox, ix := range srcX {
+					din[iy*w+ix] += dout[oy*wo+ox]
+				}
+			}
+		}
+	}, x)
+	return y
+}

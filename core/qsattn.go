@@ -1,0 +1,143 @@
+package core
+
+import "fmt"
+
+// Selection modes of the attention layers (paper ablation models).
+const (
+	ModeGlobal           = "global"             // A: lowest-entropy rows of softmax(FFᵀ), global routing
+	ModeRandomGlobal     = "random_global"      // B: random rows, global routing
+	ModeEntropyNoRoute   = "entropy_noroute"    // C: lowest-entropy positions, raw features
+	ModeSelfRouteEntropy = "self_route_entropy" // D: rows by source entropy, each domain routed by its own attention
+	ModeSelfRouteRandom  = "self_route_random"  // E: as D with random rows
+	ModeInformer         = "informer"           // F: largest max-minus-mean of the raw dot products, global routing
+	ModeLocal            = "local"              // G: 7x7 local attention, local entropy, local routing
+	ModeLocalGlobal      = "local_global"       // H: local-entropy selection, global routing
+	ModeCUT              = "cut"                // CUT: random positions everywhere
+)
+
+// Picker supplies the random choices of the NCE layers, so training draws them from the
+// run's RNG and tests inject the reference's.
+type Picker interface {
+	// RandomIDs are the n sampled positions (of hw) of a random-sampling layer p.
+	RandomIDs(p, hw, n int) []int
+	// RandomRows are the n selected rows of a random-selection attention layer p.
+	RandomRows(p, hw, n int) []int
+	// Override returns a fixed selection for a score-ranked layer p, or nil to rank.
+	Override(p int) []int
+}
+
+// NCEOptions configures the anchors and the PatchNCE loss.
+type NCEOptions struct {
+	Mode       string
+	AllLayers  bool // attention on all five maps, maps 0-2 average-pooled to map 3's grid
+	NumPatches int
+	Temp       float32
+	Lambda     float32
+}
+
+// LayerRecord keeps one layer's intermediate values, for tests and diagnostics.
+type LayerRecord struct {
+	Score                            []float32
+	Sel                              []int
+	Attn, AttnTgt                    *Var
+	PooledSrc, PooledTgt             *Var
+	VSrc, VTgt, K, Q, LossRows, Loss *Var
+}
+
+// attentionStart is the first list position that uses attention.
+func (o NCEOptions) attentionStart(layers int) int {
+	switch {
+	case o.Mode == ModeCUT:
+		return layers
+	case o.AllLayers:
+		return 0
+	}
+	return 3
+}
+
+// NCE is the PatchNCE loss between the source maps src (real) and the target maps tgt
+// (translated): anchors are decided on src and reused on tgt; the loss is the mean over
+// layers of λ · mean_rows PatchNCE(q = head(v_tgt), k = stopgrad(head(v_src))). The
+// attention rows are not detached, so the loss reaches src through them. rec, if not nil,
+// receives one record per layer.
+func (f *NetF) NCE(t *Tape, src, tgt []*Var, o NCEOptions, pick Picker, rec []LayerRecord) *Var {
+	losses := make([]*Var, len(src))
+	weights := make([]float32, len(src))
+	for p := range src {
+		var r LayerRecord
+		losses[p] = f.nceLayer(t, p, src, tgt, o, pick, &r)
+		weights[p] = 1 / float32(len(src))
+		if rec != nil {
+			rec[p] = r
+		}
+	}
+	return WeightedSum(t, weights, losses...)
+}
+
+func (f *NetF) nceLayer(t *Tape, p int, src, tgt []*Var, o NCEOptions, pick Picker, r *LayerRecord) *Var {
+	s, g := src[p], tgt[p]
+	if o.AllLayers && !sameGrid(s, src[3]) {
+		s = AdaptiveAvgPool(t, s, src[3].Shape[1], src[3].Shape[2])
+		g = AdaptiveAvgPool(t, g, src[3].Shape[1], src[3].Shape[2])
+		r.PooledSrc, r.PooledTgt = s, g
+	}
+	h, w := s.Shape[1], s.Shape[2]
+	fs, ft := Positions(t, s), Positions(t, g)
+	n := min(o.NumPatches, h*w)
+	if p < o.attentionStart(len(src)) {
+		ids := pick.RandomIDs(p, h*w, n)
+		r.VSrc, r.VTgt = GatherRows(nil, fs, ids), GatherRows(t, ft, ids)
+	} else {
+		r.Sel, r.Score = selectAnchors(p, fs, h, w, n, o.Mode, pick)
+		r.VSrc, r.VTgt, r.Attn, r.AttnTgt = route(t, fs, ft, h, w, r.Sel, o.Mode)
+	}
+	r.K = f.Head(nil, p, r.VSrc).Detached()
+	r.Q = f.Head(t, p, r.VTgt)
+	r.LossRows = PatchNCE(t, r.Q, r.K, o.Temp)
+	r.Loss = Mean(t, r.LossRows, o.Lambda)
+	return r.Loss
+}
+
+func sameGrid(a, b *Var) bool { return a.Shape[1] == b.Shape[1] && a.Shape[2] == b.Shape[2] }
+
+// selectAnchors chooses the N anchor positions of an attention layer from the source map.
+func selectAnchors(p int, fs *Var, h, w, n int, mode string, pick Picker) (sel []int, score []float32) {
+	switch mode {
+	case ModeRandomGlobal, ModeSelfRouteRandom:
+		return pick.RandomRows(p, h*w, n), nil
+	case ModeLocal, ModeLocalGlobal:
+		score = LocalScores(fs, h, w)
+	case ModeInformer:
+		score = GlobalScores(fs, true)
+	case ModeGlobal, ModeEntropyNoRoute, ModeSelfRouteEntropy:
+		score = GlobalScores(fs, false)
+	default:
+		panic(fmt.Sprintf("core: unknown mode %q", mode))
+	}
+	if sel = pick.Override(p); sel != nil {
+		return sel, score
+	}
+	if mode == ModeInformer {
+		return SelectLargest(score, n), score
+	}
+	return SelectLowest(score, n), score
+}
+
+// route builds the source and target vectors of the selected anchors. The source side
+// feeds only the detached keys, so it is computed off the tape; the attention rows are on
+// the tape because the target side uses them.
+func route(t *Tape, fs, ft *Var, h, w int, sel []int, mode string) (vs, vt, attn, attnTgt *Var) {
+	switch mode {
+	case ModeEntropyNoRoute:
+		return GatherRows(nil, fs, sel), GatherRows(t, ft, sel), nil, nil
+	case ModeSelfRouteEntropy, ModeSelfRouteRandom:
+		attn = GlobalAttentionRows(nil, fs, sel)
+		attnTgt = GlobalAttentionRows(t, ft, sel)
+		return MatMul(nil, attn, fs), MatMul(t, attnTgt, ft), attn, attnTgt
+	case ModeLocal:
+		attn = LocalAttentionRows(t, fs, h, w, sel)
+		return LocalRoute(nil, attn, fs, h, w, sel), LocalRoute(t, attn, ft, h, w, sel), attn, nil
+	}
+	attn = GlobalAttentionRows(t, fs, sel) // global routing: global, random_global, informer, local_global
+	return MatMul(nil, attn, fs), MatMul(t, attn, ft), attn, nil
+}

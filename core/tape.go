@@ -1,0 +1,85 @@
+// Package core is the QS-Attn / CUT training core: the networks, the anchor selection
+// modes, the losses, Adam, and the training iteration, with every operation's forward and
+// backward written out by hand and checked against the PyTorch golden fixtures.
+//
+// Differentiation is reverse mode on a tape: each op computes its output and, when any
+// input needs a gradient, appends a closure that maps the output's gradient to its inputs'.
+package core
+
+// Var is a tensor on the tape: row-major data, and a gradient of the same size that is
+// allocated when something first flows into it.
+type Var struct {
+	Shape     []int
+	Data      []float32
+	Grad      []float32
+	NeedsGrad bool
+}
+
+// NewVar wraps data (not copied) in a Var of the given shape.
+func NewVar(data []float32, shape ...int) *Var {
+	if len(data) != numel(shape) {
+		panic("core: data length does not match shape")
+	}
+	return &Var{Shape: append([]int{}, shape...), Data: data}
+}
+
+// Zeros returns a zero Var of the given shape.
+func Zeros(shape ...int) *Var { return NewVar(make([]float32, numel(shape)), shape...) }
+
+func numel(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
+}
+
+// Len is the number of elements.
+func (v *Var) Len() int { return len(v.Data) }
+
+// grad returns the gradient buffer, allocating it on first use.
+func (v *Var) grad() []float32 {
+	if v.Grad == nil {
+		v.Grad = make([]float32, len(v.Data))
+	}
+	return v.Grad
+}
+
+// ZeroGrad clears the gradient.
+func (v *Var) ZeroGrad() {
+	for i := range v.Grad {
+		v.Grad[i] = 0
+	}
+}
+
+// Detached returns a Var sharing v's data that no gradient reaches.
+func (v *Var) Detached() *Var { return &Var{Shape: v.Shape, Data: v.Data} }
+
+// Tape records backward closures in execution order. A nil *Tape records nothing,
+// which is how inference and no-grad computations run.
+type Tape struct{ backs []func() }
+
+// record appends a backward step when the tape is live and some input needs a gradient.
+// It reports whether the output needs a gradient.
+func (t *Tape) record(back func(), inputs ...*Var) bool {
+	if t == nil {
+		return false
+	}
+	for _, in := range inputs {
+		if in.NeedsGrad {
+			t.backs = append(t.backs, back)
+			return true
+		}
+	}
+	return false
+}
+
+// Backward seeds d loss / d loss = 1 and runs the recorded steps in reverse, then clears the tape.
+func (t *Tape) Backward(loss *Var) {
+	loss.grad()[0] += 1
+	for i := len(t.backs) - 1; i >= 0; i-- {
+		t.backs[i]()
+		t.backs[i] = nil
+	}
+	t.backs = t.backs[:0]
+}
