@@ -23,6 +23,9 @@ type SegOptions struct {
 	// Resize is "none" (the default: predictions and labels must have one size) or "nearest":
 	// predictions are resized to the label size by nearest neighbour. Labels are never resized.
 	Resize string
+	// Truth, when set, supplies the ground truth of each fake image instead of the label
+	// folder (e.g. a built-in dataset's layouts); it receives the fake image's path.
+	Truth func(fakePath string) (labels []uint8, w, h int, err error)
 }
 
 func (o SegOptions) withDefaults() SegOptions {
@@ -69,7 +72,7 @@ func SegDirs(labelDir, fakeDir string, opt SegOptions) (*SegResult, error) {
 	if opt.Resize != "none" && opt.Resize != "nearest" {
 		return nil, fmt.Errorf("resize mode %q is unknown; use none or nearest", opt.Resize)
 	}
-	fakes, labels, err := pairLabels(labelDir, fakeDir)
+	fakes, truth, err := truthSource(labelDir, fakeDir, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -79,8 +82,8 @@ func SegDirs(labelDir, fakeDir string, opt SegOptions) (*SegResult, error) {
 	}
 	defer cleanup()
 	conf := NewConfusion(opt.Classes)
-	for i, fake := range fakes {
-		if err := scoreOne(conf, fake, labels[i], predict, opt); err != nil {
+	for _, fake := range fakes {
+		if err := scoreOne(conf, fake, truth, predict, opt); err != nil {
 			return nil, err
 		}
 	}
@@ -102,6 +105,25 @@ func segIdentity(opt SegOptions, n int) Identity {
 			"unit=percent",
 		},
 	}
+}
+
+// truthSource lists the fake images and returns the function giving each one's ground truth.
+func truthSource(labelDir, fakeDir string, opt SegOptions) ([]string, predictFunc, error) {
+	if opt.Truth != nil {
+		fakes, err := ListImages(fakeDir)
+		return fakes, opt.Truth, err
+	}
+	fakes, labels, err := pairLabels(labelDir, fakeDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	byFake := make(map[string]string, len(fakes))
+	for i, f := range fakes {
+		byFake[f] = labels[i]
+	}
+	return fakes, func(fake string) ([]uint8, int, int, error) {
+		return ReadLabelPNG(byFake[fake], opt.Labels)
+	}, nil
 }
 
 // pairLabels returns the fake images and, for each, the label file with the same stem.
@@ -167,7 +189,7 @@ func predictor(seg Segmenter, fakeDir string) (predictFunc, func(), error) {
 	}, cleanup, nil
 }
 
-func scoreOne(conf *Confusion, fake, label string, predict predictFunc, opt SegOptions) error {
+func scoreOne(conf *Confusion, fake string, truth, predict predictFunc, opt SegOptions) error {
 	pred, pw, ph, err := predict(fake)
 	if err != nil {
 		return fmt.Errorf("%s: %w", fake, err)
@@ -175,13 +197,16 @@ func scoreOne(conf *Confusion, fake, label string, predict predictFunc, opt SegO
 	if len(pred) != pw*ph {
 		return fmt.Errorf("%s: segmenter gave %d labels for %dx%d", fake, len(pred), pw, ph)
 	}
-	gt, lw, lh, err := ReadLabelPNG(label, opt.Labels)
+	gt, lw, lh, err := truth(fake)
 	if err != nil {
 		return err
 	}
+	if len(gt) != lw*lh {
+		return fmt.Errorf("%s: ground truth has %d labels for %dx%d", fake, len(gt), lw, lh)
+	}
 	if pw != lw || ph != lh {
 		if opt.Resize != "nearest" {
-			return fmt.Errorf("%s: prediction is %dx%d but label %s is %dx%d (resize mode none)", fake, pw, ph, label, lw, lh)
+			return fmt.Errorf("%s: prediction is %dx%d but its ground truth is %dx%d (resize mode none)", fake, pw, ph, lw, lh)
 		}
 		pred = resizeNearest(pred, pw, ph, lw, lh)
 	}

@@ -261,3 +261,29 @@ func TestResizeNearest(t *testing.T) {
 		t.Errorf("downscale %v", got)
 	}
 }
+
+func TestSegTruthHookAndSegmentFunc(t *testing.T) {
+	root := segFixture(t)
+	var asked []string
+	opt := SegOptions{
+		Segmenter: SegmentFunc(func(img image.Image) ([]uint8, error) {
+			l, _, _, err := redSegmenter{}.Segment(img)
+			return l, err
+		}),
+		Classes:    5,
+		Convention: ConventionDRN,
+		Truth: func(fake string) ([]uint8, int, int, error) {
+			asked = append(asked, filepath.Base(fake))
+			return handGT, 3, 3, nil
+		},
+	}
+	res, err := SegDirs("", filepath.Join(root, "fake"), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(asked, ",") != "a.png,b.png" {
+		t.Errorf("truth asked for %v", asked)
+	}
+	near(t, "mean IoU", res.MeanIoU, 0.275)
+	near(t, "class accuracy", res.ClassAcc, (0.75+2.0/3)/3)
+}

@@ -20,6 +20,16 @@ type Segmenter interface {
 	Segment(img image.Image) (labels []uint8, w, h int, err error)
 }
 
+// SegmentFunc adapts a function that labels an image at its own size to a Segmenter.
+type SegmentFunc func(img image.Image) ([]uint8, error)
+
+// Segment calls f; the label map has the image's size.
+func (f SegmentFunc) Segment(img image.Image) ([]uint8, int, int, error) {
+	labels, err := f(img)
+	b := img.Bounds()
+	return labels, b.Dx(), b.Dy(), err
+}
+
 // DirSegmenter is a Segmenter that can also label a whole folder in one go, writing one
 // label PNG per image, named by the image's file name with the extension ".png".
 type DirSegmenter interface {

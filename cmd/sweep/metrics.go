@@ -10,11 +10,18 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"sweep/data"
 	"sweep/metrics"
 )
 
 func init() {
 	register("metrics", "metrics swd|fid|seg --real DIR --fake DIR: compute one metric between two folders", runMetrics)
+	metrics.RegisterSegmenter("synthetic", func(arg string) (metrics.Segmenter, error) {
+		if arg != "" {
+			return nil, fmt.Errorf("segmenter synthetic takes no argument, got %q", arg)
+		}
+		return metrics.SegmentFunc(data.SegmentSynthetic), nil
+	})
 }
 
 // fidAbsent makes a missing Inception network exit with status 3, so scripts can tell
@@ -56,7 +63,7 @@ options:
 	fs.Uint64Var(&opt.SWD.Seed, "seed", 1, "swd: seed of the random neighbourhoods and directions")
 	fs.StringVar(&opt.FID.Inception, "inception", "", "fid: weights "+metrics.InceptionFile+" (default $"+metrics.InceptionEnv+", then the user cache folder)")
 	fs.BoolVar(&noDownload, "no-download", false, "fid: never download the weights")
-	fs.StringVar(&segSpec, "segmenter", "", "seg: cmd:'<shell command with {in} and {out}>' or a built-in segmenter name")
+	fs.StringVar(&segSpec, "segmenter", "", "seg: cmd:'<shell command with {in} and {out}>', or synthetic (the built-in cityscapes set's segmenter)")
 	fs.StringVar(&labels, "labels", string(metrics.LabelTrainID), "seg: label encoding: trainid, labelid (Cityscapes ids) or color (gtFine_color)")
 	fs.StringVar(&conv, "convention", string(metrics.ConventionDRN), "seg: absent classes: drn (left out, NaN) or pix2pix (count as 0)")
 	fs.StringVar(&opt.Seg.Resize, "resize", "none", "seg: none, or nearest (resize predictions to the label size)")
