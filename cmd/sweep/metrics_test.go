@@ -1,0 +1,58 @@
+package main
+
+import (
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func writeGrayPNGs(t *testing.T, dir string, n int) {
+	t.Helper()
+	os.MkdirAll(dir, 0o755)
+	for i := 0; i < n; i++ {
+		img := image.NewGray(image.Rect(0, 0, 16, 16))
+		for j := range img.Pix {
+			img.Pix[j] = uint8(j*7 + i*31)
+		}
+		f, err := os.Create(filepath.Join(dir, string(rune('a'+i))+".png"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		png.Encode(f, img)
+		f.Close()
+	}
+}
+
+func TestRunMetrics(t *testing.T) {
+	dir := t.TempDir()
+	real, fake := filepath.Join(dir, "real"), filepath.Join(dir, "fake")
+	writeGrayPNGs(t, real, 2)
+	writeGrayPNGs(t, fake, 2)
+	t.Setenv("SWEEP_INCEPTION", filepath.Join(dir, "missing.pth"))
+	tests := []struct {
+		name     string
+		args     []string
+		exit     int
+		contains string
+	}{
+		{"swd", []string{"swd", "--real", real, "--fake", fake, "--json"}, 0, ""},
+		{"fid absent", []string{"fid", "--real", real, "--fake", fake, "--no-download"}, 3, "missing.pth"},
+		{"no kind", []string{"--real", real}, 1, "swd, fid, seg"},
+		{"no folders", []string{"swd"}, 1, "--real DIR"},
+		{"unknown segmenter", []string{"seg", "--real", real, "--fake", fake, "--segmenter", "nope"}, 1, "unknown"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := runMetrics(tt.args)
+			if code := map[bool]int{true: 0, false: exitCode(err)}[err == nil]; code != tt.exit {
+				t.Fatalf("exit %d (%v), want %d", code, err, tt.exit)
+			}
+			if err != nil && !strings.Contains(err.Error(), tt.contains) {
+				t.Errorf("error %q lacks %q", err, tt.contains)
+			}
+		})
+	}
+}
