@@ -2,6 +2,8 @@ package core
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -93,4 +95,81 @@ func addFilters(w *safetensors.Writer, prefix string, buffers map[string][]int) 
 		}
 		w.AddFloat32(prefix+name, shape, v)
 	}
+}
+
+// SaveCheckpoint writes every network's weights (PyTorch names, prefixed "G.", "D.", "F."),
+// the fixed filter buffers, the Adam moments ("adam.G.<name>.m"/".v") and step counts, and
+// meta, atomically: to a temporary file that is synced and renamed.
+func (m *Model) SaveCheckpoint(path string, meta map[string]string) error {
+	w := safetensors.NewWriter()
+	for k, v := range meta {
+		w.Metadata[k] = v
+	}
+	for prefix, n := range m.Nets() {
+		n.addWeights(w, prefix+".")
+		for _, p := range n.Params {
+			if p.m != nil {
+				w.AddFloat32("adam."+prefix+"."+p.Name+".m", p.Shape, p.m)
+				w.AddFloat32("adam."+prefix+"."+p.Name+".v", p.Shape, p.v)
+			}
+		}
+	}
+	addFilters(w, "G.", m.G.FilterBuffers())
+	addFilters(w, "D.", m.D.FilterBuffers())
+	for name, a := range map[string]*Adam{"G": m.AdamG, "D": m.AdamD, "F": m.AdamF} {
+		w.Metadata["adam_step."+name] = fmt.Sprint(a.Step)
+	}
+	return writeAtomic(path, w)
+}
+
+// LoadCheckpoint restores what SaveCheckpoint wrote and returns its metadata.
+func (m *Model) LoadCheckpoint(path string) (map[string]string, error) {
+	f, err := safetensors.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	nets := map[string]map[string][]int{"G": m.G.FilterBuffers(), "D": m.D.FilterBuffers(), "F": nil}
+	for prefix, n := range m.Nets() {
+		if err := n.LoadWeights(f, prefix+".", nets[prefix]); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		for _, p := range n.Params {
+			if !f.Has("adam." + prefix + "." + p.Name + ".m") {
+				continue
+			}
+			mv, _, err := f.Float32("adam." + prefix + "." + p.Name + ".m")
+			if err != nil {
+				return nil, err
+			}
+			vv, _, err := f.Float32("adam." + prefix + "." + p.Name + ".v")
+			if err != nil {
+				return nil, err
+			}
+			p.m, p.v = mv, vv
+		}
+	}
+	for name, a := range map[string]*Adam{"G": m.AdamG, "D": m.AdamD, "F": m.AdamF} {
+		fmt.Sscan(f.Metadata["adam_step."+name], &a.Step)
+	}
+	return f.Metadata, nil
+}
+
+func writeAtomic(path string, w *safetensors.Writer) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".ckpt*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := w.WriteTo(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }

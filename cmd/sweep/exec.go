@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 
+	"sweep/job"
 	"sweep/runner"
 	commandexec "sweep/runner/command"
 )
@@ -12,6 +13,7 @@ func init() { register("exec", "execute one run directory (started by 'sweep run
 
 // executors maps config.Run.Executor to its implementation.
 var executors = map[string]runner.Executor{
+	"builtin": job.Execute,
 	"command": commandexec.Executor{}.Execute,
 }
 

@@ -1,0 +1,28 @@
+package data
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// WriteRealTest writes the target domain's real test images resized to crop_size (bicubic),
+// the size the translated images have, so the metrics compare like with like.
+func (d *Dataset) WriteRealTest(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for i, f := range d.tgtTest.files {
+		m, err := d.tgtTest.get(i)
+		if err != nil {
+			return err
+		}
+		img := resizeBicubic(m, d.cfg.CropSize, d.cfg.CropSize).tensor()
+		name := strings.TrimSuffix(filepath.Base(f), filepath.Ext(f)) + ".png"
+		if err := WritePNG(filepath.Join(dir, name), img); err != nil {
+			return fmt.Errorf("%s: %w", f, err)
+		}
+	}
+	return nil
+}
