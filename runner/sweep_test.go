@@ -498,3 +498,8 @@ func TestInterruptMarksRunsAndNextRunResumes(t *testing.T) {
 		})
 	}
 }
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}

@@ -222,3 +222,32 @@ func TestCPUModel(t *testing.T) {
 		t.Errorf("cpu = %q", got)
 	}
 }
+
+func TestTermReporterRedrawsBars(t *testing.T) {
+	var out bytes.Buffer
+	r := NewTermReporter(&out, func() int { return 60 }, 2, 0, 1).(*termReporter)
+	info := RunInfo{ID: "abc", Label: "A queries=64", Device: "cpu:0", Attempt: 1}
+	r.Start(info)
+	r.Progress("abc", rundir.Progress{Iter: 5, Total: 10, Losses: map[string]float64{"G": 0.25}})
+	r.mu.Lock()
+	r.redraw("")
+	r.mu.Unlock()
+	r.Finish(info, OutcomeCompleted, "swd_avg=1.2")
+	r.Close()
+	s := out.String()
+	for _, want := range []string{
+		"cpu:0  [##########----------] abc A queries=64 5/10 G=0.25", // the run's bar
+		"\x1b[2A\x1b[J",                         // bars erased before a redraw
+		"completed   abc A queries=64 on cpu:0", // the finish scrolls above the bars
+		"sweep  [##########----------] 1/2 done",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("output lacks %q:\n%q", want, s)
+		}
+	}
+	for _, line := range strings.Split(s, "\n") {
+		if i := strings.LastIndex(line, "\x1b[J"); len(line)-max(0, i+3) >= 60 {
+			t.Errorf("line not clipped to the width: %q", line)
+		}
+	}
+}

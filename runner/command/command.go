@@ -30,7 +30,7 @@ type Executor struct {
 }
 
 // stopGrace is how long an interrupted command may take to exit before it is killed.
-const stopGrace = time.Minute
+var stopGrace = time.Minute
 
 // imageExts are the image files taken from command_out.
 var imageExts = []string{".png", ".jpg", ".jpeg"}
