@@ -55,6 +55,9 @@ func Main(a Args) error {
 	defer store.Close()
 	ctx, kill, stop := interrupts(os.Stderr)
 	defer stop()
+	// A reader of stderr that goes away (sweep run | head) must not end the sweep. Notify,
+	// unlike Ignore, leaves the children's SIGPIPE at its default.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	opt := Options{
 		RunsDir: a.RunsDir, Slots: slots, Retries: a.Retries, FailFast: a.FailFast, Force: a.Force,
 		Kill: kill, Provenance: CollectProvenance(filepath.Dir(a.File)),
