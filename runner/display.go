@@ -295,8 +295,11 @@ func (t *termReporter) redraw(line string) {
 
 func (t *termReporter) bars() []string {
 	width := t.width()
+	if width <= 1 {
+		width = 80 // unknown: a line that wrapped would break the redraw
+	}
 	clip := func(s string) string {
-		if width > 1 && len(s) >= width {
+		if len(s) >= width {
 			return s[:width-1]
 		}
 		return s
