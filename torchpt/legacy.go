@@ -13,7 +13,8 @@ import (
 // _use_new_zipfile_serialization=False) is a sequence of pickles followed by raw
 // storages: magic number, protocol version 1001, sys_info dict, the object, the list
 // of storage keys; then, for each key in that order, an int64 element count and the
-// storage's bytes.
+// storage's bytes. PyTorch writes those counts and bytes little-endian on every host
+// (sys_info's little_endian only records the host), and reads them the same way.
 
 var legacyMagicNumber, _ = new(big.Int).SetString("1950a86a20f9469cfc6c", 16)
 
@@ -43,7 +44,7 @@ func (s *legacyStream) next(what string, l *loader) (any, error) {
 func parseLegacy(r io.ReaderAt, size int64) ([]Tensor, error) {
 	s := &legacyStream{br: bufio.NewReader(io.NewSectionReader(r, 0, size)), size: size}
 	l := newLoader(size)
-	if err := s.header(l); err != nil {
+	if err := s.header(); err != nil {
 		return nil, err
 	}
 	obj, err := s.next("object", l)
@@ -61,8 +62,8 @@ func parseLegacy(r io.ReaderAt, size int64) ([]Tensor, error) {
 	return l.collect(obj, src)
 }
 
-// header checks the magic number and protocol and reads the byte order.
-func (s *legacyStream) header(l *loader) error {
+// header checks the magic number, the protocol and sys_info.
+func (s *legacyStream) header() error {
 	magic, err := s.next("magic number", nil)
 	if err != nil {
 		return err
@@ -81,16 +82,8 @@ func (s *legacyStream) header(l *loader) error {
 	if err != nil {
 		return err
 	}
-	d, ok := info.(*pyDict)
-	if !ok {
+	if _, ok := info.(*pyDict); !ok {
 		return fmt.Errorf("sys_info is a %s, not a dict", typeName(info))
-	}
-	if v, ok := d.get("little_endian"); ok {
-		little, ok := v.(bool)
-		if !ok {
-			return fmt.Errorf("sys_info little_endian is a %s", typeName(v))
-		}
-		l.bigEndian = !little
 	}
 	return nil
 }
@@ -109,10 +102,6 @@ func (s *legacyStream) locateStorages(r io.ReaderAt, l *loader, keysObj any) (*l
 		return nil, fmt.Errorf("storage key list is a %s", typeName(keysObj))
 	}
 	src := &legacySource{r: r, offsets: map[string]int64{}}
-	var order binary.ByteOrder = binary.LittleEndian
-	if l.bigEndian {
-		order = binary.BigEndian
-	}
 	pos := s.pos
 	for _, k := range keys.items {
 		key, ok := asString(k)
@@ -133,7 +122,7 @@ func (s *legacyStream) locateStorages(r io.ReaderAt, l *loader, keysObj any) (*l
 		if _, err := r.ReadAt(head[:], pos); err != nil {
 			return nil, fmt.Errorf("storage %q: %w", key, err)
 		}
-		n := int64(order.Uint64(head[:]))
+		n := int64(binary.LittleEndian.Uint64(head[:]))
 		if n != root.numel {
 			return nil, fmt.Errorf("storage %q: pickle says %d elements, data header says %d", key, root.numel, n)
 		}

@@ -49,14 +49,6 @@ func (d *pyDict) set(k, v any) error {
 	return nil
 }
 
-func (d *pyDict) get(k string) (any, bool) {
-	i, ok := d.index[k]
-	if !ok {
-		return nil, false
-	}
-	return d.vals[i], true
-}
-
 func (g pyGlobal) String() string { return g.module + "." + g.name }
 
 // printable returns s, quoted if it holds anything but printable ASCII.

@@ -2,6 +2,7 @@ package torchpt
 
 import (
 	"archive/zip"
+	"bytes"
 	"encoding/json"
 	"math"
 	"os"
@@ -145,7 +146,7 @@ func checkTensors(t *testing.T, file string, got []Tensor, want map[string]expec
 // containers, _rebuild_parameter, _metadata, both byte orders.
 func TestFormats(t *testing.T) {
 	e := readExpected(t)
-	for _, file := range []string{"zip_little.pth", "zip_big.pth", "legacy_little.pth", "legacy_big.pth"} {
+	for _, file := range []string{"zip_little.pth", "zip_big.pth", "legacy_little.pth", "legacy_behost.pth"} {
 		t.Run(file, func(t *testing.T) {
 			got, err := Load(filepath.Join("testdata", file))
 			if err != nil {
@@ -225,5 +226,36 @@ func TestSaveRoundTrip(t *testing.T) {
 	}
 	if err := Save(path, []Tensor{{Name: "w", DType: "F32", Shape: []int{2}, Float32: []float32{1}}}); err == nil {
 		t.Error("Save with a short Float32 succeeded")
+	}
+}
+
+// goldenTensors is the content of testdata/go_written.pth, which PyTorch's own
+// torch.load(weights_only=True) was checked to read back (testdata/check_torch.py).
+var goldenTensors = []Tensor{
+	{Name: "conv.weight", DType: "F32", Shape: []int{2, 3, 1, 1}, Float32: []float32{0.5, -1.25, 3, 1e-20, -0, 65504}},
+	{Name: "bn.num_batches_tracked", DType: "I64", Shape: []int{}, Int64: []int64{5}},
+	{Name: "fc.bias", DType: "F32", Shape: []int{3}, Float32: []float32{1, 2, 3}},
+	{Name: "big", DType: "I64", Shape: []int{2}, Int64: []int64{-1 << 40, 1<<62 + 1}},
+	{Name: "empty", DType: "F32", Shape: []int{0}, Float32: []float32{}},
+}
+
+// TestSaveGolden pins the bytes Save writes; UPDATE_GOLDEN=1 rewrites the file.
+func TestSaveGolden(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Write(&buf, "go_written", goldenTensors); err != nil {
+		t.Fatal(err)
+	}
+	const path = "testdata/go_written.pth"
+	if os.Getenv("UPDATE_GOLDEN") == "1" {
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(buf.Bytes(), want) {
+		t.Errorf("Write output differs from %s (%d vs %d bytes)", path, buf.Len(), len(want))
 	}
 }

@@ -155,9 +155,10 @@ def zip_save(obj, name, order):
     return out.getvalue()
 
 
-def legacy_save(obj, order, view=None):
-    """The stream layout of torch.serialization._legacy_save. view = (key, offset, size)
-    makes the storage of that key's tensor a legacy storage view."""
+def legacy_save(obj, little_endian_host=True, view=None):
+    """The stream layout of torch.serialization._legacy_save. Storages are always written
+    little-endian (as torch's writeFileRaw does on any host); sys_info only records the
+    host. view = (storage, offset, size) makes that storage a legacy storage view."""
     storages, ids = {}, {}
 
     def persistent_id(o):
@@ -173,7 +174,7 @@ def legacy_save(obj, order, view=None):
     f = io.BytesIO()
     pickle.dump(0x1950A86A20F9469CFC6C, f, protocol=2)
     pickle.dump(1001, f, protocol=2)
-    pickle.dump(dict(protocol_version=1001, little_endian=order == "<", type_sizes=dict(short=2, int=4, long=8)), f, protocol=2)
+    pickle.dump(dict(protocol_version=1001, little_endian=little_endian_host, type_sizes=dict(short=2, int=4, long=8)), f, protocol=2)
     p = pickle.Pickler(f, protocol=2)
     p.persistent_id = persistent_id
     p.dump(obj)
@@ -181,7 +182,7 @@ def legacy_save(obj, order, view=None):
     pickle.dump(keys, f, protocol=2)
     for k in keys:
         s = storages[k]
-        f.write(struct.pack(order + "q", len(s.values)) + s.raw(order))
+        f.write(struct.pack("<q", len(s.values)) + s.raw("<"))
     return f.getvalue()
 
 
@@ -191,8 +192,8 @@ def main():
     for fname, data in [
         ("zip_little.pth", zip_save(sd, "zip_little", "<")),
         ("zip_big.pth", zip_save(sd, "zip_big", ">")),
-        ("legacy_little.pth", legacy_save(sd, "<")),
-        ("legacy_big.pth", legacy_save(sd, ">")),
+        ("legacy_little.pth", legacy_save(sd)),
+        ("legacy_behost.pth", legacy_save(sd, little_endian_host=False)),
     ]:
         with open(fname, "wb") as f:
             f.write(data)
@@ -200,7 +201,7 @@ def main():
     base = torch.FloatStorage([10.0 + i for i in range(8)])
     vd = collections.OrderedDict(v=Tensor(base, 1, (2,), (2,)))
     with open("legacy_view.pth", "wb") as f:
-        f.write(legacy_save(vd, "<", view=(base, 2, 4)))
+        f.write(legacy_save(vd, view=(base, 2, 4)))
     exp_view = {"v": {"dtype": "F32", "shape": [2], "float32_bits": [struct.unpack("<I", struct.pack("<f", v))[0] for v in (13.0, 15.0)]}}
     with open("expected.json", "w") as f:
         json.dump({"state": exp, "order": list(exp), "view": exp_view}, f, indent=1)
