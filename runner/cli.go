@@ -37,6 +37,9 @@ const ExitCodeInterrupted = 130
 // live display on stderr. The first SIGINT or SIGTERM interrupts the running children (they
 // checkpoint), a second kills them.
 func Main(a Args) error {
+	if a.Retries < 0 {
+		return fmt.Errorf("--retries %d must be at least 0", a.Retries)
+	}
 	sw, err := experiments.Load(a.File)
 	if err != nil {
 		return err

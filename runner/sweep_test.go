@@ -386,36 +386,42 @@ func TestResultInRunDirIsRecordedNotRerun(t *testing.T) {
 }
 
 func TestCrashedRunnerResumes(t *testing.T) {
-	e := newEnv(t, 6, `echo "$$ $PPID" >> {dir}/pids; sleep 0.6; `+produce)
+	// Seeds 1 and 2 complete at once; the others wait for {dir}/go, so the runner is killed
+	// while two of them run and two wait in its queue.
+	e := newEnv(t, 6, `echo "$$ $PPID" >> {dir}/pids; if [ {seed} -gt 2 ]; then while [ ! -e {dir}/go ]; do sleep 0.05; done; fi; `+produce)
 	cmd := e.command("--devices", "cpu:2")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "two completed runs", func() bool {
-		runs, err := results.Open(e.db)
-		if err != nil {
-			return false
+	pids := func() []int {
+		b, _ := os.ReadFile(filepath.Join(e.dir, "pids"))
+		var pids []int
+		for _, f := range strings.Fields(string(b)) {
+			pid, _ := strconv.Atoi(f)
+			pids = append(pids, pid)
 		}
-		defer runs.Close()
-		rs, _ := runs.ListRuns("test")
-		return countStatus(rs, results.StatusCompleted) >= 2
+		return pids
+	}
+	waitFor(t, "two completed runs and two running", func() bool {
+		return len(pids()) == 8 && countStatus(e.runs(), results.StatusCompleted) == 2
 	})
 	cmd.Process.Kill()
 	cmd.Wait()
-	// The children die with the runner: no command shell or "sweep exec" outlives it.
-	waitFor(t, "the children to die", func() bool {
-		b, _ := os.ReadFile(filepath.Join(e.dir, "pids"))
-		for _, f := range strings.Fields(string(b)) {
-			pid, _ := strconv.Atoi(f)
-			if syscall.Kill(pid, 0) == nil && !zombie(pid) {
-				return false
+	// The children (each command's shell and its "sweep exec") die with the runner; had
+	// they survived, they would wait for {dir}/go forever.
+	deadline := time.Now().Add(5 * time.Second)
+	for _, pid := range pids() {
+		for syscall.Kill(pid, 0) == nil && !zombie(pid) {
+			if time.Now().After(deadline) {
+				for _, pid := range pids() { // the "sweep exec" ones lead their process groups
+					syscall.Kill(-pid, syscall.SIGKILL)
+				}
+				t.Fatalf("process %d outlived the killed runner", pid)
 			}
+			time.Sleep(20 * time.Millisecond)
 		}
-		return true
-	})
-	if n := countStatus(e.runs(), results.StatusCompleted); n == 6 {
-		t.Fatal("the sweep finished before the runner was killed")
 	}
+	os.WriteFile(filepath.Join(e.dir, "go"), nil, 0o644)
 	if out, code := e.sweep("--devices", "cpu:2"); code != 0 {
 		t.Fatalf("rerun: exit %d:\n%s", code, out)
 	}
@@ -424,8 +430,12 @@ func TestCrashedRunnerResumes(t *testing.T) {
 		t.Fatalf("after the rerun: %d runs, %d completed", len(runs), countStatus(runs, results.StatusCompleted))
 	}
 	for _, r := range runs {
-		if e.marks(r.ID) != 1 {
-			t.Errorf("run %s completed %d times, want once", r.ID, e.marks(r.ID))
+		want := 1
+		if r.Config.Seed > 2 && r.Config.Seed <= 4 {
+			want = 2 // killed once
+		}
+		if e.marks(r.ID) != 1 || r.Attempts != want {
+			t.Errorf("run %s (seed %d): completed %d times, %d attempts; want once, %d", r.ID, r.Config.Seed, e.marks(r.ID), r.Attempts, want)
 		}
 	}
 }
