@@ -57,6 +57,9 @@ var (
 	skyLow    = colour{195, 215, 240}
 )
 
+// Darkening of the sidewalk's tile lines and the buildings' windows, Q8.
+const tileShade, windowShade = 24, 38
+
 // usedClasses are the trainIds that layouts contain (and the segmenter predicts), plus void.
 var usedClasses = []uint8{road, sidewalk, building, pole, sign, vegetation, terrain, sky, person, car, voidID}
 
@@ -291,11 +294,11 @@ func (st *street) classLook(l uint8, x, y int) (colour, int, int) {
 		col = mix(skyTop, skyLow, int64(y*256/st.size))
 	case sidewalk:
 		if x%st.tile == 0 || y%st.tile == 0 {
-			col = mix(col, colour{}, 24)
+			col = mix(col, colour{}, tileShade)
 		}
 	case building:
 		if st.window(x, y) {
-			col = mix(col, colour{}, 38)
+			col = mix(col, colour{}, windowShade)
 		}
 	}
 	return col, c.grain, c.mottle
@@ -312,9 +315,12 @@ func (st *street) window(x, y int) bool {
 }
 
 // SegmentSynthetic labels each pixel of a photo of the cityscapes set with a trainId (255 for
-// void): the mean colour of the pixel's 3x3 neighbourhood (clamped at the border) goes to the
-// class whose photo base colour is nearest (squared RGB distance; the sky's is the middle of its
-// gradient). It knows only the classes the layouts use. Labels are row-major, one per pixel.
+// void), row-major. Each pixel first goes to the class of the nearest prototype colour (squared
+// RGB distance; prototypes are the renderer's base colours, plus its tile lines, windows and
+// three points of the sky gradient). Then a 3x3 vote cleans the noise: a pixel keeps its class
+// if at least 3 of the 9 pixels around it (itself included) share it, which keeps lines one
+// pixel wide, and otherwise takes the most common class there (the first in scan order on a
+// tie). It knows only the classes the layouts use.
 func SegmentSynthetic(img image.Image) ([]uint8, error) {
 	if img == nil || img.Bounds().Empty() {
 		return nil, errors.New("segment: empty image")
@@ -322,40 +328,81 @@ func SegmentSynthetic(img image.Image) ([]uint8, error) {
 	return segment(toRGB(img)), nil
 }
 
+type prototype struct {
+	c     colour
+	class uint8
+}
+
+// prototypes are the colours the renderer paints before texture and lighting.
+var prototypes = func() []prototype {
+	ps := []prototype{{voidPhoto, voidID}, {skyTop, sky}, {skyLow, sky}, {mix(skyTop, skyLow, 128), sky},
+		{mix(classes[sidewalk].photo, colour{}, tileShade), sidewalk},
+		{mix(classes[building].photo, colour{}, windowShade), building}}
+	for _, l := range usedClasses {
+		if l != voidID && l != sky {
+			ps = append(ps, prototype{classes[l].photo, l})
+		}
+	}
+	return ps
+}()
+
 func segment(m *rgb) []uint8 {
-	out := make([]uint8, m.w*m.h)
+	raw := make([]uint8, m.w*m.h)
+	for i := range raw {
+		raw[i] = nearestClass(m.pix[3*i : 3*i+3])
+	}
+	out := make([]uint8, len(raw))
 	for y := range m.h {
 		for x := range m.w {
-			var sum [3]int
-			for dy := -1; dy <= 1; dy++ {
-				for dx := -1; dx <= 1; dx++ {
-					yy, xx := min(max(y+dy, 0), m.h-1), min(max(x+dx, 0), m.w-1)
-					p := m.pix[3*(yy*m.w+xx):]
-					sum[0], sum[1], sum[2] = sum[0]+int(p[0]), sum[1]+int(p[1]), sum[2]+int(p[2])
-				}
-			}
-			out[y*m.w+x] = nearestClass(sum)
+			out[y*m.w+x] = vote(raw, m.w, m.h, x, y)
 		}
 	}
 	return out
 }
 
-// nearestClass picks the used class whose photo colour is nearest the 3x3 sum (9x the mean).
-func nearestClass(sum [3]int) uint8 {
-	best, bestD := uint8(voidID), -1
-	for _, l := range usedClasses {
-		c := voidPhoto
-		if l != voidID {
-			c = classes[l].photo
-		}
-		d := 0
+func nearestClass(p []uint8) uint8 {
+	best, bestD := uint8(voidID), int64(-1)
+	for _, pr := range prototypes {
+		var d int64
 		for k := range 3 {
-			e := sum[k] - 9*int(c[k])
+			e := int64(p[k]) - pr.c[k]
 			d += e * e
 		}
 		if bestD < 0 || d < bestD {
-			best, bestD = l, d
+			best, bestD = pr.class, d
 		}
 	}
 	return best
+}
+
+// vote is the 3x3 clean-up of SegmentSynthetic (windows clipped at the border).
+func vote(raw []uint8, w, h, x, y int) uint8 {
+	var labels [9]uint8
+	var counts [9]int
+	n := 0
+	centre := raw[y*w+x]
+	for yy := max(y-1, 0); yy <= min(y+1, h-1); yy++ {
+		for xx := max(x-1, 0); xx <= min(x+1, w-1); xx++ {
+			l := raw[yy*w+xx]
+			j := 0
+			for j < n && labels[j] != l {
+				j++
+			}
+			if j == n {
+				labels[n] = l
+				n++
+			}
+			counts[j]++
+		}
+	}
+	best := 0
+	for j := range n {
+		if labels[j] == centre && counts[j] >= 3 {
+			return centre
+		}
+		if counts[j] > counts[best] {
+			best = j
+		}
+	}
+	return labels[best]
 }

@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"sweep/config"
@@ -43,20 +42,22 @@ type domain struct {
 }
 
 // Open scans root's four folders, decodes every image once to check it (each error names its
-// file), and applies cfg.Direction. root is what Prepare returned.
+// file), and applies cfg.Direction. root is what Prepare returned. A generated folder opened as
+// a folder dataset (cfg.Dataset is its path) is a plain folder dataset, without ground truth.
 func Open(cfg config.Run, root string) (*Dataset, error) {
 	d := &Dataset{cfg: cfg, root: root}
-	m, ok, err := readManifest(root)
-	if err != nil {
-		return nil, err
-	}
-	if ok {
+	if strings.HasPrefix(cfg.Dataset, "builtin:") {
+		m, ok, err := readManifest(root)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, fmt.Errorf("%s: no %s; prepare the dataset %s first", root, ManifestFile, cfg.Dataset)
+		}
 		if err := checkManifest(m, cfg, root); err != nil {
 			return nil, err
 		}
 		d.man = &m
-	} else if strings.HasPrefix(cfg.Dataset, "builtin:") {
-		return nil, fmt.Errorf("%s: no %s; prepare the dataset %s first", root, ManifestFile, cfg.Dataset)
 	}
 	dirs, err := findSplits(root)
 	if err != nil {
@@ -102,8 +103,6 @@ func loadDomain(dir string, used *atomic.Int64) (*domain, error) {
 		return nil, fmt.Errorf("%s: no PNG or JPEG images", dir)
 	}
 	dom := &domain{dir: dir, files: files, imgs: make([]*rgb, len(files))}
-	var mu sync.Mutex
-	var errs []error
 	jobs := make([]func() error, len(files))
 	for i, f := range files {
 		jobs[i] = func() error {
@@ -112,17 +111,12 @@ func loadDomain(dir string, used *atomic.Int64) (*domain, error) {
 				return err
 			}
 			if used.Add(int64(len(m.pix))) <= memoryBudget {
-				mu.Lock()
-				dom.imgs[i] = m
-				mu.Unlock()
+				dom.imgs[i] = m // each job writes its own element
 			}
 			return nil
 		}
 	}
-	if err := runParallel(jobs); err != nil {
-		errs = append(errs, err)
-	}
-	return dom, errors.Join(errs...)
+	return dom, runParallel(jobs)
 }
 
 func (dom *domain) get(i int) (*rgb, error) {

@@ -50,7 +50,8 @@ type truthPair struct {
 //     weighted by pixel count (lower is better; insensitive to texture noise).
 //
 // Only pixels whose whole bicubic support lies in one region count, so resampling across an
-// object's edge does not blur the measures.
+// object's edge does not blur the measures. A score with no pixels to measure (an object too
+// small to have any such pixel at this size) is left out rather than reported as NaN.
 func (d *Dataset) GroundTruthScores(fakeDir string) ([]rundir.Metric, error) {
 	if d.man == nil {
 		return nil, fmt.Errorf("%s: ground truth exists only for built-in datasets", d.root)
@@ -67,9 +68,11 @@ func (d *Dataset) GroundTruthScores(fakeDir string) ([]rundir.Metric, error) {
 	} else {
 		vals = streetScores(pairs)
 	}
-	out := make([]rundir.Metric, len(vals))
-	for i, v := range vals {
-		out[i] = rundir.Metric{Name: v.name, Value: v.value, Identity: id}
+	var out []rundir.Metric
+	for _, v := range vals {
+		if !math.IsNaN(v.value) {
+			out = append(out, rundir.Metric{Name: v.name, Value: v.value, Identity: id})
+		}
 	}
 	return out, nil
 }

@@ -233,12 +233,24 @@ func grayImage(v []uint8, size int) *image.Gray {
 // time than the default level for files 25% larger.
 func writePNGFile(path string, img image.Image) error {
 	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	enc := png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: encoderPool{}}
 	if err := enc.Encode(&buf, img); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return os.WriteFile(path, buf.Bytes(), 0o644)
 }
+
+// encoderPool reuses PNG encoder state (its zlib writer is most of the cost of a small image).
+type encoderPool struct{}
+
+var encoderBuffers sync.Pool
+
+func (encoderPool) Get() *png.EncoderBuffer {
+	b, _ := encoderBuffers.Get().(*png.EncoderBuffer)
+	return b
+}
+
+func (encoderPool) Put(b *png.EncoderBuffer) { encoderBuffers.Put(b) }
 
 // runParallel runs jobs on all processors and returns the first error.
 func runParallel(jobs []func() error) error {
