@@ -1,8 +1,12 @@
 GO ?= go
 
-.PHONY: build test run bench
+.PHONY: deps build test run bench
 
-build:
+# The core's matrix products run in OpenBLAS (Debian's libopenblas-dev), through cgo.
+deps:
+	@dpkg -s libopenblas-dev >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq libopenblas-dev; }
+
+build: deps
 	$(GO) build -o sweep ./cmd/sweep
 
 # Tests: vet, the unit and golden tests, then the smoke sweep checked against its baseline.
