@@ -1,0 +1,140 @@
+package job
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"sweep/config"
+	"sweep/rundir"
+	"sweep/safetensors"
+)
+
+// tinyConfig trains 2 epochs of 10 iterations at the smallest valid scale.
+func tinyConfig(seed int64) config.Run {
+	c := config.Default()
+	c.Seed, c.CropSize, c.LoadSize = seed, 16, 18
+	c.NGF, c.NDF, c.NBlocks, c.NetFNC, c.Queries = 4, 4, 5, 8, 8
+	c.TrainSize, c.TestSize, c.Epochs, c.EpochsDecay = 10, 2, 1, 1
+	c.Metrics = nil
+	return c
+}
+
+func newRunDir(t *testing.T, cfg config.Run) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := rundir.WriteJSON(filepath.Join(dir, rundir.ConfigFile), cfg); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func execute(t *testing.T, ctx context.Context, dir string, progress func(rundir.Progress)) error {
+	t.Helper()
+	if progress == nil {
+		progress = func(rundir.Progress) {}
+	}
+	return Execute(ctx, dir, progress)
+}
+
+// weights returns the G, D and F tensors of a run's final checkpoint.
+func weights(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	f, err := safetensors.ReadFile(filepath.Join(dir, rundir.CheckpointDir, checkpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]byte{}
+	for name, ten := range f.Tensors {
+		out[name] = ten.Data
+	}
+	return out
+}
+
+func sameWeights(a, b map[string][]byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if !bytes.Equal(v, b[k]) {
+			return false
+		}
+	}
+	return true
+}
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "sweep-job-cache")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("SWEEP_CACHE", dir)
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func TestSameSeedSameWeightsBitForBit(t *testing.T) {
+	a, b, c := newRunDir(t, tinyConfig(1)), newRunDir(t, tinyConfig(1)), newRunDir(t, tinyConfig(2))
+	for _, d := range []string{a, b, c} {
+		if err := execute(t, context.Background(), d, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !sameWeights(weights(t, a), weights(t, b)) {
+		t.Error("two trainings with seed 1 differ")
+	}
+	if sameWeights(weights(t, a), weights(t, c)) {
+		t.Error("seeds 1 and 2 gave identical weights")
+	}
+	res, ok, err := rundir.ReadResult(a)
+	if err != nil || !ok || res.Iters != 20 {
+		t.Errorf("result %+v ok=%v err=%v, want 20 iterations", res, ok, err)
+	}
+	fakes, _ := filepath.Glob(filepath.Join(a, rundir.FakeImagesDir, "*.png"))
+	if len(fakes) != 2 {
+		t.Errorf("%d translated test images, want 2", len(fakes))
+	}
+}
+
+// TestInterruptedRunResumesExactly stops a run after its first epoch's checkpoint, resumes it
+// with a fresh trainer (as a new process would), and compares with an uninterrupted run.
+func TestInterruptedRunResumesExactly(t *testing.T) {
+	straight, resumed := newRunDir(t, tinyConfig(3)), newRunDir(t, tinyConfig(3))
+	if err := execute(t, context.Background(), straight, nil); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	err := execute(t, ctx, resumed, func(p rundir.Progress) {
+		if p.Iter >= 10 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run returned %v, want context.Canceled", err)
+	}
+	if _, ok, _ := rundir.ReadResult(resumed); ok {
+		t.Fatal("an interrupted run wrote result.json")
+	}
+	if err := execute(t, context.Background(), resumed, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !sameWeights(weights(t, straight), weights(t, resumed)) {
+		t.Error("10 + 10 resumed iterations differ from 20 straight ones")
+	}
+}
+
+func TestLRFactorFollowsLinearPolicy(t *testing.T) {
+	for _, c := range []struct {
+		epoch, n, nd int
+		want         float64
+	}{{1, 200, 200, 1}, {200, 200, 200, 1}, {201, 200, 200, 1 - 1.0/201}, {400, 200, 200, 1.0 / 201}} {
+		if got := lrFactor(c.epoch, c.n, c.nd); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("lrFactor(%d, %d, %d) = %v, want %v", c.epoch, c.n, c.nd, got, c.want)
+		}
+	}
+}
