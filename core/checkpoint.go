@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -128,11 +129,17 @@ func (m *Model) LoadCheckpoint(path string) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	nets := map[string]map[string][]int{"G": m.G.FilterBuffers(), "D": m.D.FilterBuffers(), "F": nil}
-	for prefix, n := range m.Nets() {
-		if err := n.LoadWeights(f, prefix+".", nets[prefix]); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+	buffers := map[string]map[string][]int{"G": m.G.FilterBuffers(), "D": m.D.FilterBuffers(), "F": nil}
+	var problems []error
+	for _, prefix := range []string{"G", "D", "F"} {
+		if err := m.Nets()[prefix].LoadWeights(f, prefix+".", buffers[prefix]); err != nil {
+			problems = append(problems, fmt.Errorf("%s: %w", prefix, err))
 		}
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("%s: %w", path, errors.Join(problems...))
+	}
+	for prefix, n := range m.Nets() {
 		for _, p := range n.Params {
 			if !f.Has("adam." + prefix + "." + p.Name + ".m") {
 				continue
