@@ -26,7 +26,7 @@ var shipped = map[string]struct {
 				t.Errorf("run %d: variant %s mode %s repeat %d seed %d", i, r.Variant, r.Mode, r.Repeat, r.Seed)
 			}
 		}
-		sameScale(t, s, "builtin:zebra", 48, 52, 64)
+		sameScale(t, s, "builtin:zebra", 32, 36, 32)
 	}},
 	"queries.toml": {8, func(t *testing.T, s *Sweep) {
 		got := column(s.Runs, func(r config.Run) string { return fmt.Sprintf("%s/%s/%d", r.Variant, r.Mode, r.Queries) })
