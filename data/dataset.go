@@ -249,6 +249,24 @@ func (d *Dataset) testInput(i int) (*rgb, error) {
 	return resizeBicubic(m, d.cfg.CropSize, d.cfg.CropSize), nil
 }
 
+// RealTestB returns every real test image of the target domain (testB; testA for BtoA) through
+// the test transform, named after its file: the real set that SWD and FID compare translations
+// with, at the translations' size. For a built-in dataset these are the ideal translations of
+// the test inputs, under the same names.
+func (d *Dataset) RealTestB() ([]Sample, error) {
+	out := make([]Sample, len(d.tgtTest.files))
+	for i, f := range d.tgtTest.files {
+		m, err := d.tgtTest.get(i)
+		if err != nil {
+			return nil, err
+		}
+		base := filepath.Base(f)
+		out[i] = Sample{Name: strings.TrimSuffix(base, filepath.Ext(base)),
+			A: resizeBicubic(m, d.cfg.CropSize, d.cfg.CropSize).tensor()}
+	}
+	return out, nil
+}
+
 // RealTestBDir is the folder of real test images of the target domain (testB; testA for BtoA),
 // at their stored size.
 func (d *Dataset) RealTestBDir() string { return d.tgtTest.dir }

@@ -272,6 +272,10 @@ func TestDirectionSwapsDomains(t *testing.T) {
 	if filepath.Base(d.RealTestBDir()) != "testA" {
 		t.Errorf("BtoA RealTestBDir %s", d.RealTestBDir())
 	}
+	real, err := d.RealTestB()
+	if err != nil || len(real) != 2 || real[1].Name != "t1" || real[1].A.W != 32 {
+		t.Errorf("BtoA RealTestB %v %v", sampleNames(real), err)
+	}
 }
 
 func TestTestSizeLimitsFolderTests(t *testing.T) {
