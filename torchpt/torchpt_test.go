@@ -232,7 +232,7 @@ func TestSaveRoundTrip(t *testing.T) {
 // goldenTensors is the content of testdata/go_written.pth, which PyTorch's own
 // torch.load(weights_only=True) was checked to read back (testdata/check_torch.py).
 var goldenTensors = []Tensor{
-	{Name: "conv.weight", DType: "F32", Shape: []int{2, 3, 1, 1}, Float32: []float32{0.5, -1.25, 3, 1e-20, -0, 65504}},
+	{Name: "conv.weight", DType: "F32", Shape: []int{2, 3, 1, 1}, Float32: []float32{0.5, -1.25, 3, 0x1p-66, float32(math.Copysign(0, -1)), 65504}},
 	{Name: "bn.num_batches_tracked", DType: "I64", Shape: []int{}, Int64: []int64{5}},
 	{Name: "fc.bias", DType: "F32", Shape: []int{3}, Float32: []float32{1, 2, 3}},
 	{Name: "big", DType: "I64", Shape: []int{2}, Int64: []int64{-1 << 40, 1<<62 + 1}},
@@ -258,4 +258,34 @@ func TestSaveGolden(t *testing.T) {
 	if !bytes.Equal(buf.Bytes(), want) {
 		t.Errorf("Write output differs from %s (%d vs %d bytes)", path, buf.Len(), len(want))
 	}
+}
+
+// TestRealTorchFiles loads files written by PyTorch 2.11's torch.save itself
+// (testdata/check_torch.py): a module state_dict with BatchNorm buffers, views,
+// every dtype, nested containers, in both formats, and a bare nn.Parameter.
+func TestRealTorchFiles(t *testing.T) {
+	raw, err := os.ReadFile("testdata/torch_expected.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e struct {
+		State map[string]expectedTensor `json:"state"`
+		Order []string                  `json:"order"`
+		Param map[string]expectedTensor `json:"param"`
+	}
+	if err := json.Unmarshal(raw, &e); err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range []string{"torch_zip.pth", "torch_legacy.pth"} {
+		got, err := Load(filepath.Join("testdata", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkTensors(t, file, got, e.State, e.Order)
+	}
+	got, err := Load("testdata/torch_param.pth")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTensors(t, "torch_param.pth", got, e.Param, []string{""})
 }

@@ -289,7 +289,8 @@ func fuzzSeeds(f *testing.F) {
 	for _, p := range []string{
 		filepath.Join(fixtures(f), "pretrained", "global_latest_net_G.pth"),
 		"testdata/zip_little.pth", "testdata/zip_big.pth", "testdata/legacy_little.pth",
-		"testdata/legacy_behost.pth", "testdata/legacy_view.pth",
+		"testdata/legacy_behost.pth", "testdata/legacy_view.pth", "testdata/torch_zip.pth",
+		"testdata/torch_legacy.pth", "testdata/torch_param.pth", "testdata/go_written.pth",
 	} {
 		b, err := os.ReadFile(p)
 		if err != nil {

@@ -52,7 +52,7 @@ def main(outdir):
         ok &= check(f, got, {k: exp["state"][k] for k in exp["order"]})
     ok &= check("legacy_view.pth", flatten("", torch.load("legacy_view.pth", weights_only=True), {}), exp["view"])
     golden = collections.OrderedDict([
-        ("conv.weight", torch.tensor([0.5, -1.25, 3, 1e-20, -0.0, 65504]).reshape(2, 3, 1, 1)),
+        ("conv.weight", torch.tensor([0.5, -1.25, 3, 2.0 ** -66, -0.0, 65504]).reshape(2, 3, 1, 1)),
         ("bn.num_batches_tracked", torch.tensor(5)),
         ("fc.bias", torch.tensor([1.0, 2, 3])),
         ("big", torch.tensor([-(1 << 40), (1 << 62) + 1])),
