@@ -45,6 +45,9 @@ type domain struct {
 // file), and applies cfg.Direction. root is what Prepare returned. A generated folder opened as
 // a folder dataset (cfg.Dataset is its path) is a plain folder dataset, without ground truth.
 func Open(cfg config.Run, root string) (*Dataset, error) {
+	if cfg.CropSize < 1 || cfg.LoadSize < cfg.CropSize {
+		return nil, fmt.Errorf("load_size %d and crop_size %d: need 1 ≤ crop_size ≤ load_size", cfg.LoadSize, cfg.CropSize)
+	}
 	d := &Dataset{cfg: cfg, root: root}
 	if strings.HasPrefix(cfg.Dataset, "builtin:") {
 		m, ok, err := readManifest(root)
@@ -79,6 +82,11 @@ func Open(cfg config.Run, root string) (*Dataset, error) {
 	}
 	if d.names, err = testNames(d.srcTest, cfg.TestSize); err != nil {
 		return nil, err
+	}
+	if d.man != nil {
+		if err := checkPaired(d.srcTest, d.tgtTest, d.names); err != nil {
+			return nil, err
+		}
 	}
 	return d, nil
 }
@@ -144,6 +152,20 @@ func testNames(dom *domain, limit int) ([]string, error) {
 		seen[names[i]] = f
 	}
 	return names, nil
+}
+
+// checkPaired makes sure a generated test split pairs its domains by file name, as the
+// ground truth assumes.
+func checkPaired(src, tgt *domain, names []string) error {
+	if len(tgt.files) < len(names) {
+		return fmt.Errorf("%s has %d images, fewer than the %d of %s", tgt.dir, len(tgt.files), len(names), src.dir)
+	}
+	for i, name := range names {
+		if base := filepath.Base(tgt.files[i]); base != name+".png" {
+			return fmt.Errorf("%s: test image %d is %s, want %s.png to pair with %s", tgt.dir, i, base, name, src.files[i])
+		}
+	}
+	return nil
 }
 
 // Len is the number of iterations of an epoch: max(|A|, |B|).

@@ -109,13 +109,18 @@ func (d *Dataset) truthPairs(fakeDir string) ([]truthPair, error) {
 		if err != nil {
 			return nil, err
 		}
+		if truthDir == maskDir {
+			for j, v := range truth {
+				truth[j] = v / 255 // regionBackground or regionObject
+			}
+		}
 		p.pure = pureLabels(truth, d.man.Size, d.man.Size, size, size, regionMixed)
 		pairs[i] = p
 	}
 	return pairs, nil
 }
 
-// readTruth reads a truth map (one byte per pixel); zebra masks become 0/1 regions.
+// readTruth reads a truth map of size x size, one byte per pixel.
 func readTruth(path string, size int) ([]uint8, error) {
 	m, err := readRGB(path)
 	if err != nil {
@@ -127,11 +132,6 @@ func readTruth(path string, size int) ([]uint8, error) {
 	out := make([]uint8, size*size)
 	for i := range out {
 		out[i] = m.pix[3*i]
-	}
-	if filepath.Base(filepath.Dir(path)) == filepath.Base(maskDir) {
-		for i, v := range out {
-			out[i] = v / 255
-		}
 	}
 	return out, nil
 }

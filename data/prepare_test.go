@@ -239,3 +239,30 @@ func BenchmarkTrainPair(b *testing.B) {
 		}
 	}
 }
+
+func TestOpenChecksBuiltin(t *testing.T) {
+	cfg := builtinCfg("builtin:zebra", 32, 2, 3)
+	root := prepared(t, cfg)
+	other := cfg
+	other.DataSeed = 99
+	if _, err := Open(other, root); err == nil || !strings.Contains(err.Error(), "zebra-seed7-n2x3-s32-v1") {
+		t.Errorf("opening seed 7's folder for seed 99: %v", err)
+	}
+	if _, err := Open(cfg, t.TempDir()); err == nil || !strings.Contains(err.Error(), ManifestFile) {
+		t.Errorf("folder without manifest: %v", err)
+	}
+	bad := cfg
+	bad.CropSize = 40
+	if _, err := Open(bad, root); err == nil || !strings.Contains(err.Error(), "crop_size") {
+		t.Errorf("crop_size > load_size: %v", err)
+	}
+	// A generated folder whose test split lost an image no longer pairs its domains.
+	dir := t.TempDir()
+	if err := Generate(dir, cfg); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(dir, "testB", "0001.png"))
+	if _, err := Open(cfg, dir); err == nil || !strings.Contains(err.Error(), "testB") {
+		t.Errorf("unpaired test split: %v", err)
+	}
+}
