@@ -19,7 +19,7 @@ func runRun(args []string) error {
 	}
 	var a runner.Args
 	fs.StringVar(&a.Devices, "devices", "cpu:1", "device slots: cpu:N (N concurrent runs sharing the CPUs) or gpu:I,J,... (one run per GPU)")
-	fs.StringVar(&a.DB, "db", results.DefaultPath(), "results database (default $SWEEP_DB or ./sweep.db)")
+	fs.StringVar(&a.DB, "db", results.DefaultPath(), "results database; $SWEEP_DB sets the default")
 	fs.StringVar(&a.RunsDir, "runs-dir", "runs", "directory of the run directories")
 	fs.IntVar(&a.Retries, "retries", 0, "extra attempts for a failed run")
 	fs.BoolVar(&a.FailFast, "fail-fast", false, "start no new run after a run has failed")
