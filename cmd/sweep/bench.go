@@ -1,0 +1,37 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	"sweep/core"
+	"sweep/perf"
+)
+
+func init() {
+	register("bench", "time training iterations of a configuration (ends with ms_per_iter=... peak_rss_mb=...)", runBench)
+}
+
+func runBench(args []string) error {
+	fs := flag.NewFlagSet("sweep bench", flag.ContinueOnError)
+	var c perf.Config
+	fs.IntVar(&c.Crop, "crop", 64, "crop size")
+	fs.IntVar(&c.NGF, "ngf", 64, "generator and discriminator base channels")
+	fs.IntVar(&c.Blocks, "blocks", 9, "residual blocks")
+	fs.IntVar(&c.Queries, "queries", 256, "queries (num_patches)")
+	fs.StringVar(&c.Mode, "mode", "global", "selection mode")
+	fs.BoolVar(&c.AllLayers, "all-layers", false, "attention on all five layers")
+	fs.IntVar(&c.Iters, "iters", 8, "timed iterations")
+	fs.IntVar(&c.Warmup, "warmup", 2, "untimed iterations first")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	r, err := perf.Run(c, os.Stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "matrix kernel: %s\n", core.GemmKernel)
+	fmt.Printf("ms_per_iter=%.1f peak_rss_mb=%.0f\n", float64(r.Median().Microseconds())/1e3, r.PeakRSSMB)
+	return nil
+}

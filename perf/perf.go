@@ -1,0 +1,78 @@
+// Package perf times training iterations of the core, for users asking how long their
+// configuration takes and for comparing with the PyTorch reference.
+package perf
+
+import (
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"slices"
+	"syscall"
+	"time"
+
+	"sweep/core"
+)
+
+// Config is one benchmark configuration.
+type Config struct {
+	Crop, NGF, Blocks, Queries int
+	Mode                       string
+	AllLayers                  bool
+	Iters, Warmup              int
+	Seed                       uint64
+}
+
+// Result holds per-iteration times and the process's peak resident memory.
+type Result struct {
+	Times     []time.Duration
+	PeakRSSMB float64
+}
+
+// Median is the median iteration time.
+func (r Result) Median() time.Duration {
+	t := slices.Clone(r.Times)
+	slices.Sort(t)
+	return t[len(t)/2]
+}
+
+type picker struct{ rng *rand.Rand }
+
+func (p picker) RandomIDs(_, hw, n int) []int  { return p.rng.Perm(hw)[:n] }
+func (p picker) RandomRows(_, hw, n int) []int { return p.rng.Perm(hw)[:n] }
+func (p picker) Override(int) []int            { return nil }
+
+// Run times c.Iters training iterations on random images after c.Warmup untimed ones,
+// logging each to log.
+func Run(c Config, log io.Writer) (Result, error) {
+	if c.Crop%4 != 0 || c.Iters < 1 || c.Queries > (c.Crop/4)*(c.Crop/4) {
+		return Result{}, fmt.Errorf("need crop a multiple of 4, iters >= 1 and queries <= %d", (c.Crop/4)*(c.Crop/4))
+	}
+	rng := rand.New(rand.NewPCG(c.Seed, 1))
+	m := core.NewModel(core.Options{NGF: c.NGF, NDF: c.NGF, NBlocks: c.Blocks, NetFNC: 256,
+		NCE:       core.NCEOptions{Mode: c.Mode, AllLayers: c.AllLayers, NumPatches: c.Queries, Temp: 0.07, Lambda: 1},
+		LambdaGAN: 1, NCEIdt: true, Beta1: 0.5, Beta2: 0.999}, rng)
+	var res Result
+	for i := 0; i < c.Warmup+c.Iters; i++ {
+		a, b := randomImage(rng, c.Crop), randomImage(rng, c.Crop)
+		start := time.Now()
+		m.Iteration(a, b, picker{rng}, picker{rng}, 2e-4)
+		d := time.Since(start)
+		fmt.Fprintf(log, "iter %d: %.1f ms\n", i, float64(d.Microseconds())/1e3)
+		if i >= c.Warmup {
+			res.Times = append(res.Times, d)
+		}
+	}
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
+		res.PeakRSSMB = float64(ru.Maxrss) / 1024
+	}
+	return res, nil
+}
+
+func randomImage(rng *rand.Rand, size int) *core.Var {
+	v := core.Zeros(3, size, size)
+	for i := range v.Data {
+		v.Data[i] = float32(rng.Float64()*2 - 1)
+	}
+	return v
+}
