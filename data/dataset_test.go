@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -409,7 +410,8 @@ func TestQuantizeTruncates(t *testing.T) {
 	cases := []struct {
 		x    float32
 		want uint8
-	}{{-2, 0}, {-1, 0}, {0, 127}, {1, 255}, {3, 255}, {0.999, 254}, {-0.9999, 0}}
+	}{{-2, 0}, {-1, 0}, {0, 127}, {1, 255}, {3, 255}, {0.999, 254}, {-0.9999, 0},
+		{float32(math.NaN()), 0}, {float32(math.Inf(1)), 255}}
 	for _, c := range cases {
 		m, err := quantize(Image{C: 1, H: 1, W: 1, Pix: []float32{c.x}})
 		if err != nil {
@@ -421,5 +423,15 @@ func TestQuantizeTruncates(t *testing.T) {
 	}
 	if _, err := quantize(Image{C: 3, H: 2, W: 2, Pix: make([]float32, 5)}); err == nil {
 		t.Error("a short Pix was accepted")
+	}
+}
+
+func TestFromTensorInvertsTensor(t *testing.T) {
+	m := newRGB(256, 1)
+	for i := range m.pix {
+		m.pix[i] = uint8(i / 3)
+	}
+	if back := fromTensor(m.tensor()); !slices.Equal(back.pix, m.pix) {
+		t.Error("fromTensor(tensor(m)) != m")
 	}
 }

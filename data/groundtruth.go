@@ -24,8 +24,8 @@ const (
 func (d *Dataset) HasGroundTruth() bool { return d.man != nil }
 
 // truthPair holds one test scene at the test size: the input, the ideal translation, the
-// translation under test, and the scene's truth map (regions or trainIds) restricted to
-// pixels whose whole resampling support lies in one region.
+// translation under test, and the scene's truth map (regions or trainIds) where the whole
+// resampling support of a pixel lies in one region, regionMixed elsewhere.
 type truthPair struct {
 	name               string
 	input, ideal, fake *rgb
@@ -56,20 +56,21 @@ func (d *Dataset) GroundTruthScores(fakeDir string) ([]rundir.Metric, error) {
 	if d.man == nil {
 		return nil, fmt.Errorf("%s: ground truth exists only for built-in datasets", d.root)
 	}
-	pairs, err := d.truthPairs(fakeDir)
-	if err != nil {
-		return nil, err
+	var sc scorer = &streetScorer{}
+	if d.man.Dataset == "builtin:zebra" {
+		sc = &zebraScorer{}
+	}
+	for i := range d.names {
+		p, err := d.truthPair(i, fakeDir)
+		if err != nil {
+			return nil, err
+		}
+		sc.add(p)
 	}
 	id := fmt.Sprintf("data.gt v%d %s seed=%d gen=v%d images=%d size=%d direction=%s",
-		gtVersion, d.man.Dataset, d.man.Seed, d.man.Version, len(pairs), d.cfg.CropSize, d.cfg.Direction)
-	var vals []namedValue
-	if d.man.Dataset == "builtin:zebra" {
-		vals = zebraScores(pairs)
-	} else {
-		vals = streetScores(pairs)
-	}
+		gtVersion, d.man.Dataset, d.man.Seed, d.man.Version, len(d.names), d.cfg.CropSize, d.cfg.Direction)
 	var out []rundir.Metric
-	for _, v := range vals {
+	for _, v := range sc.values() {
 		if !math.IsNaN(v.value) {
 			out = append(out, rundir.Metric{Name: v.name, Value: v.value, Identity: id})
 		}
@@ -77,47 +78,50 @@ func (d *Dataset) GroundTruthScores(fakeDir string) ([]rundir.Metric, error) {
 	return out, nil
 }
 
+// scorer accumulates the scores of one dataset kind over test scenes.
+type scorer interface {
+	add(p truthPair)
+	values() []namedValue
+}
+
 type namedValue struct {
 	name  string
 	value float64
 }
 
-func (d *Dataset) truthPairs(fakeDir string) ([]truthPair, error) {
+// truthPair loads test scene i and its translation at the test size.
+func (d *Dataset) truthPair(i int, fakeDir string) (truthPair, error) {
 	size := d.cfg.CropSize
-	truthDir := maskDir
-	if d.man.Dataset == "builtin:cityscapes" {
-		truthDir = labelsDir
+	p := truthPair{name: d.names[i], size: size}
+	var err error
+	if p.input, err = d.testInput(i); err != nil {
+		return p, err
 	}
-	pairs := make([]truthPair, len(d.names))
-	for i, name := range d.names {
-		p := truthPair{name: name, size: size}
-		var err error
-		if p.input, err = d.testInput(i); err != nil {
-			return nil, err
-		}
-		ideal, err := d.tgtTest.get(i)
-		if err != nil {
-			return nil, err
-		}
-		p.ideal = resizeBicubic(ideal, size, size)
-		fake, err := readRGB(filepath.Join(fakeDir, name+".png"))
-		if err != nil {
-			return nil, err
-		}
-		p.fake = resizeBicubic(fake, size, size)
-		truth, err := readTruth(filepath.Join(d.root, truthDir, name+".png"), d.man.Size)
-		if err != nil {
-			return nil, err
-		}
-		if truthDir == maskDir {
-			for j, v := range truth {
-				truth[j] = v / 255 // regionBackground or regionObject
-			}
-		}
-		p.pure = pureLabels(truth, d.man.Size, d.man.Size, size, size, regionMixed)
-		pairs[i] = p
+	ideal, err := d.tgtTest.get(i)
+	if err != nil {
+		return p, err
 	}
-	return pairs, nil
+	p.ideal = resizeBicubic(ideal, size, size)
+	fake, err := readRGB(filepath.Join(fakeDir, p.name+".png"))
+	if err != nil {
+		return p, err
+	}
+	p.fake = resizeBicubic(fake, size, size)
+	truthDir := labelsDir
+	if d.man.Dataset == "builtin:zebra" {
+		truthDir = maskDir
+	}
+	truth, err := readTruth(filepath.Join(d.root, truthDir, p.name+".png"), d.man.Size)
+	if err != nil {
+		return p, err
+	}
+	if truthDir == maskDir {
+		for j, v := range truth {
+			truth[j] = v / 255 // regionBackground or regionObject
+		}
+	}
+	p.pure = pureLabels(truth, d.man.Size, d.man.Size, size, size, regionMixed)
+	return p, nil
 }
 
 // readTruth reads a truth map of size x size, one byte per pixel.
@@ -136,7 +140,7 @@ func readTruth(path string, size int) ([]uint8, error) {
 	return out, nil
 }
 
-// l1 accumulates |a-b| over the channels of the pixels where keep is true.
+// l1 accumulates |a-b| over the channels of the pixels added.
 type l1 struct{ sum, n float64 }
 
 func (s *l1) add(a, b *rgb, i int) {
@@ -153,27 +157,31 @@ func (s l1) mean() float64 {
 	return s.sum / s.n / 255
 }
 
-func zebraScores(pairs []truthPair) []namedValue {
-	var bg, obj l1
-	var conf, nconf float64
-	for _, p := range pairs {
-		for i, r := range p.pure {
-			switch r {
-			case regionBackground:
-				bg.add(p.fake, p.input, i)
-			case regionObject:
-				obj.add(p.fake, p.ideal, i)
-			}
-		}
-		src := stripeAmplitude(p.input, p.pure, p.size)
-		den := stripeAmplitude(p.ideal, p.pure, p.size) - src
-		if math.Abs(den) > 1e-3 {
-			conf += (stripeAmplitude(p.fake, p.pure, p.size) - src) / den
-			nconf++
+type zebraScorer struct {
+	bg, obj     l1
+	conf, nconf float64
+}
+
+func (z *zebraScorer) add(p truthPair) {
+	for i, r := range p.pure {
+		switch r {
+		case regionBackground:
+			z.bg.add(p.fake, p.input, i)
+		case regionObject:
+			z.obj.add(p.fake, p.ideal, i)
 		}
 	}
-	return []namedValue{{"gt_background_l1", bg.mean()}, {"gt_object_l1", obj.mean()},
-		{"gt_object_conformity", conf / nconf}}
+	src := stripeAmplitude(p.input, p.pure, p.size)
+	den := stripeAmplitude(p.ideal, p.pure, p.size) - src
+	if math.Abs(den) > 1e-3 {
+		z.conf += (stripeAmplitude(p.fake, p.pure, p.size) - src) / den
+		z.nconf++
+	}
+}
+
+func (z *zebraScorer) values() []namedValue {
+	return []namedValue{{"gt_background_l1", z.bg.mean()}, {"gt_object_l1", z.obj.mean()},
+		{"gt_object_conformity", z.conf / z.nconf}}
 }
 
 // stripeAmplitude is the amplitude of the strongest stripe pattern in the object's luminance
@@ -227,34 +235,37 @@ func stripeAmplitude(m *rgb, pure []uint8, size int) float64 {
 	return best
 }
 
-func streetScores(pairs []truthPair) []namedValue {
-	var photo l1
-	var colSum, colN float64
-	for _, p := range pairs {
-		var sumF, sumI [256][3]float64
-		var count [256]float64
-		for i, l := range p.pure {
-			if l == regionMixed || l == voidID {
-				continue
-			}
-			photo.add(p.fake, p.ideal, i)
-			for c := range 3 {
-				sumF[l][c] += float64(p.fake.pix[3*i+c])
-				sumI[l][c] += float64(p.ideal.pix[3*i+c])
-			}
-			count[l]++
+type streetScorer struct {
+	photo        l1
+	colSum, colN float64
+}
+
+func (st *streetScorer) add(p truthPair) {
+	var sumF, sumI [256][3]float64
+	var count [256]float64
+	for i, l := range p.pure {
+		if l == regionMixed || l == voidID {
+			continue
 		}
-		for l, n := range count {
-			if n == 0 {
-				continue
-			}
+		st.photo.add(p.fake, p.ideal, i)
+		for c := range 3 {
+			sumF[l][c] += float64(p.fake.pix[3*i+c])
+			sumI[l][c] += float64(p.ideal.pix[3*i+c])
+		}
+		count[l]++
+	}
+	for l, n := range count {
+		if n > 0 {
 			for c := range 3 {
-				colSum += math.Abs(sumF[l][c]-sumI[l][c]) / 3
+				st.colSum += math.Abs(sumF[l][c]-sumI[l][c]) / 3
 			}
-			colN += n
+			st.colN += n
 		}
 	}
-	return []namedValue{{"gt_photo_l1", photo.mean()}, {"gt_class_color_l1", colSum / colN / 255}}
+}
+
+func (st *streetScorer) values() []namedValue {
+	return []namedValue{{"gt_photo_l1", st.photo.mean()}, {"gt_class_color_l1", st.colSum / st.colN / 255}}
 }
 
 // SegmentationTruth returns the trainIds (255 = void) of test sample name at the test size,

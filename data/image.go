@@ -12,6 +12,7 @@ import (
 	_ "image/jpeg" // registers the JPEG decoder
 	"image/png"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,6 +47,22 @@ func (m *rgb) tensor() Image {
 	return img
 }
 
+// fromTensor is the exact inverse of tensor for images that came from 8 bits: it rounds
+// ((x+1)/2)*255 to the nearest level (quantize, the reference's output rule, truncates and can
+// lose a level). A 1-channel image is replicated to RGB.
+func fromTensor(img Image) *rgb {
+	n := img.H * img.W
+	m := newRGB(img.W, img.H)
+	for i := range n {
+		for c := range 3 {
+			x := img.Pix[min(c, img.C-1)*n+i]
+			v := float64(x+1) / 2 * 255
+			m.pix[3*i+c] = uint8(min(max(math.Round(v), 0), 255))
+		}
+	}
+	return m
+}
+
 // quantize converts back to 8 bits with the reference rule uint8(((clamp(x,-1,1)+1)/2)*255),
 // truncating, in float32 like numpy does.
 func quantize(img Image) (*rgb, error) {
@@ -60,6 +77,9 @@ func quantize(img Image) (*rgb, error) {
 	for i := range n {
 		for c := range 3 {
 			x := img.Pix[min(c, img.C-1)*n+i]
+			if x != x {
+				x = -1 // NaN (a diverged generator) becomes black instead of an undefined conversion
+			}
 			x = min(max(x, -1), 1)
 			v := float32(float32(x+1)/2) * 255
 			m.pix[3*i+c] = uint8(v)
