@@ -26,3 +26,16 @@ func (d *Dataset) WriteRealTest(dir string) error {
 	}
 	return nil
 }
+
+// ReadTestImage reads an image file and applies the test transform: bicubic resize to
+// size×size, no flip, values in [-1, 1].
+func ReadTestImage(path string, size int) (Image, error) {
+	m, err := readRGB(path)
+	if err != nil {
+		return Image{}, err
+	}
+	if m.w != size || m.h != size {
+		m = resizeBicubic(m, size, size)
+	}
+	return m.tensor(), nil
+}

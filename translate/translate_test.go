@@ -1,0 +1,143 @@
+package translate
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"sweep/core"
+	"sweep/data"
+	"sweep/safetensors"
+	"sweep/torchpt"
+)
+
+func fixtureDir(t *testing.T) string {
+	if d := os.Getenv("SWEEP_FIXTURES"); d != "" {
+		return d
+	}
+	return filepath.Join("..", "..", "shared", "fixtures")
+}
+
+// TestOfficialCheckpointReproducesFixture loads the PyTorch-written generator of the global
+// fixture and compares its output on input.real_A with the fixture's out.fake_B.
+func TestOfficialCheckpointReproducesFixture(t *testing.T) {
+	g, err := LoadGenerator(filepath.Join(fixtureDir(t), "pretrained", "global_latest_net_G.pth"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := safetensors.ReadFile(filepath.Join(fixtureDir(t), "global.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, shape, _ := f.Float32("input.real_A")
+	want, _, _ := f.Float32("out.fake_B")
+	out, _ := g.Forward(nil, core.NewVar(in, shape[1:]...), false)
+	var d, n float64
+	for i := range want {
+		x := float64(out.Data[i] - want[i])
+		d += x * x
+		n += float64(want[i]) * float64(want[i])
+	}
+	if rel := d / n; rel > 1e-8 {
+		t.Errorf("fake_B relative error %.3g > 1e-4", rel)
+	}
+}
+
+// fixtureTensors returns the fixture's tensors with the given prefix, renamed without it.
+func fixtureTensors(t *testing.T, prefix string) []torchpt.Tensor {
+	f, err := safetensors.ReadFile(filepath.Join(fixtureDir(t), "global.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ts []torchpt.Tensor
+	for name, ten := range f.Tensors {
+		if strings.HasPrefix(name, prefix) {
+			v, _ := ten.Float32s()
+			ts = append(ts, torchpt.Tensor{Name: strings.TrimPrefix(name, prefix), DType: "F32", Shape: ten.Shape, Float32: v})
+		}
+	}
+	return ts
+}
+
+func TestBadCheckpointsAreRefusedWithWhatIsWrong(t *testing.T) {
+	dir := t.TempDir()
+	save := func(name string, ts []torchpt.Tensor) string {
+		p := filepath.Join(dir, name)
+		if err := torchpt.Save(p, ts); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	junk := filepath.Join(dir, "junk.pth")
+	os.WriteFile(junk, []byte("not a checkpoint"), 0o644)
+	g := fixtureTensors(t, "G.")
+	var edited []torchpt.Tensor
+	for _, ten := range g {
+		switch ten.Name {
+		case "model.4.bias":
+		case "model.8.bias":
+			ten.Shape, ten.Float32 = []int{2}, []float32{1, 2}
+			edited = append(edited, ten)
+		default:
+			edited = append(edited, ten)
+		}
+	}
+	edited = append(edited, torchpt.Tensor{Name: "model.99.weight", DType: "F32", Shape: []int{1}, Float32: []float32{0}})
+	for _, c := range []struct {
+		name, path string
+		want       []string
+	}{
+		{"not a checkpoint", junk, []string{"neither a safetensors checkpoint nor a PyTorch state_dict"}},
+		{"discriminator", save("D.pth", fixtureTensors(t, "D.")), []string{"looks like a discriminator"}},
+		{"missing, extra and mis-shaped", save("edited.pth", edited), []string{"missing [model.4.bias]", "unexpected [model.99.weight]"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := LoadGenerator(c.path)
+			for _, w := range c.want {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("LoadGenerator = %v, want it to say %q", err, w)
+				}
+			}
+		})
+	}
+	shape := fixtureTensors(t, "G.")
+	for i := range shape {
+		if shape[i].Name == "model.8.bias" {
+			shape[i].Shape, shape[i].Float32 = []int{2}, []float32{1, 2}
+		}
+	}
+	if _, err := LoadGenerator(save("shape.pth", shape)); err == nil || !strings.Contains(err.Error(), "model.8.bias has shape [2], want [32]") {
+		t.Errorf("mis-shaped bias: %v", err)
+	}
+}
+
+func TestDirTranslatesEveryImage(t *testing.T) {
+	g, err := LoadGenerator(filepath.Join(fixtureDir(t), "pretrained", "global_latest_net_G.pth"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, out := t.TempDir(), t.TempDir()
+	for _, name := range []string{"b.png", "a.png"} {
+		img := data.Image{C: 3, H: 40, W: 40, Pix: make([]float32, 3*40*40)}
+		if err := data.WritePNG(filepath.Join(in, name), img); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var calls int
+	if err := Dir(g, in, out, 32, func(done, total int) { calls++ }); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a.png", "b.png"} {
+		img, err := data.ReadImage(filepath.Join(out, name))
+		if err != nil || img.W != 32 {
+			t.Errorf("%s: %v (width %d)", name, err, img.W)
+		}
+	}
+	if calls != 2 {
+		t.Errorf("progress called %d times, want 2", calls)
+	}
+	if err := Dir(g, t.TempDir(), out, 32, func(int, int) {}); err == nil || !strings.Contains(err.Error(), "no PNG or JPEG") {
+		t.Errorf("empty folder: %v", err)
+	}
+}
