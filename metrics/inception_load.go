@@ -1,8 +1,8 @@
 package metrics
 
-import "errors"
+import "sweep/metrics/inception"
 
 // loadInception loads the pytorch-fid Inception network from verified weights.
 var loadInception = func(path string) (FeatureExtractor, error) {
-	return nil, errors.New("the Inception network is not part of this build")
+	return inception.Load(path)
 }
