@@ -49,7 +49,7 @@ func Execute(ctx context.Context, dir string, progress func(rundir.Progress)) er
 	if err := translate(t.model.G, ds, dir); err != nil {
 		return err
 	}
-	ms, err := evaluate(cfg, ds, dir, t.iter)
+	ms, err := evaluate(cfg, ds, filepath.Join(dir, rundir.FakeImagesDir), filepath.Join(dir, "images", "real_B"), t.iter)
 	if err != nil {
 		return err
 	}
@@ -200,10 +200,23 @@ func translate(g *core.Generator, ds *data.Dataset, dir string) error {
 	return nil
 }
 
-// evaluate computes the configured metrics of the translated test set.
-func evaluate(cfg config.Run, ds *data.Dataset, dir string, step int) ([]rundir.Metric, error) {
-	fake := filepath.Join(dir, rundir.FakeImagesDir)
-	real := filepath.Join(dir, "images", "real_B")
+// EvaluateImages computes a run's configured metrics on translated images that something
+// else produced (the command executor's external trainer), in the run directory fakeDir is in.
+func EvaluateImages(ctx context.Context, cfg config.Run, fakeDir string) ([]rundir.Metric, error) {
+	root, err := data.Prepare(cfg, "")
+	if err != nil {
+		return nil, err
+	}
+	ds, err := data.Open(cfg, root)
+	if err != nil {
+		return nil, err
+	}
+	return evaluate(cfg, ds, fakeDir, filepath.Join(filepath.Dir(fakeDir), "real_B"), 0)
+}
+
+// evaluate computes the configured metrics of the translated test set in fake against the
+// target domain's real test images, written to real at the test size.
+func evaluate(cfg config.Run, ds *data.Dataset, fake, real string, step int) ([]rundir.Metric, error) {
 	if err := ds.WriteRealTest(real); err != nil {
 		return nil, err
 	}

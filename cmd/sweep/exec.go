@@ -14,7 +14,7 @@ func init() { register("exec", "execute one run directory (started by 'sweep run
 // executors maps config.Run.Executor to its implementation.
 var executors = map[string]runner.Executor{
 	"builtin": job.Execute,
-	"command": commandexec.Executor{}.Execute,
+	"command": commandexec.Executor{Evaluate: job.EvaluateImages}.Execute,
 }
 
 func runExec(args []string) error {
