@@ -76,7 +76,7 @@ func randomInception(b *testing.B) *inception.Net {
 // BenchmarkFIDDirs measures FID end to end with the Inception network (random weights, same
 // cost) on 256×256 PNGs, in images per second over both folders.
 func BenchmarkFIDDirs(b *testing.B) {
-	const n = 4
+	const n = 2
 	dir := b.TempDir()
 	real, fake := filepath.Join(dir, "real"), filepath.Join(dir, "fake")
 	writePNGs(b, real, n, 256, 256, 1)
