@@ -327,6 +327,13 @@ func gather(t *tensorRef, raw []byte, bigEndian bool) ([]float32, []int64) {
 	} else {
 		i64 = make([]int64, t.numel)
 	}
+	if dt.name == "F32" && !bigEndian && contiguous(t) {
+		b := raw[(t.st.viewOff+t.offset)*4:]
+		for i := range f32 {
+			f32[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+		}
+		return f32, nil
+	}
 	forEachOffset(t, t.st.viewOff+t.offset, func(i int, at int64) {
 		b := raw[at*int64(dt.size):]
 		if dt.float {
@@ -336,6 +343,18 @@ func gather(t *tensorRef, raw []byte, bigEndian bool) ([]float32, []int64) {
 		}
 	})
 	return f32, i64
+}
+
+// contiguous reports whether t's elements lie in row-major order without gaps.
+func contiguous(t *tensorRef) bool {
+	want := int64(1)
+	for d := len(t.size) - 1; d >= 0; d-- {
+		if t.size[d] != 1 && t.stride[d] != want {
+			return false
+		}
+		want *= t.size[d]
+	}
+	return true
 }
 
 // forEachOffset calls fn with each element's index (row-major) and its element

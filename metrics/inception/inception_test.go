@@ -102,7 +102,7 @@ func TestHashedInputsMatchGenerator(t *testing.T) {
 
 // TestFeaturesMatchPyTorch runs the network on gen_reference.py's images (3×32×32,
 // 3×299×299 and 3×80×64: upsampled, native and non-square) and compares with PyTorch's
-// float64 run of the same network and weights. -short checks the first image only.
+// float64 run of the same network and weights. -short and -race check the first image only.
 func TestFeaturesMatchPyTorch(t *testing.T) {
 	ref := readReference(t)
 	st, err := safetensors.ReadFile("testdata/reference.safetensors")
@@ -111,7 +111,7 @@ func TestFeaturesMatchPyTorch(t *testing.T) {
 	}
 	net := testNet(t)
 	for k, im := range ref.Images {
-		if testing.Short() && k > 0 {
+		if (testing.Short() || raceEnabled) && k > 0 {
 			break
 		}
 		want, _, err := st.Float64("features64.img" + string(rune('0'+k)))
@@ -255,8 +255,8 @@ func TestLoadWrongWeights(t *testing.T) {
 // TestLoadSavedWeights writes the synthetic state_dict with torchpt.Save (about 96 MB)
 // and loads it back through Load.
 func TestLoadSavedWeights(t *testing.T) {
-	if testing.Short() {
-		t.Skip("writes a 96 MB file")
+	if testing.Short() || raceEnabled {
+		t.Skip("writes and reads a 96 MB file")
 	}
 	ts := hashedStateDict()
 	var list []torchpt.Tensor
