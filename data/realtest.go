@@ -7,8 +7,9 @@ import (
 	"strings"
 )
 
-// WriteRealTest writes the target domain's real test images resized to crop_size (bicubic),
-// the size the translated images have, so the metrics compare like with like.
+// WriteRealTest writes the target domain's real test images resized to crop_size (bicubic,
+// kept in 8 bits as PIL does), the size the translated images have, so the metrics compare
+// like with like.
 func (d *Dataset) WriteRealTest(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -18,9 +19,8 @@ func (d *Dataset) WriteRealTest(dir string) error {
 		if err != nil {
 			return err
 		}
-		img := resizeBicubic(m, d.cfg.CropSize, d.cfg.CropSize).tensor()
 		name := strings.TrimSuffix(filepath.Base(f), filepath.Ext(f)) + ".png"
-		if err := WritePNG(filepath.Join(dir, name), img); err != nil {
+		if err := writeRGB(filepath.Join(dir, name), resizeBicubic(m, d.cfg.CropSize, d.cfg.CropSize)); err != nil {
 			return fmt.Errorf("%s: %w", f, err)
 		}
 	}

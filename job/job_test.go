@@ -138,3 +138,28 @@ func TestLRFactorFollowsLinearPolicy(t *testing.T) {
 		}
 	}
 }
+
+// TestEvaluateImagesScoresExternalOutput scores images that another trainer wrote, as the
+// command executor does: the test inputs themselves stand in for its translations.
+func TestEvaluateImagesScoresExternalOutput(t *testing.T) {
+	cfg := tinyConfig(1)
+	cfg.Metrics = []string{"swd", "gt"}
+	dir := newRunDir(t, cfg)
+	if err := execute(t, context.Background(), dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := EvaluateImages(context.Background(), cfg, filepath.Join(dir, rundir.InputImagesDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, m := range ms {
+		got[m.Name] = m.Value
+	}
+	if _, ok := got["swd_avg"]; !ok {
+		t.Errorf("no swd_avg in %v", got)
+	}
+	if v, ok := got["gt_background_l1"]; !ok || v > 0.01 {
+		t.Errorf("identity translation: gt_background_l1 = %v (present %v), want about 0", v, ok)
+	}
+}

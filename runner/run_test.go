@@ -49,7 +49,7 @@ func commandRuns(n int, command string) []config.Run {
 	for i := range n {
 		r := config.Default()
 		r.Seed, r.CropSize, r.LoadSize, r.Queries = int64(i+1), 32, 36, 16
-		r.Executor, r.Command = "command", command
+		r.Executor, r.Command, r.Metrics = "command", command, nil
 		runs = append(runs, r)
 	}
 	return runs

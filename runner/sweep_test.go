@@ -96,6 +96,7 @@ command_out = "{run_dir}/out"
 crop_size = 32
 load_size = 36
 queries = 16
+metrics = []
 `, n, command)
 	if err := os.WriteFile(e.file, []byte(toml), 0o644); err != nil {
 		t.Fatal(err)
