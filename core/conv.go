@@ -4,7 +4,9 @@ package core
 //
 //	y[o, p] = b[o] + sum_k W[o, k] * col[k, p],   col = im2col(x), k = (c, ky, kx), p = (y, x)
 //
-// Backward: dW += dy * colᵀ, db += rowsum(dy), dx = col2im(Wᵀ * dy).
+// Backward: dW += dy * colᵀ, db += rowsum(dy), dx = col2im(Wᵀ * dy). The columns are
+// rebuilt from x in the backward pass instead of being kept: im2col costs little beside the
+// products, and the tape then holds no k²-times-larger copy of every conv input.
 // x is [C,H,W], w is [O,C,k,k], b is [O] or nil.
 func Conv2D(t *Tape, x, w, b *Var, pad int) *Var {
 	c, h, wd := x.Shape[0], x.Shape[1], x.Shape[2]
@@ -36,6 +38,8 @@ func Conv2D(t *Tape, x, w, b *Var, pad int) *Var {
 			return
 		}
 		if w.NeedsGrad {
+			col := make([]float32, kk*n)
+			im2col(x.Data, c, h, wd, k, pad, ho, wo, col)
 			gemm(false, true, o, kk, n, 1, dy, col, 1, w.grad())
 		}
 		if b != nil && b.NeedsGrad {
