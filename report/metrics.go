@@ -32,6 +32,7 @@ var directions = []struct {
 	{"kid", LowerIsBetter},
 	{"swd_", LowerIsBetter},
 	{"gt_", LowerIsBetter},
+	{"gt_object_conformity", HigherIsBetter}, // 0 for the identity, 1 for the ideal translation
 	{"seg_", HigherIsBetter},
 	{"psnr", HigherIsBetter},
 	{"ssim", HigherIsBetter},
