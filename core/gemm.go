@@ -1,5 +1,16 @@
 package core
 
+import (
+	"runtime"
+	"sync"
+)
+
+// gemmChunk is the width of the column blocks a product is split into. The split depends only
+// on the matrix sizes, never on the number of threads, and each block is one single-threaded
+// kernel call, so every output element is summed in the same order whatever GOMAXPROCS is:
+// results are bit-identical on 1 core or many.
+const gemmChunk = 128
+
 // gemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices, where op(A) is
 // m x k and op(B) is k x n. Every matrix product of the core goes through here, so the
 // kernel behind it (OpenBLAS, or gonum's pure Go with the purego build tag) is chosen in
@@ -21,5 +32,36 @@ func gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, b []floa
 	if transB {
 		ldb = k
 	}
-	sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, n)
+	block := func(j0 int) {
+		w := min(gemmChunk, n-j0)
+		bj := j0 // column j0 of op(B): column offset in B, or row offset when B is transposed
+		if transB {
+			bj = j0 * ldb
+		}
+		sgemm(transA, transB, m, w, k, alpha, a, lda, b[bj:], ldb, beta, c[j0:], n)
+	}
+	blocks := (n + gemmChunk - 1) / gemmChunk
+	workers := min(runtime.GOMAXPROCS(0), blocks)
+	if workers <= 1 || m*n*k < 1<<18 {
+		for j0 := 0; j0 < n; j0 += gemmChunk {
+			block(j0)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	next := make(chan int, blocks)
+	for j0 := 0; j0 < n; j0 += gemmChunk {
+		next <- j0
+	}
+	close(next)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j0 := range next {
+				block(j0)
+			}
+		}()
+	}
+	wg.Wait()
 }

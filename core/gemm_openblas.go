@@ -9,9 +9,6 @@ package core
 import "C"
 
 import (
-	"os"
-	"runtime"
-	"strconv"
 	"sync"
 	"unsafe"
 )
@@ -21,11 +18,10 @@ const GemmKernel = "openblas"
 
 var setThreads sync.Once
 
-// sgemm calls OpenBLAS. Its thread count follows GOMAXPROCS (which the runner sets per
-// run); OpenBLAS partitions a product over rows and columns, never over k, so results do
-// not depend on it.
+// sgemm calls OpenBLAS on one thread: its own threading changes the summation order with the
+// thread count, so gemm parallelises over fixed column blocks instead.
 func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	setThreads.Do(func() { C.openblas_set_num_threads(C.int(blasThreads())) })
+	setThreads.Do(func() { C.openblas_set_num_threads(1) })
 	ta, tb := uint32(C.CblasNoTrans), uint32(C.CblasNoTrans)
 	if transA {
 		ta = C.CblasTrans
@@ -36,12 +32,4 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	C.cblas_sgemm(C.CblasRowMajor, ta, tb, C.blasint(m), C.blasint(n), C.blasint(k), C.float(alpha),
 		(*C.float)(unsafe.Pointer(&a[0])), C.blasint(lda), (*C.float)(unsafe.Pointer(&b[0])), C.blasint(ldb),
 		C.float(beta), (*C.float)(unsafe.Pointer(&c[0])), C.blasint(ldc))
-}
-
-// blasThreads is SWEEP_BLAS_THREADS, or GOMAXPROCS.
-func blasThreads() int {
-	if n, err := strconv.Atoi(os.Getenv("SWEEP_BLAS_THREADS")); err == nil && n > 0 {
-		return n
-	}
-	return runtime.GOMAXPROCS(0)
 }
