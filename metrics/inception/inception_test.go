@@ -300,3 +300,21 @@ func BenchmarkFeatures(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "images/s")
 }
+
+// BenchmarkFeaturesParallel measures full-size images per second with one Features
+// call per goroutine (GOMAXPROCS of them): the throughput of a metric that spreads its
+// images over goroutines.
+func BenchmarkFeaturesParallel(b *testing.B) {
+	net := testNet(b)
+	img := hashedImage(1, 3, Size, Size)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := net.Features(img, Size, Size); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "images/s")
+}
