@@ -27,7 +27,8 @@ func Save(path string, ts []Tensor) error {
 }
 
 // Write writes tensors as a torch.save zip archive whose entries live under folder
-// name. Only F32 (from Float32) and I64 (from Int64) tensors are written.
+// name ("archive" when name is empty or holds a slash). Only F32 (from Float32) and I64
+// (from Int64) tensors are written.
 func Write(w io.Writer, name string, ts []Tensor) error {
 	if name == "" || strings.ContainsAny(name, "/\\") {
 		name = "archive"
