@@ -59,7 +59,7 @@ func Conv2D(t *Tape, x, w, b *Var, pad int) *Var {
 
 // im2col writes col[(c*k+ky)*k+kx, oy*wo+ox] = x[c, oy+ky-pad, ox+kx-pad] (0 outside).
 func im2col(x []float32, c, h, w, k, pad, ho, wo int, col []float32) {
-	for ci := 0; ci < c; ci++ {
+	parallelFor(c, k*k*ho*wo, func(ci int) {
 		plane := x[ci*h*w : (ci+1)*h*w]
 		for ky := 0; ky < k; ky++ {
 			for kx := 0; kx < k; kx++ {
@@ -83,12 +83,12 @@ func im2col(x []float32, c, h, w, k, pad, ho, wo int, col []float32) {
 				}
 			}
 		}
-	}
+	})
 }
 
 // col2im is im2col's adjoint: it adds every column entry back onto the input pixel it came from.
 func col2im(col []float32, c, h, w, k, pad, ho, wo int, dx []float32) {
-	for ci := 0; ci < c; ci++ {
+	parallelFor(c, k*k*ho*wo, func(ci int) {
 		plane := dx[ci*h*w : (ci+1)*h*w]
 		for ky := 0; ky < k; ky++ {
 			for kx := 0; kx < k; kx++ {
@@ -109,7 +109,7 @@ func col2im(col []float32, c, h, w, k, pad, ho, wo int, dx []float32) {
 				}
 			}
 		}
-	}
+	})
 }
 
 func sum32(v []float32) float32 {
