@@ -1,6 +1,8 @@
 package core
 
 import (
+	"sweep/core/linalg"
+
 	"math"
 	"sort"
 )
@@ -56,16 +58,16 @@ func GatherRows(t *Tape, f *Var, ids []int) *Var {
 func MatMul(t *Tape, a, b *Var) *Var {
 	n, k, m := a.Shape[0], a.Shape[1], b.Shape[1]
 	y := Zeros(n, m)
-	gemm(false, false, n, m, k, 1, a.Data, b.Data, 0, y.Data)
+	linalg.Gemm(false, false, n, m, k, 1, a.Data, b.Data, 0, y.Data)
 	y.NeedsGrad = t.record(func() {
 		if y.Grad == nil {
 			return
 		}
 		if a.NeedsGrad {
-			gemm(false, true, n, k, m, 1, y.Grad, b.Data, 1, a.grad())
+			linalg.Gemm(false, true, n, k, m, 1, y.Grad, b.Data, 1, a.grad())
 		}
 		if b.NeedsGrad {
-			gemm(true, false, k, m, n, 1, a.Data, y.Grad, 1, b.grad())
+			linalg.Gemm(true, false, k, m, n, 1, a.Data, y.Grad, 1, b.grad())
 		}
 	}, a, b)
 	return y
@@ -120,7 +122,7 @@ func GlobalAttentionRows(t *Tape, f *Var, sel []int) *Var {
 		copy(fs[i*c:(i+1)*c], f.Data[id*c:(id+1)*c])
 	}
 	a := Zeros(n, l)
-	gemm(false, true, n, l, c, 1, fs, f.Data, 0, a.Data)
+	linalg.Gemm(false, true, n, l, c, 1, fs, f.Data, 0, a.Data)
 	softmaxRowsInPlace(a.Data, n, l)
 	a.NeedsGrad = t.record(func() {
 		if a.Grad == nil {
@@ -130,11 +132,11 @@ func GlobalAttentionRows(t *Tape, f *Var, sel []int) *Var {
 		softmaxRowsBackward(a.Data, a.Grad, ds, n, l)
 		df := f.grad()
 		dfs := make([]float32, n*c)
-		gemm(false, false, n, c, l, 1, ds, f.Data, 0, dfs)
+		linalg.Gemm(false, false, n, c, l, 1, ds, f.Data, 0, dfs)
 		for i, id := range sel {
 			addTo(df[id*c:(id+1)*c], dfs[i*c:(i+1)*c])
 		}
-		gemm(true, false, l, c, n, 1, ds, fs, 1, df)
+		linalg.Gemm(true, false, l, c, n, 1, ds, fs, 1, df)
 	}, f)
 	return a
 }
@@ -152,7 +154,7 @@ func GlobalScores(f *Var, informer bool) []float32 {
 	for r0 := 0; r0 < l; r0 += scoreRowBlock {
 		nr := min(scoreRowBlock, l-r0)
 		s := buf[:nr*l]
-		gemm(false, true, nr, l, c, 1, f.Data[r0*c:(r0+nr)*c], f.Data, 0, s)
+		linalg.Gemm(false, true, nr, l, c, 1, f.Data[r0*c:(r0+nr)*c], f.Data, 0, s)
 		for r := 0; r < nr; r++ {
 			row := s[r*l : (r+1)*l]
 			if informer {

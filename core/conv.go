@@ -1,5 +1,7 @@
 package core
 
+import "sweep/core/linalg"
+
 // Conv2D is a stride-1 convolution with zero padding pad, lowered to one matrix product:
 //
 //	y[o, p] = b[o] + sum_k W[o, k] * col[k, p],   col = im2col(x), k = (c, ky, kx), p = (y, x)
@@ -27,7 +29,7 @@ func Conv2D(t *Tape, x, w, b *Var, pad int) *Var {
 			}
 		}
 	}
-	gemm(false, false, o, n, kk, 1, w.Data, col, 1, y.Data)
+	linalg.Gemm(false, false, o, n, kk, 1, w.Data, col, 1, y.Data)
 	inputs := []*Var{x, w}
 	if b != nil {
 		inputs = append(inputs, b)
@@ -40,7 +42,7 @@ func Conv2D(t *Tape, x, w, b *Var, pad int) *Var {
 		if w.NeedsGrad {
 			col := make([]float32, kk*n)
 			im2col(x.Data, c, h, wd, k, pad, ho, wo, col)
-			gemm(false, true, o, kk, n, 1, dy, col, 1, w.grad())
+			linalg.Gemm(false, true, o, kk, n, 1, dy, col, 1, w.grad())
 		}
 		if b != nil && b.NeedsGrad {
 			db := b.grad()
@@ -50,7 +52,7 @@ func Conv2D(t *Tape, x, w, b *Var, pad int) *Var {
 		}
 		if x.NeedsGrad {
 			dcol := make([]float32, kk*n)
-			gemm(true, false, kk, n, o, 1, w.Data, dy, 0, dcol)
+			linalg.Gemm(true, false, kk, n, o, 1, w.Data, dy, 0, dcol)
 			col2im(dcol, c, h, wd, k, pad, ho, wo, x.grad())
 		}
 	}, inputs...)

@@ -1,6 +1,10 @@
 package core
 
-import "math"
+import (
+	"math"
+
+	"sweep/core/linalg"
+)
 
 // Linear maps the rows of x [N,I] through W [O,I] and b [O]: y = x Wᵀ + b.
 // Backward: dx = dy W, dW += dyᵀ x, db += colsum(dy).
@@ -11,17 +15,17 @@ func Linear(t *Tape, x, w, b *Var) *Var {
 	for r := 0; r < n; r++ {
 		copy(y.Data[r*o:(r+1)*o], b.Data)
 	}
-	gemm(false, true, n, o, in, 1, x.Data, w.Data, 1, y.Data)
+	linalg.Gemm(false, true, n, o, in, 1, x.Data, w.Data, 1, y.Data)
 	y.NeedsGrad = t.record(func() {
 		dy := y.Grad
 		if dy == nil {
 			return
 		}
 		if x.NeedsGrad {
-			gemm(false, false, n, in, o, 1, dy, w.Data, 1, x.grad())
+			linalg.Gemm(false, false, n, in, o, 1, dy, w.Data, 1, x.grad())
 		}
 		if w.NeedsGrad {
-			gemm(true, false, o, in, n, 1, dy, x.Data, 1, w.grad())
+			linalg.Gemm(true, false, o, in, n, 1, dy, x.Data, 1, w.grad())
 		}
 		if b.NeedsGrad {
 			db := b.grad()

@@ -1,6 +1,10 @@
 package core
 
-import "math"
+import (
+	"math"
+
+	"sweep/core/linalg"
+)
 
 // PatchNCE is the contrastive loss of CUT for one image's n anchors: queries q [n,d] against
 // detached keys k [n,d]. Row r's logits are [q_r·k_r, q_r·k_j for every j] / T, with the
@@ -12,7 +16,7 @@ import "math"
 func PatchNCE(t *Tape, q, k *Var, temp float32) *Var {
 	n, d := q.Shape[0], q.Shape[1]
 	negs := make([]float32, n*n)
-	gemm(false, true, n, n, d, 1, q.Data, k.Data, 0, negs)
+	linalg.Gemm(false, true, n, n, d, 1, q.Data, k.Data, 0, negs)
 	logits := make([]float32, n*(n+1))
 	for r := 0; r < n; r++ {
 		copy(logits[r*(n+1)+1:(r+1)*(n+1)], negs[r*n:(r+1)*n])

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 
-	"sweep/core"
+	"sweep/core/linalg"
 	"sweep/perf"
 )
 
@@ -31,7 +31,7 @@ func runBench(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "matrix kernel: %s\n", core.GemmKernel)
+	fmt.Fprintf(os.Stderr, "matrix kernel: %s\n", linalg.Kernel)
 	fmt.Printf("ms_per_iter=%.1f peak_rss_mb=%.0f\n", float64(r.Median().Microseconds())/1e3, r.PeakRSSMB)
 	return nil
 }

@@ -3,8 +3,7 @@ package inception
 import (
 	"math"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
+	"sweep/core/linalg"
 )
 
 // fmap is one image's feature map, channel-major (CHW).
@@ -18,10 +17,7 @@ func newFmap(c, h, w int) fmap { return fmap{c, h, w, make([]float32, c*h*w)} }
 // matmul sets c (m×n) to a (m×k) times b (k×n), all row-major. Every convolution goes
 // through here, so a faster SGEMM can replace this one function.
 func matmul(m, n, k int, a, b, c []float32) {
-	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1,
-		blas32.General{Rows: m, Cols: k, Stride: k, Data: a},
-		blas32.General{Rows: k, Cols: n, Stride: n, Data: b},
-		0, blas32.General{Rows: m, Cols: n, Stride: n, Data: c})
+	linalg.Gemm(false, false, m, n, k, 1, a, b, 0, c)
 }
 
 // conv is a BasicConv2d: convolution without bias, batch norm, ReLU. The batch norm is

@@ -1,14 +1,14 @@
 //go:build !cgo || purego
 
-package core
+package linalg
 
 import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 )
 
-// GemmKernel names the matrix kernel this build uses.
-const GemmKernel = "gonum"
+// Kernel names the matrix kernel this build uses.
+const Kernel = "gonum"
 
 func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	ta, tb := blas.NoTrans, blas.NoTrans

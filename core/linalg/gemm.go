@@ -1,4 +1,7 @@
-package core
+// Package linalg holds the matrix product every numerical package of sweep uses: OpenBLAS
+// through cgo (gonum's pure Go with the purego build tag), parallelised over fixed column
+// blocks so results never depend on the number of threads.
+package linalg
 
 import (
 	"runtime"
@@ -11,11 +14,9 @@ import (
 // results are bit-identical on 1 core or many.
 const gemmChunk = 128
 
-// gemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices, where op(A) is
-// m x k and op(B) is k x n. Every matrix product of the core goes through here, so the
-// kernel behind it (OpenBLAS, or gonum's pure Go with the purego build tag) is chosen in
-// one place.
-func gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, b []float32, beta float32, c []float32) {
+// Gemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices, where op(A) is
+// m x k and op(B) is k x n.
+func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, b []float32, beta float32, c []float32) {
 	if m == 0 || n == 0 {
 		return
 	}

@@ -1,6 +1,6 @@
 //go:build cgo && !purego
 
-package core
+package linalg
 
 /*
 #cgo LDFLAGS: -lopenblas
@@ -13,8 +13,8 @@ import (
 	"unsafe"
 )
 
-// GemmKernel names the matrix kernel this build uses.
-const GemmKernel = "openblas"
+// Kernel names the matrix kernel this build uses.
+const Kernel = "openblas"
 
 var setThreads sync.Once
 
