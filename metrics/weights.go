@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -114,7 +115,14 @@ func fetch(spec weightsSpec, path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	client := &http.Client{Timeout: 30 * time.Minute}
+	// Fail fast where the network is closed; allow a slow transfer of the 92 MB file.
+	transport := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 20 * time.Second}).DialContext,
+		TLSHandshakeTimeout:   20 * time.Second,
+		ResponseHeaderTimeout: time.Minute,
+	}
+	client := &http.Client{Timeout: 30 * time.Minute, Transport: transport}
 	resp, err := client.Get(spec.url)
 	if err != nil {
 		return err
