@@ -1,6 +1,6 @@
 GO ?= go
 
-.PHONY: deps build test run bench
+.PHONY: deps build test run bench bench-ref
 
 # The core's matrix products run in OpenBLAS (Debian's libopenblas-dev), through cgo.
 deps:
@@ -21,5 +21,12 @@ run: build
 	./sweep run --devices cpu:2 experiments/ablation.toml
 	./sweep report --format md --sweep ablation
 
-bench:
-	$(GO) test -run XXX -bench . ./core ./metrics
+# Speed and memory: Go benchmarks, then sweep bench at the reference configurations.
+bench: build
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./core ./core/linalg
+	for c in "64 global" "64 cut" "128 global"; do set -- $$c; echo "crop $$1 $$2:"; ./sweep bench --crop $$1 --mode $$2 --iters 4 2>/dev/null; done
+
+# The PyTorch reference (Debian's python3-torch) and sweep side by side, with ratios.
+bench-ref: build
+	@dpkg -s python3-torch libopenblas0 >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq python3-torch libopenblas0 bc; }
+	scripts/bench-ref
