@@ -66,26 +66,26 @@ func im2col(x []float32, c, h, w, k, pad, ho, wo int, col []float32) {
 		for ky := 0; ky < k; ky++ {
 			for kx := 0; kx < k; kx++ {
 				dst := col[((ci*k+ky)*k+kx)*ho*wo:]
+				lo, hi := validRange(kx, pad, w, wo)
 				for oy := 0; oy < ho; oy++ {
-					iy := oy + ky - pad
 					row := dst[oy*wo : (oy+1)*wo]
-					if iy < 0 || iy >= h {
+					iy := oy + ky - pad
+					if iy < 0 || iy >= h || lo >= hi {
 						clear(row)
 						continue
 					}
-					src := plane[iy*w : (iy+1)*w]
-					for ox := range row {
-						ix := ox + kx - pad
-						if ix < 0 || ix >= w {
-							row[ox] = 0
-						} else {
-							row[ox] = src[ix]
-						}
-					}
+					clear(row[:lo])
+					copy(row[lo:hi], plane[iy*w+lo+kx-pad:])
+					clear(row[hi:])
 				}
 			}
 		}
 	})
+}
+
+// validRange is the range of output columns ox whose input column ox+kx-pad lies in [0, w).
+func validRange(kx, pad, w, wo int) (lo, hi int) {
+	return min(max(0, pad-kx), wo), max(min(wo, w+pad-kx), 0)
 }
 
 // col2im is im2col's adjoint: it adds every column entry back onto the input pixel it came from.
@@ -95,19 +95,13 @@ func col2im(col []float32, c, h, w, k, pad, ho, wo int, dx []float32) {
 		for ky := 0; ky < k; ky++ {
 			for kx := 0; kx < k; kx++ {
 				src := col[((ci*k+ky)*k+kx)*ho*wo:]
+				lo, hi := validRange(kx, pad, w, wo)
 				for oy := 0; oy < ho; oy++ {
 					iy := oy + ky - pad
-					if iy < 0 || iy >= h {
+					if iy < 0 || iy >= h || lo >= hi {
 						continue
 					}
-					row := src[oy*wo : (oy+1)*wo]
-					dst := plane[iy*w : (iy+1)*w]
-					for ox, v := range row {
-						ix := ox + kx - pad
-						if ix >= 0 && ix < w {
-							dst[ix] += v
-						}
-					}
+					addTo(plane[iy*w+lo+kx-pad:iy*w+hi+kx-pad], src[oy*wo+lo:oy*wo+hi])
 				}
 			}
 		}

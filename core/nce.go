@@ -50,18 +50,17 @@ func PatchNCE(t *Tape, q, k *Var, temp float32) *Var {
 		if rows.Grad == nil {
 			return
 		}
-		dq := q.grad()
+		// dq = C k with C[r,r] = g_r (p_r0 - 1) and C[r,j] = g_r p_r(1+j) for j ≠ r.
+		coef := make([]float32, n*n)
 		for r := 0; r < n; r++ {
 			g := float64(rows.Grad[r]) / float64(temp)
 			pr := probs[r*(n+1) : (r+1)*(n+1)]
-			out := dq[r*d : (r+1)*d]
-			axpy(out, float32(g*(pr[0]-1)), k.Data[r*d:(r+1)*d])
 			for j := 0; j < n; j++ {
-				if j != r {
-					axpy(out, float32(g*pr[1+j]), k.Data[j*d:(j+1)*d])
-				}
+				coef[r*n+j] = float32(g * pr[1+j])
 			}
+			coef[r*n+r] = float32(g * (pr[0] - 1))
 		}
+		linalg.Gemm(false, false, n, d, n, 1, coef, k.Data, 1, q.grad())
 	}, q)
 	return rows
 }
