@@ -75,6 +75,13 @@ var shipped = map[string]struct {
 			}
 		}
 	}},
+	"examples/published.toml": {3, func(t *testing.T, s *Sweep) {
+		for _, r := range s.Runs {
+			if r.Checkpoint == "" || !strings.HasSuffix(r.Checkpoint, "latest_net_G.pth") || r.Executor != "builtin" {
+				t.Errorf("run %s: checkpoint %q executor %q", r.Variant, r.Checkpoint, r.Executor)
+			}
+		}
+	}},
 	"examples/official_gpu.toml": {3, func(t *testing.T, s *Sweep) {
 		got := column(s.Runs, func(r config.Run) string { return r.Variant + "/" + r.Mode })
 		if want := []string{"A/global", "G/local", "H/local_global"}; !slices.Equal(got, want) {

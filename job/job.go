@@ -19,6 +19,7 @@ import (
 	"sweep/data"
 	"sweep/metrics"
 	"sweep/rundir"
+	"sweep/translate"
 )
 
 const checkpointFile = "latest.safetensors"
@@ -39,21 +40,35 @@ func Execute(ctx context.Context, dir string, progress func(rundir.Progress)) er
 	if err != nil {
 		return err
 	}
+	g, iters, err := generator(ctx, cfg, dir, ds, progress)
+	if err != nil {
+		return err
+	}
+	if err := translateTest(g, ds, dir); err != nil {
+		return err
+	}
+	ms, err := evaluate(cfg, ds, filepath.Join(dir, rundir.FakeImagesDir), filepath.Join(dir, "images", "real_B"), iters)
+	if err != nil {
+		return err
+	}
+	return rundir.WriteJSON(filepath.Join(dir, rundir.ResultFile), rundir.Result{Metrics: ms, Iters: iters, Duration: time.Since(start)})
+}
+
+// generator trains the run's generator, or loads the checkpoint the run evaluates (a
+// published latest_net_G.pth or one of ours), and reports the training iterations done.
+func generator(ctx context.Context, cfg config.Run, dir string, ds *data.Dataset, progress func(rundir.Progress)) (*core.Generator, int, error) {
+	if cfg.Checkpoint != "" {
+		g, err := translate.LoadGenerator(cfg.Checkpoint)
+		return g, 0, err
+	}
 	t, err := newTrainer(cfg, dir)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	if err := t.train(ctx, ds, progress); err != nil {
-		return err
+		return nil, 0, err
 	}
-	if err := translate(t.model.G, ds, dir); err != nil {
-		return err
-	}
-	ms, err := evaluate(cfg, ds, filepath.Join(dir, rundir.FakeImagesDir), filepath.Join(dir, "images", "real_B"), t.iter)
-	if err != nil {
-		return err
-	}
-	return rundir.WriteJSON(filepath.Join(dir, rundir.ResultFile), rundir.Result{Metrics: ms, Iters: t.iter, Duration: time.Since(start)})
+	return t.model.G, t.iter, nil
 }
 
 // Options maps a run configuration onto the core's model options.
@@ -176,8 +191,8 @@ func (p rngPicker) RandomIDs(_, hw, n int) []int  { return p.rng.Perm(hw)[:n] }
 func (p rngPicker) RandomRows(_, hw, n int) []int { return p.rng.Perm(hw)[:n] }
 func (p rngPicker) Override(int) []int            { return nil }
 
-// translate writes G's output for every test input, and the input itself, as PNGs.
-func translate(g *core.Generator, ds *data.Dataset, dir string) error {
+// translateTest writes G's output for every test input, and the input itself, as PNGs.
+func translateTest(g *core.Generator, ds *data.Dataset, dir string) error {
 	samples, err := ds.Test()
 	if err != nil {
 		return err

@@ -163,3 +163,27 @@ func TestEvaluateImagesScoresExternalOutput(t *testing.T) {
 		t.Errorf("identity translation: gt_background_l1 = %v (present %v), want about 0", v, ok)
 	}
 }
+
+// TestCheckpointRunEvaluatesWithoutTraining evaluates the fixtures' PyTorch-written generator
+// as a run: no training, the test set translated with it, metrics recorded.
+func TestCheckpointRunEvaluatesWithoutTraining(t *testing.T) {
+	fixtures := os.Getenv("SWEEP_FIXTURES")
+	if fixtures == "" {
+		fixtures = filepath.Join("..", "..", "shared", "fixtures")
+	}
+	cfg := tinyConfig(1)
+	cfg.NGF, cfg.CropSize, cfg.LoadSize, cfg.Queries = 8, 32, 36, 16
+	cfg.Checkpoint = filepath.Join(fixtures, "pretrained", "global_latest_net_G.pth")
+	cfg.Metrics = []string{"swd"}
+	dir := newRunDir(t, cfg)
+	if err := execute(t, context.Background(), dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	res, ok, err := rundir.ReadResult(dir)
+	if err != nil || !ok || res.Iters != 0 || len(res.Metrics) == 0 {
+		t.Fatalf("result %+v ok=%v err=%v: want metrics and no training", res, ok, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, rundir.CheckpointDir)); !os.IsNotExist(err) {
+		t.Error("an evaluation run wrote a training checkpoint")
+	}
+}
