@@ -17,7 +17,7 @@ var shipped = map[string]struct {
 	runs  int
 	check func(t *testing.T, s *Sweep)
 }{
-	"ablation.toml": {16, func(t *testing.T, s *Sweep) {
+	"ablation.toml": {24, func(t *testing.T, s *Sweep) {
 		modes := map[string]string{"A": "global", "B": "random_global", "C": "entropy_noroute",
 			"D": "self_route_entropy", "E": "self_route_random", "F": "informer", "G": "local", "H": "local_global"}
 		for i, r := range s.Runs {
