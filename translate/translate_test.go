@@ -1,6 +1,8 @@
 package translate
 
 import (
+	"fmt"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -140,4 +142,68 @@ func TestDirTranslatesEveryImage(t *testing.T) {
 	if err := Dir(g, t.TempDir(), out, 32, func(int, int) {}); err == nil || !strings.Contains(err.Error(), "no PNG or JPEG") {
 		t.Errorf("empty folder: %v", err)
 	}
+}
+
+// TestTranslateMatchesPyTorchPNGs compares sweep translate's PNGs with PyTorch's for the same
+// checkpoint and inputs (testdata/make_reference.py): no value may differ by more than one
+// grey level, and at most 1% of values may differ at all.
+func TestTranslateMatchesPyTorchPNGs(t *testing.T) {
+	g, err := LoadGenerator(filepath.Join(fixtureDir(t), "pretrained", "global_latest_net_G.pth"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	if err := Dir(g, filepath.Join("testdata", "in"), out, 32, func(int, int) {}); err != nil {
+		t.Fatal(err)
+	}
+	refs, _ := filepath.Glob(filepath.Join("testdata", "pytorch", "*.png"))
+	if len(refs) == 0 {
+		t.Fatal("no reference PNGs in testdata/pytorch")
+	}
+	var values, off int
+	for _, ref := range refs {
+		want, err := readRGB8(ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := readRGB8(filepath.Join(out, filepath.Base(ref)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range want {
+			d := int(got[i]) - int(want[i])
+			if d > 1 || d < -1 {
+				t.Fatalf("%s: value %d is %d, PyTorch wrote %d", filepath.Base(ref), i, got[i], want[i])
+			}
+			if d != 0 {
+				off++
+			}
+		}
+		values += len(want)
+	}
+	t.Logf("%d of %d values differ by one grey level", off, values)
+	if off*100 > values {
+		t.Errorf("%d of %d values differ (more than 1%%)", off, values)
+	}
+}
+
+func readRGB8(path string) ([]uint8, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	b := img.Bounds()
+	var out []uint8
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			out = append(out, uint8(r>>8), uint8(g>>8), uint8(bl>>8))
+		}
+	}
+	return out, nil
 }
