@@ -1,6 +1,8 @@
 package core
 
 import (
+	"sweep/internal/fixtures"
+
 	"encoding/json"
 	"fmt"
 	"math"
@@ -15,20 +17,8 @@ import (
 	"sweep/safetensors"
 )
 
-// fixtureDir is $SWEEP_FIXTURES, or ../shared/fixtures beside the module root.
-func fixtureDir(t testing.TB) string {
-	if d := os.Getenv("SWEEP_FIXTURES"); d != "" {
-		return d
-	}
-	wd, _ := os.Getwd()
-	for d := wd; d != filepath.Dir(d); d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return filepath.Join(d, "..", "shared", "fixtures")
-		}
-	}
-	t.Fatal("no go.mod above " + wd)
-	return ""
-}
+// fixtureDir is the fixture folder.
+func fixtureDir(t testing.TB) string { return fixtures.Dir(t) }
 
 // trainingCases lists the training-iteration fixtures (files with a "mode" in their metadata).
 func trainingCases(t *testing.T) []*safetensors.File {

@@ -1,6 +1,8 @@
 package job
 
 import (
+	"sweep/internal/fixtures"
+
 	"bytes"
 	"context"
 	"errors"
@@ -167,13 +169,9 @@ func TestEvaluateImagesScoresExternalOutput(t *testing.T) {
 // TestCheckpointRunEvaluatesWithoutTraining evaluates the fixtures' PyTorch-written generator
 // as a run: no training, the test set translated with it, metrics recorded.
 func TestCheckpointRunEvaluatesWithoutTraining(t *testing.T) {
-	fixtures := os.Getenv("SWEEP_FIXTURES")
-	if fixtures == "" {
-		fixtures = filepath.Join("..", "..", "shared", "fixtures")
-	}
 	cfg := tinyConfig(1)
 	cfg.NGF, cfg.CropSize, cfg.LoadSize, cfg.Queries = 8, 32, 36, 16
-	cfg.Checkpoint = filepath.Join(fixtures, "pretrained", "global_latest_net_G.pth")
+	cfg.Checkpoint = fixtures.Dir(t, "pretrained", "global_latest_net_G.pth")
 	cfg.Metrics = []string{"swd"}
 	dir := newRunDir(t, cfg)
 	if err := execute(t, context.Background(), dir, nil); err != nil {

@@ -1,35 +1,17 @@
 package metrics
 
 import (
+	"sweep/internal/fixtures"
+
 	"math"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"sweep/safetensors"
 )
 
-// fixturesDir returns $SWEEP_FIXTURES/sub, or ../shared/fixtures/sub next to the module root.
-func fixturesDir(t testing.TB, sub string) string {
-	t.Helper()
-	if d := os.Getenv("SWEEP_FIXTURES"); d != "" {
-		return filepath.Join(d, sub)
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "fixtures", sub)
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-}
+// fixturesDir is the fixture folder's sub-folder sub.
+func fixturesDir(t testing.TB, sub string) string { return fixtures.Dir(t, sub) }
 
 // fixtureFiles lists the safetensors case files of a fixture folder and fails when there are none.
 func fixtureFiles(t testing.TB, sub string) []string {

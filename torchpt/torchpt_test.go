@@ -1,6 +1,8 @@
 package torchpt
 
 import (
+	"sweep/internal/fixtures"
+
 	"archive/zip"
 	"bytes"
 	"encoding/json"
@@ -14,30 +16,11 @@ import (
 	"sweep/safetensors"
 )
 
-// fixtures returns the shared fixture folder: $SWEEP_FIXTURES, or ../shared/fixtures
-// next to the module root.
-func fixtures(t testing.TB) string {
-	if d := os.Getenv("SWEEP_FIXTURES"); d != "" {
-		return d
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "fixtures")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-}
+// fixturesPath is the fixture folder.
+func fixturesPath(t testing.TB) string { return fixtures.Dir(t) }
 
 func TestFixtureGeneratorMatchesSafetensors(t *testing.T) {
-	dir := fixtures(t)
+	dir := fixturesPath(t)
 	ts, err := Load(filepath.Join(dir, "pretrained", "global_latest_net_G.pth"))
 	if err != nil {
 		t.Fatal(err)

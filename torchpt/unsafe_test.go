@@ -141,7 +141,7 @@ func repeatedTensor(n, times int) []byte {
 
 func TestRefusals(t *testing.T) {
 	four := map[string][]byte{"0": f32Bytes(4)}
-	fixture, err := os.ReadFile(filepath.Join(fixtures(t), "pretrained", "global_latest_net_G.pth"))
+	fixture, err := os.ReadFile(filepath.Join(fixturesPath(t), "pretrained", "global_latest_net_G.pth"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +287,7 @@ func TestLoadErrorNamesFile(t *testing.T) {
 
 func fuzzSeeds(f *testing.F) {
 	for _, p := range []string{
-		filepath.Join(fixtures(f), "pretrained", "global_latest_net_G.pth"),
+		filepath.Join(fixturesPath(f), "pretrained", "global_latest_net_G.pth"),
 		"testdata/zip_little.pth", "testdata/zip_big.pth", "testdata/legacy_little.pth",
 		"testdata/legacy_behost.pth", "testdata/legacy_view.pth", "testdata/torch_zip.pth",
 		"testdata/torch_legacy.pth", "testdata/torch_param.pth", "testdata/go_written.pth",

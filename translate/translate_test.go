@@ -1,6 +1,8 @@
 package translate
 
 import (
+	"sweep/internal/fixtures"
+
 	"fmt"
 	"image/png"
 	"os"
@@ -14,12 +16,8 @@ import (
 	"sweep/torchpt"
 )
 
-func fixtureDir(t *testing.T) string {
-	if d := os.Getenv("SWEEP_FIXTURES"); d != "" {
-		return d
-	}
-	return filepath.Join("..", "..", "shared", "fixtures")
-}
+// fixtureDir is the fixture folder.
+func fixtureDir(t testing.TB) string { return fixtures.Dir(t) }
 
 // TestOfficialCheckpointReproducesFixture loads the PyTorch-written generator of the global
 // fixture and compares its output on input.real_A with the fixture's out.fake_B.

@@ -1,6 +1,8 @@
 package inception
 
 import (
+	"sweep/internal/fixtures"
+
 	"encoding/json"
 	"math"
 	"os"
@@ -217,29 +219,11 @@ func TestFromTensorsReportsKeys(t *testing.T) {
 	}
 }
 
-// fixtures returns $SWEEP_FIXTURES or ../shared/fixtures next to the module root.
-func fixtures(t testing.TB) string {
-	if d := os.Getenv("SWEEP_FIXTURES"); d != "" {
-		return d
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "fixtures")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-}
+// fixturesPath is the fixture folder.
+func fixturesPath(t testing.TB) string { return fixtures.Dir(t) }
 
 func TestLoadWrongWeights(t *testing.T) {
-	path := filepath.Join(fixtures(t), "pretrained", "global_latest_net_G.pth")
+	path := filepath.Join(fixturesPath(t), "pretrained", "global_latest_net_G.pth")
 	_, err := Load(path)
 	if err == nil {
 		t.Fatal("loading the generator as Inception succeeded")
