@@ -3,8 +3,7 @@ package core
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 	"slices"
 	"sort"
 	"strings"
@@ -98,10 +97,10 @@ func addFilters(w *safetensors.Writer, prefix string, buffers map[string][]int) 
 	}
 }
 
-// SaveCheckpoint writes every network's weights (PyTorch names, prefixed "G.", "D.", "F."),
+// WriteCheckpoint writes every network's weights (PyTorch names, prefixed "G.", "D.", "F."),
 // the fixed filter buffers, the Adam moments ("adam.G.<name>.m"/".v") and step counts, and
-// meta, atomically: to a temporary file that is synced and renamed.
-func (m *Model) SaveCheckpoint(path string, meta map[string]string) error {
+// meta, as one safetensors file.
+func (m *Model) WriteCheckpoint(out io.Writer, meta map[string]string) error {
 	w := safetensors.NewWriter()
 	for k, v := range meta {
 		w.Metadata[k] = v
@@ -120,7 +119,8 @@ func (m *Model) SaveCheckpoint(path string, meta map[string]string) error {
 	for name, a := range map[string]*Adam{"G": m.AdamG, "D": m.AdamD, "F": m.AdamF} {
 		w.Metadata["adam_step."+name] = fmt.Sprint(a.Step)
 	}
-	return writeAtomic(path, w)
+	_, err := w.WriteTo(out)
+	return err
 }
 
 // LoadCheckpoint restores what SaveCheckpoint wrote and returns its metadata.
@@ -159,24 +159,4 @@ func (m *Model) LoadCheckpoint(path string) (map[string]string, error) {
 		fmt.Sscan(f.Metadata["adam_step."+name], &a.Step)
 	}
 	return f.Metadata, nil
-}
-
-func writeAtomic(path string, w *safetensors.Writer) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".ckpt*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := w.WriteTo(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

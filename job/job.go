@@ -3,6 +3,7 @@
 package job
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -134,7 +135,11 @@ func (t *trainer) save() error {
 	meta := map[string]string{"rng": hex.EncodeToString(state), "iter": fmt.Sprint(t.iter), "epoch": fmt.Sprint(t.epoch)}
 	cfg, _ := json.Marshal(t.cfg)
 	meta["config"] = string(cfg)
-	return t.model.SaveCheckpoint(filepath.Join(dir, checkpointFile), meta)
+	var buf bytes.Buffer
+	if err := t.model.WriteCheckpoint(&buf, meta); err != nil {
+		return err
+	}
+	return rundir.WriteFileAtomic(filepath.Join(dir, checkpointFile), buf.Bytes())
 }
 
 // lrFactor is the reference's linear policy: 1 for epochs 1..n, then 1 - (e-n)/(nd+1).
