@@ -8,25 +8,29 @@ func ReLU(t *Tape, x *Var) *Var { return LeakyReLU(t, x, 0) }
 // LeakyReLU is x for x > 0 and slope*x otherwise.
 func LeakyReLU(t *Tape, x *Var, slope float32) *Var {
 	y := Zeros(x.Shape...)
-	for i, v := range x.Data {
-		if v > 0 {
-			y.Data[i] = v
-		} else {
-			y.Data[i] = slope * v
+	chunks(len(x.Data), func(lo, hi int) {
+		for i, v := range x.Data[lo:hi] {
+			if v > 0 {
+				y.Data[lo+i] = v
+			} else {
+				y.Data[lo+i] = slope * v
+			}
 		}
-	}
+	})
 	y.NeedsGrad = t.record(func() {
 		if y.Grad == nil {
 			return
 		}
 		dx := x.grad()
-		for i, g := range y.Grad {
-			if x.Data[i] > 0 {
-				dx[i] += g
-			} else {
-				dx[i] += slope * g
+		chunks(len(dx), func(lo, hi int) {
+			for i, g := range y.Grad[lo:hi] {
+				if x.Data[lo+i] > 0 {
+					dx[lo+i] += g
+				} else {
+					dx[lo+i] += slope * g
+				}
 			}
-		}
+		})
 	}, x)
 	return y
 }

@@ -29,12 +29,14 @@ func (a *Adam) Update(net *Net, lr float64) {
 			p.m, p.v = make([]float32, p.Len()), make([]float32, p.Len())
 		}
 		g := p.grad()
-		for i, gi := range g {
-			m := p.m[i]*b1 + c1*gi
-			v := p.v[i]*b2 + c2*gi*gi
-			p.m[i], p.v[i] = m, v
-			denom := float32(math.Sqrt(float64(v)))/bc2Sqrt + eps
-			p.Data[i] -= stepSize * (m / denom)
-		}
+		chunks(len(g), func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				m := p.m[i]*b1 + c1*g[i]
+				v := p.v[i]*b2 + c2*g[i]*g[i]
+				p.m[i], p.v[i] = m, v
+				denom := float32(math.Sqrt(float64(v)))/bc2Sqrt + eps
+				p.Data[i] -= stepSize * (m / denom)
+			}
+		})
 	}
 }

@@ -46,7 +46,7 @@ func Downsample(t *Tape, x *Var) *Var {
 	ho, wo := (h-3)/2+1, (w-3)/2+1
 	f := DownFilter
 	y := Zeros(c, ho, wo)
-	for ci := 0; ci < c; ci++ {
+	parallelFor(c, ho*wo*9, func(ci int) {
 		in, out := xp.Data[ci*h*w:], y.Data[ci*ho*wo:]
 		for oy := 0; oy < ho; oy++ {
 			for ox := 0; ox < wo; ox++ {
@@ -58,13 +58,13 @@ func Downsample(t *Tape, x *Var) *Var {
 				out[oy*wo+ox] = s
 			}
 		}
-	}
+	})
 	y.NeedsGrad = t.record(func() {
 		if y.Grad == nil {
 			return
 		}
 		dx := xp.grad()
-		for ci := 0; ci < c; ci++ {
+		parallelFor(c, ho*wo*9, func(ci int) {
 			din, dout := dx[ci*h*w:], y.Grad[ci*ho*wo:]
 			for oy := 0; oy < ho; oy++ {
 				for ox := 0; ox < wo; ox++ {
@@ -77,7 +77,7 @@ func Downsample(t *Tape, x *Var) *Var {
 					}
 				}
 			}
-		}
+		})
 	}, xp)
 	return y
 }
@@ -96,7 +96,7 @@ func Upsample(t *Tape, x *Var) *Var {
 		q := o + 3 // o+1 = 2i-2+k  =>  2i+k = o+3
 		return q / 2, q % 2
 	}
-	for ci := 0; ci < c; ci++ {
+	parallelFor(c, ho*wo*9, func(ci int) {
 		in, out := xp.Data[ci*h*w:], y.Data[ci*ho*wo:]
 		for oy := 0; oy < ho; oy++ {
 			iy, ky := taps(oy)
@@ -111,13 +111,13 @@ func Upsample(t *Tape, x *Var) *Var {
 				out[oy*wo+ox] = s
 			}
 		}
-	}
+	})
 	y.NeedsGrad = t.record(func() {
 		if y.Grad == nil {
 			return
 		}
 		dx := xp.grad()
-		for ci := 0; ci < c; ci++ {
+		parallelFor(c, ho*wo*9, func(ci int) {
 			din, dout := dx[ci*h*w:], y.Grad[ci*ho*wo:]
 			for oy := 0; oy < ho; oy++ {
 				iy, ky := taps(oy)
@@ -131,7 +131,7 @@ func Upsample(t *Tape, x *Var) *Var {
 					}
 				}
 			}
-		}
+		})
 	}, xp)
 	return y
 }

@@ -16,7 +16,7 @@ func InstanceNorm(t *Tape, x *Var) *Var {
 	c, n := x.Shape[0], x.Shape[1]*x.Shape[2]
 	y := Zeros(x.Shape...)
 	invStd := make([]float32, c)
-	for ci := 0; ci < c; ci++ {
+	parallelFor(c, n, func(ci int) {
 		in, out := x.Data[ci*n:(ci+1)*n], y.Data[ci*n:(ci+1)*n]
 		var s float64
 		for _, v := range in {
@@ -33,13 +33,13 @@ func InstanceNorm(t *Tape, x *Var) *Var {
 		for i, v := range in {
 			out[i] = float32((float64(v) - mean) * is)
 		}
-	}
+	})
 	y.NeedsGrad = t.record(func() {
 		if y.Grad == nil {
 			return
 		}
 		dx := x.grad()
-		for ci := 0; ci < c; ci++ {
+		parallelFor(c, n, func(ci int) {
 			dy, yy, d := y.Grad[ci*n:(ci+1)*n], y.Data[ci*n:(ci+1)*n], dx[ci*n:(ci+1)*n]
 			var sdy, sdyy float64
 			for i, g := range dy {
@@ -51,7 +51,7 @@ func InstanceNorm(t *Tape, x *Var) *Var {
 			for i, g := range dy {
 				d[i] += float32((float64(g) - mdy - float64(yy[i])*mdyy) * is)
 			}
-		}
+		})
 	}, x)
 	return y
 }

@@ -33,27 +33,27 @@ func padOp(t *Tape, x *Var, p int, index func(i, n int) int) *Var {
 		srcX[i] = index(i-p, w)
 	}
 	y := Zeros(c, ho, wo)
-	for ci := 0; ci < c; ci++ {
+	parallelFor(c, ho*wo, func(ci int) {
 		in, out := x.Data[ci*h*w:], y.Data[ci*ho*wo:]
 		for oy, iy := range srcY {
 			for ox, ix := range srcX {
 				out[oy*wo+ox] = in[iy*w+ix]
 			}
 		}
-	}
+	})
 	y.NeedsGrad = t.record(func() {
 		if y.Grad == nil {
 			return
 		}
 		dx := x.grad()
-		for ci := 0; ci < c; ci++ {
+		parallelFor(c, ho*wo, func(ci int) {
 			din, dout := dx[ci*h*w:], y.Grad[ci*ho*wo:]
 			for oy, iy := range srcY {
 				for ox, ix := range srcX {
 					din[iy*w+ix] += dout[oy*wo+ox]
 				}
 			}
-		}
+		})
 	}, x)
 	return y
 }

@@ -37,3 +37,13 @@ func parallelFor(n, cost int, body func(i int)) {
 	}
 	wg.Wait()
 }
+
+// chunkSize is the element count of one piece of an elementwise operation.
+const chunkSize = 1 << 15
+
+// chunks runs body over [0, n) in fixed pieces of chunkSize elements, in parallel.
+func chunks(n int, body func(lo, hi int)) {
+	parallelFor((n+chunkSize-1)/chunkSize, chunkSize, func(i int) {
+		body(i*chunkSize, min(n, (i+1)*chunkSize))
+	})
+}
