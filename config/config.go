@@ -92,8 +92,8 @@ func (r Run) Validate() error {
 	if r.AttnLayers != "last2" && r.AttnLayers != "all" {
 		bad("attn_layers %q is unknown; allowed: last2, all", r.AttnLayers)
 	}
-	if r.CropSize < 16 || r.CropSize%4 != 0 {
-		bad("crop_size %d must be a multiple of 4 and at least 16", r.CropSize)
+	if r.CropSize < 20 || r.CropSize%4 != 0 {
+		bad("crop_size %d must be a multiple of 4 and at least 20 (smaller crops leave the discriminator no output)", r.CropSize)
 	}
 	if r.LoadSize < r.CropSize {
 		bad("load_size %d must be at least crop_size %d", r.LoadSize, r.CropSize)
@@ -169,4 +169,4 @@ func ID(r Run, codeVersion string) string {
 
 // CodeVersion is the version of the numerical code that a run's ID includes. Bump it when a
 // change alters any run's numbers, so finished runs are redone instead of silently reused.
-const CodeVersion = "core-2"
+const CodeVersion = "core-3"

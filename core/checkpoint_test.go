@@ -15,7 +15,7 @@ func TestCheckpointRoundTripAndRefusals(t *testing.T) {
 	o := benchOptions(4, 8, ModeGlobal)
 	o.NBlocks, o.NetFNC = 5, 8
 	m := NewModel(o, rng)
-	a, b := randVar(rng, 1, 3, 16, 16), randVar(rng, 1, 3, 16, 16)
+	a, b := randVar(rng, 1, 3, 20, 20), randVar(rng, 1, 3, 20, 20)
 	m.Iteration(a, b, randPicker{rng}, randPicker{rng}, 2e-4)
 	path := filepath.Join(t.TempDir(), "ck.safetensors")
 	out, err := os.Create(path)

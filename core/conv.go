@@ -2,13 +2,18 @@ package core
 
 import "sweep/core/linalg"
 
-// Conv2D is a stride-1 convolution with zero padding pad, lowered to one matrix product:
+// maxColFloats bounds the im2col buffer of one band of output rows (16 MB): a 7x7
+// convolution over 64 channels at 256x256 would otherwise need a 3 GB buffer.
+const maxColFloats = 1 << 22
+
+// Conv2D is a stride-1 convolution with zero padding pad, lowered to matrix products over
+// bands of output rows:
 //
-//	y[o, p] = b[o] + sum_k W[o, k] * col[k, p],   col = im2col(x), k = (c, ky, kx), p = (y, x)
+//	y[o, p] = b[o] + Σ_k W[o, k] · col[k, p],   col = im2col(x), k = (c, ky, kx), p = (y, x)
 //
-// Backward: dW += dy * colᵀ, db += rowsum(dy), dx = col2im(Wᵀ * dy). The columns are
-// rebuilt from x in the backward pass instead of being kept: im2col costs little beside the
-// products, and the tape then holds no k²-times-larger copy of every conv input.
+// Backward: dW += dy colᵀ, db += rowsum(dy), dx = col2im(Wᵀ dy). The columns are rebuilt
+// from x band by band in the backward pass instead of being kept: im2col costs little beside
+// the products, and memory stays bounded whatever the image size.
 // x is [C,H,W], w is [O,C,k,k], b is [O] or nil.
 func Conv2D(t *Tape, x, w, b *Var, pad int) *Var {
 	c, h, wd := x.Shape[0], x.Shape[1], x.Shape[2]
@@ -16,11 +21,9 @@ func Conv2D(t *Tape, x, w, b *Var, pad int) *Var {
 	if w.Shape[1] != c {
 		panic("core: Conv2D channel mismatch")
 	}
-	ho, wo := h+2*pad-k+1, wd+2*pad-k+1
-	kk, n := c*k*k, ho*wo
-	col := make([]float32, kk*n)
-	im2col(x.Data, c, h, wd, k, pad, ho, wo, col)
-	y := Zeros(o, ho, wo)
+	g := convGeom{c: c, h: h, w: wd, k: k, pad: pad, ho: h + 2*pad - k + 1, wo: wd + 2*pad - k + 1}
+	kk, n := g.c*k*k, g.ho*g.wo
+	y := Zeros(o, g.ho, g.wo)
 	if b != nil {
 		for oc := 0; oc < o; oc++ {
 			row := y.Data[oc*n : (oc+1)*n]
@@ -29,7 +32,11 @@ func Conv2D(t *Tape, x, w, b *Var, pad int) *Var {
 			}
 		}
 	}
-	linalg.Gemm(false, false, o, n, kk, 1, w.Data, col, 1, y.Data)
+	g.bands(func(r0, r1 int, col []float32) {
+		im2col(x.Data, g, r0, r1, col)
+		nb := (r1 - r0) * g.wo
+		linalg.GemmStrided(false, false, o, nb, kk, 1, w.Data, kk, col, nb, 1, y.Data[r0*g.wo:], n)
+	})
 	inputs := []*Var{x, w}
 	if b != nil {
 		inputs = append(inputs, b)
@@ -39,44 +46,89 @@ func Conv2D(t *Tape, x, w, b *Var, pad int) *Var {
 		if dy == nil {
 			return
 		}
-		if w.NeedsGrad {
-			col := make([]float32, kk*n)
-			im2col(x.Data, c, h, wd, k, pad, ho, wo, col)
-			linalg.Gemm(false, true, o, kk, n, 1, dy, col, 1, w.grad())
-		}
 		if b != nil && b.NeedsGrad {
 			db := b.grad()
 			for oc := 0; oc < o; oc++ {
 				db[oc] += sum32(dy[oc*n : (oc+1)*n])
 			}
 		}
-		if x.NeedsGrad {
-			dcol := make([]float32, kk*n)
-			linalg.Gemm(true, false, kk, n, o, 1, w.Data, dy, 0, dcol)
-			col2im(dcol, c, h, wd, k, pad, ho, wo, x.grad())
-		}
+		g.bands(func(r0, r1 int, col []float32) {
+			nb := (r1 - r0) * g.wo
+			if w.NeedsGrad {
+				im2col(x.Data, g, r0, r1, col)
+				linalg.GemmStrided(false, true, o, kk, nb, 1, dy[r0*g.wo:], n, col, nb, 1, w.grad(), kk)
+			}
+			if x.NeedsGrad {
+				linalg.GemmStrided(true, false, kk, nb, o, 1, w.Data, kk, dy[r0*g.wo:], n, 0, col, nb)
+				col2im(col, g, r0, r1, x.grad())
+			}
+		})
 	}, inputs...)
 	return y
 }
 
-// im2col writes col[(c*k+ky)*k+kx, oy*wo+ox] = x[c, oy+ky-pad, ox+kx-pad] (0 outside).
-func im2col(x []float32, c, h, w, k, pad, ho, wo int, col []float32) {
-	parallelFor(c, k*k*ho*wo, func(ci int) {
-		plane := x[ci*h*w : (ci+1)*h*w]
-		for ky := 0; ky < k; ky++ {
-			for kx := 0; kx < k; kx++ {
-				dst := col[((ci*k+ky)*k+kx)*ho*wo:]
-				lo, hi := validRange(kx, pad, w, wo)
-				for oy := 0; oy < ho; oy++ {
-					row := dst[oy*wo : (oy+1)*wo]
-					iy := oy + ky - pad
-					if iy < 0 || iy >= h || lo >= hi {
+// convGeom is the geometry of one stride-1 convolution.
+type convGeom struct{ c, h, w, k, pad, ho, wo int }
+
+// bands calls f for consecutive bands [r0, r1) of output rows whose im2col columns fit in
+// maxColFloats, with a column buffer of that band's size. The bands depend only on the
+// geometry, so results do not depend on anything else.
+func (g convGeom) bands(f func(r0, r1 int, col []float32)) {
+	if g.ho <= 0 || g.wo <= 0 {
+		return
+	}
+	kk := g.c * g.k * g.k
+	rows := max(1, maxColFloats/(kk*g.wo))
+	col := make([]float32, kk*min(rows, g.ho)*g.wo)
+	for r0 := 0; r0 < g.ho; r0 += rows {
+		r1 := min(g.ho, r0+rows)
+		f(r0, r1, col[:kk*(r1-r0)*g.wo])
+	}
+}
+
+// im2col writes the columns of output rows [r0, r1):
+// col[(c·k+ky)·k+kx, (oy-r0)·wo+ox] = x[c, oy+ky-pad, ox+kx-pad] (0 outside).
+func im2col(x []float32, g convGeom, r0, r1 int, col []float32) {
+	nb := (r1 - r0) * g.wo
+	parallelFor(g.c, g.k*g.k*nb, func(ci int) {
+		plane := x[ci*g.h*g.w : (ci+1)*g.h*g.w]
+		for ky := 0; ky < g.k; ky++ {
+			for kx := 0; kx < g.k; kx++ {
+				dst := col[((ci*g.k+ky)*g.k+kx)*nb:]
+				lo, hi := validRange(kx, g.pad, g.w, g.wo)
+				for oy := r0; oy < r1; oy++ {
+					row := dst[(oy-r0)*g.wo : (oy-r0+1)*g.wo]
+					iy := oy + ky - g.pad
+					if iy < 0 || iy >= g.h || lo >= hi {
 						clear(row)
 						continue
 					}
 					clear(row[:lo])
-					copy(row[lo:hi], plane[iy*w+lo+kx-pad:])
+					copy(row[lo:hi], plane[iy*g.w+lo+kx-g.pad:])
 					clear(row[hi:])
+				}
+			}
+		}
+	})
+}
+
+// col2im is im2col's adjoint: it adds every column entry of rows [r0, r1) back onto the
+// input pixel it came from.
+func col2im(col []float32, g convGeom, r0, r1 int, dx []float32) {
+	nb := (r1 - r0) * g.wo
+	parallelFor(g.c, g.k*g.k*nb, func(ci int) {
+		plane := dx[ci*g.h*g.w : (ci+1)*g.h*g.w]
+		for ky := 0; ky < g.k; ky++ {
+			for kx := 0; kx < g.k; kx++ {
+				src := col[((ci*g.k+ky)*g.k+kx)*nb:]
+				lo, hi := validRange(kx, g.pad, g.w, g.wo)
+				for oy := r0; oy < r1; oy++ {
+					iy := oy + ky - g.pad
+					if iy < 0 || iy >= g.h || lo >= hi {
+						continue
+					}
+					o := (oy - r0) * g.wo
+					addTo(plane[iy*g.w+lo+kx-g.pad:iy*g.w+hi+kx-g.pad], src[o+lo:o+hi])
 				}
 			}
 		}
@@ -86,26 +138,6 @@ func im2col(x []float32, c, h, w, k, pad, ho, wo int, col []float32) {
 // validRange is the range of output columns ox whose input column ox+kx-pad lies in [0, w).
 func validRange(kx, pad, w, wo int) (lo, hi int) {
 	return min(max(0, pad-kx), wo), max(min(wo, w+pad-kx), 0)
-}
-
-// col2im is im2col's adjoint: it adds every column entry back onto the input pixel it came from.
-func col2im(col []float32, c, h, w, k, pad, ho, wo int, dx []float32) {
-	parallelFor(c, k*k*ho*wo, func(ci int) {
-		plane := dx[ci*h*w : (ci+1)*h*w]
-		for ky := 0; ky < k; ky++ {
-			for kx := 0; kx < k; kx++ {
-				src := col[((ci*k+ky)*k+kx)*ho*wo:]
-				lo, hi := validRange(kx, pad, w, wo)
-				for oy := 0; oy < ho; oy++ {
-					iy := oy + ky - pad
-					if iy < 0 || iy >= h || lo >= hi {
-						continue
-					}
-					addTo(plane[iy*w+lo+kx-pad:iy*w+hi+kx-pad], src[oy*wo+lo:oy*wo+hi])
-				}
-			}
-		}
-	})
 }
 
 func sum32(v []float32) float32 {

@@ -14,18 +14,9 @@ import (
 // results are bit-identical on 1 core or many.
 const gemmChunk = 128
 
-// Gemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices, where op(A) is
+// Gemm computes C = alpha*op(A)*op(B) + beta*C for dense row-major matrices, where op(A) is
 // m x k and op(B) is k x n.
 func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, b []float32, beta float32, c []float32) {
-	if m == 0 || n == 0 {
-		return
-	}
-	if k == 0 {
-		for i := range c[:m*n] {
-			c[i] *= beta
-		}
-		return
-	}
 	lda, ldb := k, n
 	if transA {
 		lda = m
@@ -33,13 +24,31 @@ func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, b []floa
 	if transB {
 		ldb = k
 	}
+	GemmStrided(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, n)
+}
+
+// GemmStrided is Gemm on sub-matrices: lda, ldb and ldc are the row strides of the stored
+// A, B and C, so a block of columns of a larger matrix can be used in place.
+func GemmStrided(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 {
+		for i := 0; i < m; i++ {
+			row := c[i*ldc : i*ldc+n]
+			for j := range row {
+				row[j] *= beta
+			}
+		}
+		return
+	}
 	block := func(j0 int) {
 		w := min(gemmChunk, n-j0)
 		bj := j0 // column j0 of op(B): column offset in B, or row offset when B is transposed
 		if transB {
 			bj = j0 * ldb
 		}
-		sgemm(transA, transB, m, w, k, alpha, a, lda, b[bj:], ldb, beta, c[j0:], n)
+		sgemm(transA, transB, m, w, k, alpha, a, lda, b[bj:], ldb, beta, c[j0:], ldc)
 	}
 	blocks := (n + gemmChunk - 1) / gemmChunk
 	workers := min(runtime.GOMAXPROCS(0), blocks)
