@@ -52,7 +52,7 @@ type Run struct {
 	// QS-Attn.
 	Mode       string `json:"mode" toml:"mode"`               // one of Modes
 	Queries    int    `json:"queries" toml:"queries"`         // num_patches: selected queries / random samples per layer
-	AttnLayers string `json:"attn_layers" toml:"attn_layers"` // "last2" (official) or "all" (paper Table 4, pooled)
+	AttnLayers string `json:"attn_layers" toml:"attn_layers"` // "last2" (official), "all" (paper Table 4, pooled) or "all_unpooled"
 
 	// Evaluation.
 	Metrics    []string `json:"metrics" toml:"metrics"`         // subset of MetricNames
@@ -89,8 +89,8 @@ func (r Run) Validate() error {
 	if !slices.Contains(Modes, r.Mode) {
 		bad("mode %q is unknown; allowed: %s", r.Mode, strings.Join(Modes, ", "))
 	}
-	if r.AttnLayers != "last2" && r.AttnLayers != "all" {
-		bad("attn_layers %q is unknown; allowed: last2, all", r.AttnLayers)
+	if !slices.Contains([]string{"last2", "all", "all_unpooled"}, r.AttnLayers) {
+		bad("attn_layers %q is unknown; allowed: last2, all, all_unpooled", r.AttnLayers)
 	}
 	if r.CropSize < 20 || r.CropSize%4 != 0 {
 		bad("crop_size %d must be a multiple of 4 and at least 20 (smaller crops leave the discriminator no output)", r.CropSize)
@@ -169,4 +169,4 @@ func ID(r Run, codeVersion string) string {
 
 // CodeVersion is the version of the numerical code that a run's ID includes. Bump it when a
 // change alters any run's numbers, so finished runs are redone instead of silently reused.
-const CodeVersion = "core-3"
+const CodeVersion = "core-4"

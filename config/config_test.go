@@ -14,7 +14,7 @@ func TestValidateRefusesWhatCannotWork(t *testing.T) {
 		{"crop not divisible by 4", func(r *Run) { r.CropSize = 66 }, "crop_size 66 must be a multiple of 4"},
 		{"more queries than positions", func(r *Run) { r.CropSize, r.LoadSize, r.Queries = 64, 64, 257 }, "queries 257 exceeds the 256 positions"},
 		{"unknown mode", func(r *Run) { r.Mode = "globl" }, `mode "globl" is unknown; allowed: global, random_global`},
-		{"unknown layers", func(r *Run) { r.AttnLayers = "last3" }, "attn_layers \"last3\" is unknown; allowed: last2, all"},
+		{"unknown layers", func(r *Run) { r.AttnLayers = "last3" }, "attn_layers \"last3\" is unknown; allowed: last2, all, all_unpooled"},
 		{"load below crop", func(r *Run) { r.LoadSize = 128 }, "load_size 128 must be at least crop_size 256"},
 		{"batch", func(r *Run) { r.BatchSize = 4 }, "batch_size 4 is not supported"},
 		{"too few blocks", func(r *Run) { r.NBlocks = 4 }, "n_blocks 4 must be at least 5"},

@@ -155,17 +155,41 @@ func GlobalScores(f *Var, informer bool) []float32 {
 		nr := min(scoreRowBlock, l-r0)
 		s := buf[:nr*l]
 		linalg.Gemm(false, true, nr, l, c, 1, f.Data[r0*c:(r0+nr)*c], f.Data, 0, s)
-		for r := 0; r < nr; r++ {
+		parallelFor(nr, 4*l, func(r int) {
 			row := s[r*l : (r+1)*l]
 			if informer {
 				scores[r0+r] = informerScore(row)
 			} else {
-				softmaxRowsInPlace(row, 1, l)
-				scores[r0+r] = entropy(row)
+				scores[r0+r] = softmaxEntropy(row)
 			}
-		}
+		})
 	}
 	return scores
+}
+
+// softmaxEntropy is the entropy of softmax(s) for the logits s, with one
+// logarithm per row instead of one per element: for a = e/Z with e = exp(s - max) rounded to
+// float32 as the attention rows are, -log a = log Z - (s - max). Entries that underflow to 0
+// count 0, so a row that is one-hot in float32 has entropy exactly 0, as it does in PyTorch.
+func softmaxEntropy(s []float32) float32 {
+	mx := s[0]
+	for _, v := range s {
+		mx = max(mx, v)
+	}
+	e := make([]float32, len(s))
+	var z float32
+	for j, v := range s {
+		e[j] = float32(math.Exp(float64(v - mx)))
+		z += e[j]
+	}
+	logZ, inv := math.Log(float64(z)), 1/z
+	var h float64
+	for j, ej := range e {
+		if a := ej * inv; a > 0 && a != 1 { // a = 1: the rest underflowed, and -log 1 = 0
+			h += float64(a) * (logZ - float64(s[j]-mx))
+		}
+	}
+	return float32(h)
 }
 
 // entropy is Σ a (-log a) with the 0·log 0 = 0 convention.

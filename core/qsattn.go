@@ -30,6 +30,7 @@ type Picker interface {
 type NCEOptions struct {
 	Mode       string
 	AllLayers  bool // attention on all five maps, maps 0-2 average-pooled to map 3's grid
+	NoPool     bool // with AllLayers: attention on maps 0-2 at their own size
 	NumPatches int
 	Temp       float32
 	Lambda     float32
@@ -76,7 +77,7 @@ func (f *NetF) NCE(t *Tape, src, tgt []*Var, o NCEOptions, pick Picker, rec []La
 
 func (f *NetF) nceLayer(t *Tape, p int, src, tgt []*Var, o NCEOptions, pick Picker, r *LayerRecord) *Var {
 	s, g := src[p], tgt[p]
-	if o.AllLayers && !sameGrid(s, src[3]) {
+	if o.AllLayers && !o.NoPool && !sameGrid(s, src[3]) {
 		s = AdaptiveAvgPool(t, s, src[3].Shape[1], src[3].Shape[2])
 		g = AdaptiveAvgPool(t, g, src[3].Shape[1], src[3].Shape[2])
 		r.PooledSrc, r.PooledTgt = s, g

@@ -76,7 +76,7 @@ func generator(ctx context.Context, cfg config.Run, dir string, ds *data.Dataset
 func Options(cfg config.Run) core.Options {
 	return core.Options{
 		NGF: cfg.NGF, NDF: cfg.NDF, NBlocks: cfg.NBlocks, NetFNC: cfg.NetFNC,
-		NCE: core.NCEOptions{Mode: cfg.Mode, AllLayers: cfg.AttnLayers == "all", NumPatches: cfg.Queries,
+		NCE: core.NCEOptions{Mode: cfg.Mode, AllLayers: cfg.AttnLayers != "last2", NoPool: cfg.AttnLayers == "all_unpooled", NumPatches: cfg.Queries,
 			Temp: float32(cfg.NCETemp), Lambda: float32(cfg.LambdaNCE)},
 		LambdaGAN: float32(cfg.LambdaGAN), NCEIdt: cfg.NCEIdt, Beta1: cfg.Beta1, Beta2: cfg.Beta2,
 	}

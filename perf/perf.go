@@ -17,7 +17,7 @@ import (
 type Config struct {
 	Crop, NGF, Blocks, Queries int
 	Mode                       string
-	AllLayers                  bool
+	AllLayers, NoPool          bool
 	Iters, Warmup              int
 	Seed                       uint64
 }
@@ -49,7 +49,7 @@ func Run(c Config, log io.Writer) (Result, error) {
 	}
 	rng := rand.New(rand.NewPCG(c.Seed, 1))
 	m := core.NewModel(core.Options{NGF: c.NGF, NDF: c.NGF, NBlocks: c.Blocks, NetFNC: 256,
-		NCE:       core.NCEOptions{Mode: c.Mode, AllLayers: c.AllLayers, NumPatches: c.Queries, Temp: 0.07, Lambda: 1},
+		NCE:       core.NCEOptions{Mode: c.Mode, AllLayers: c.AllLayers, NoPool: c.NoPool, NumPatches: c.Queries, Temp: 0.07, Lambda: 1},
 		LambdaGAN: 1, NCEIdt: true, Beta1: 0.5, Beta2: 0.999}, rng)
 	var res Result
 	for i := 0; i < c.Warmup+c.Iters; i++ {
