@@ -141,6 +141,27 @@ func testImageNames(runDir string, n int) []string {
 
 const labelHeight = 16
 
+// minTile is the smallest side a grid tile is shown at: smaller test images (the built-in
+// data's 32x32) are enlarged by a whole factor, pixel for pixel, so they can be looked at.
+const minTile = 96
+
+// enlarge scales img by the smallest whole factor that makes its width at least side,
+// repeating pixels (nearest neighbour) so nothing is smoothed away.
+func enlarge(img image.Image, side int) image.Image {
+	b := img.Bounds()
+	f := (side + b.Dx() - 1) / b.Dx()
+	if f <= 1 {
+		return img
+	}
+	out := image.NewRGBA(image.Rect(0, 0, b.Dx()*f, b.Dy()*f))
+	for y := 0; y < b.Dy()*f; y++ {
+		for x := 0; x < b.Dx()*f; x++ {
+			out.Set(x, y, img.At(b.Min.X+x/f, b.Min.Y+y/f))
+		}
+	}
+	return out
+}
+
 // composeGrid lays out one row per image name and one column per folder, with a label row
 // on top; a missing image leaves its tile grey.
 func composeGrid(cols []gridColumn, names []string) (image.Image, error) {
@@ -159,6 +180,7 @@ func composeGrid(cols []gridColumn, names []string) (image.Image, error) {
 				}
 				return nil, err
 			}
+			img = enlarge(img, minTile)
 			tiles[i][j] = img
 			cellW, cellH = max(cellW, img.Bounds().Dx()), max(cellH, img.Bounds().Dy())
 		}

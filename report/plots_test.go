@@ -80,13 +80,13 @@ func TestImageGridLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cellW := 46 // "Global" in 7-pixel glyphs plus margin is wider than a 32-pixel tile
-	if b := img.Bounds(); b.Dx() != 4*cellW || b.Dy() != labelHeight+2*32 {
-		t.Fatalf("grid is %v, want %dx%d", b, 4*cellW, labelHeight+64)
+	tile := 96 // 32-pixel test images are shown enlarged 3x, pixel for pixel
+	if b := img.Bounds(); b.Dx() != 4*tile || b.Dy() != labelHeight+2*tile {
+		t.Fatalf("grid is %v, want %dx%d", b, 4*tile, labelHeight+2*tile)
 	}
 	for col, shade := range []uint8{0, 0, 60, 120} { // input (from CUT's run), CUT, Global, Local
 		for row := range 2 {
-			r, g, _, _ := img.At(col*cellW+16, labelHeight+row*32+16).RGBA()
+			r, g, _, _ := img.At(col*tile+48, labelHeight+row*tile+48).RGBA()
 			if uint8(r>>8) != shade || uint8(g>>8) != uint8(row*40) {
 				t.Errorf("tile (%d,%d): red %d green %d, want %d %d", row, col, r>>8, g>>8, shade, row*40)
 			}
