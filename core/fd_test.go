@@ -59,12 +59,6 @@ func fdCheck(t *testing.T, name string, param *Var, f func(t *Tape) *Var, sample
 
 var fdStep = 1e-2
 
-func abs64(x float64) float64 {
-	if x < 0 {
-		return -x
-	}
-	return x
-}
 
 func randVar(rng *rand.Rand, scale float32, shape ...int) *Var {
 	v := Zeros(shape...)

@@ -94,9 +94,9 @@ func checkGDirection(t *testing.T, f *safetensors.File, m0 *Model, ours *Generat
 		return true
 	}
 	t.Run("G-gradients", func(t *testing.T) {
-		t.Skip(fmt.Sprintf("the fixture's grad.G is not the gradient of its loss: along its own direction in %s, "+
+		t.Skipf("the fixture's grad.G is not the gradient of its loss: along its own direction in %s, "+
 			"central differences give %.4g, the fixture claims %.4g, our backward %.4g; G gradients and updates "+
-			"are compared only with SWEEP_GOLDEN_STRICT=1", probeParam, fd, wu, ou))
+			"are compared only with SWEEP_GOLDEN_STRICT=1", probeParam, fd, wu, ou)
 	})
 	return false
 }
