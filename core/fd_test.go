@@ -59,7 +59,6 @@ func fdCheck(t *testing.T, name string, param *Var, f func(t *Tape) *Var, sample
 
 var fdStep = 1e-2
 
-
 func randVar(rng *rand.Rand, scale float32, shape ...int) *Var {
 	v := Zeros(shape...)
 	for i := range v.Data {
