@@ -17,7 +17,7 @@ func LeakyReLU(t *Tape, x *Var, slope float32) *Var {
 			}
 		}
 	})
-	y.NeedsGrad = t.record(func() {
+	t.record(y, func() {
 		if y.Grad == nil {
 			return
 		}
@@ -41,7 +41,7 @@ func Tanh(t *Tape, x *Var) *Var {
 	for i, v := range x.Data {
 		y.Data[i] = float32(math.Tanh(float64(v)))
 	}
-	y.NeedsGrad = t.record(func() {
+	t.record(y, func() {
 		if y.Grad == nil {
 			return
 		}
@@ -59,7 +59,7 @@ func Add(t *Tape, a, b *Var) *Var {
 	for i := range y.Data {
 		y.Data[i] = a.Data[i] + b.Data[i]
 	}
-	y.NeedsGrad = t.record(func() {
+	t.record(y, func() {
 		if y.Grad == nil {
 			return
 		}

@@ -13,7 +13,7 @@ func Positions(t *Tape, x *Var) *Var {
 	c, l := x.Shape[0], x.Shape[1]*x.Shape[2]
 	y := Zeros(l, c)
 	transpose(x.Data, c, l, y.Data)
-	y.NeedsGrad = t.record(func() {
+	t.record(y, func() {
 		if y.Grad == nil {
 			return
 		}
@@ -42,7 +42,7 @@ func GatherRows(t *Tape, f *Var, ids []int) *Var {
 	for i, id := range ids {
 		copy(y.Data[i*c:(i+1)*c], f.Data[id*c:(id+1)*c])
 	}
-	y.NeedsGrad = t.record(func() {
+	t.record(y, func() {
 		if y.Grad == nil {
 			return
 		}
@@ -59,7 +59,7 @@ func MatMul(t *Tape, a, b *Var) *Var {
 	n, k, m := a.Shape[0], a.Shape[1], b.Shape[1]
 	y := Zeros(n, m)
 	linalg.Gemm(false, false, n, m, k, 1, a.Data, b.Data, 0, y.Data)
-	y.NeedsGrad = t.record(func() {
+	t.record(y, func() {
 		if y.Grad == nil {
 			return
 		}
@@ -124,7 +124,7 @@ func GlobalAttentionRows(t *Tape, f *Var, sel []int) *Var {
 	a := Zeros(n, l)
 	linalg.Gemm(false, true, n, l, c, 1, fs, f.Data, 0, a.Data)
 	softmaxRowsInPlace(a.Data, n, l)
-	a.NeedsGrad = t.record(func() {
+	t.record(a, func() {
 		if a.Grad == nil {
 			return
 		}

@@ -59,7 +59,7 @@ func Downsample(t *Tape, x *Var) *Var {
 			}
 		}
 	})
-	y.NeedsGrad = t.record(func() {
+	t.record(y, func() {
 		if y.Grad == nil {
 			return
 		}
@@ -112,7 +112,7 @@ func Upsample(t *Tape, x *Var) *Var {
 			}
 		}
 	})
-	y.NeedsGrad = t.record(func() {
+	t.record(y, func() {
 		if y.Grad == nil {
 			return
 		}

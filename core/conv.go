@@ -41,7 +41,7 @@ func Conv2D(t *Tape, x, w, b *Var, pad int) *Var {
 	if b != nil {
 		inputs = append(inputs, b)
 	}
-	y.NeedsGrad = t.record(func() {
+	t.record(y, func() {
 		dy := y.Grad
 		if dy == nil {
 			return

@@ -14,7 +14,7 @@ func projection(t *Tape, y *Var, c []float32) *Var {
 		p.Data[i] = y.Data[i] * c[i]
 	}
 	s := NewVar([]float32{sum32(p.Data)})
-	s.NeedsGrad = t.record(func() {
+	t.record(s, func() {
 		if s.Grad == nil {
 			return
 		}

@@ -16,7 +16,7 @@ func Linear(t *Tape, x, w, b *Var) *Var {
 		copy(y.Data[r*o:(r+1)*o], b.Data)
 	}
 	linalg.Gemm(false, true, n, o, in, 1, x.Data, w.Data, 1, y.Data)
-	y.NeedsGrad = t.record(func() {
+	t.record(y, func() {
 		dy := y.Grad
 		if dy == nil {
 			return
@@ -59,7 +59,7 @@ func L2NormalizeRows(t *Tape, x *Var) *Var {
 			y.Data[r*d+i] = float32(float64(v) / den)
 		}
 	}
-	y.NeedsGrad = t.record(func() {
+	t.record(y, func() {
 		if y.Grad == nil {
 			return
 		}
@@ -92,7 +92,7 @@ func MSEToConst(t *Tape, x *Var, target float32) *Var {
 	}
 	n := float64(len(x.Data))
 	y := NewVar([]float32{float32(s / n)})
-	y.NeedsGrad = t.record(func() {
+	t.record(y, func() {
 		if y.Grad == nil {
 			return
 		}
@@ -112,7 +112,7 @@ func WeightedSum(t *Tape, ws []float32, xs ...*Var) *Var {
 		s += ws[i] * x.Data[0]
 	}
 	y := NewVar([]float32{s})
-	y.NeedsGrad = t.record(func() {
+	t.record(y, func() {
 		if y.Grad == nil {
 			return
 		}

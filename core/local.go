@@ -52,7 +52,7 @@ func LocalAttentionRows(t *Tape, f *Var, h, w int, sel []int) *Var {
 		localLogits(f.Data, c, l, h, w, a.Data[n*k:(n+1)*k])
 	}
 	softmaxRowsInPlace(a.Data, len(sel), k)
-	a.NeedsGrad = t.record(func() {
+	t.record(a, func() {
 		if a.Grad == nil {
 			return
 		}
@@ -87,7 +87,7 @@ func LocalRoute(t *Tape, a, f *Var, h, w int, sel []int) *Var {
 			}
 		}
 	}
-	v.NeedsGrad = t.record(func() {
+	t.record(v, func() {
 		if v.Grad == nil {
 			return
 		}
@@ -131,7 +131,7 @@ func AdaptiveAvgPool(t *Tape, x *Var, h, w int) *Var {
 			}
 		}
 	}
-	y.NeedsGrad = t.record(func() {
+	t.record(y, func() {
 		if y.Grad == nil {
 			return
 		}

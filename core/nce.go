@@ -46,7 +46,7 @@ func PatchNCE(t *Tape, q, k *Var, temp float32) *Var {
 		}
 		rows.Data[r] = float32(math.Log(s) + float64(mx-lr[0]))
 	}
-	rows.NeedsGrad = t.record(func() {
+	t.record(rows, func() {
 		if rows.Grad == nil {
 			return
 		}
@@ -83,7 +83,7 @@ func axpy(dst []float32, a float32, x []float32) {
 func Mean(t *Tape, x *Var, scale float32) *Var {
 	n := float32(len(x.Data))
 	y := NewVar([]float32{sum32(x.Data) / n * scale})
-	y.NeedsGrad = t.record(func() {
+	t.record(y, func() {
 		if y.Grad == nil {
 			return
 		}

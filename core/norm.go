@@ -34,7 +34,7 @@ func InstanceNorm(t *Tape, x *Var) *Var {
 			out[i] = float32((float64(v) - mean) * is)
 		}
 	})
-	y.NeedsGrad = t.record(func() {
+	t.record(y, func() {
 		if y.Grad == nil {
 			return
 		}

@@ -41,7 +41,7 @@ func padOp(t *Tape, x *Var, p int, index func(i, n int) int) *Var {
 			}
 		}
 	})
-	y.NeedsGrad = t.record(func() {
+	t.record(y, func() {
 		if y.Grad == nil {
 			return
 		}

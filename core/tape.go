@@ -57,29 +57,41 @@ func (v *Var) Detached() *Var { return &Var{Shape: v.Shape, Data: v.Data} }
 
 // Tape records backward closures in execution order. A nil *Tape records nothing,
 // which is how inference and no-grad computations run.
-type Tape struct{ backs []func() }
+type Tape struct{ steps []step }
 
-// record appends a backward step when the tape is live and some input needs a gradient.
-// It reports whether the output needs a gradient.
-func (t *Tape) record(back func(), inputs ...*Var) bool {
+// step is one recorded backward function and the output whose gradient it consumes.
+type step struct {
+	out  *Var
+	back func()
+}
+
+// record appends a backward step for out when the tape is live and some input needs a
+// gradient, and marks out as needing one.
+func (t *Tape) record(out *Var, back func(), inputs ...*Var) {
 	if t == nil {
-		return false
+		return
 	}
 	for _, in := range inputs {
 		if in.NeedsGrad {
-			t.backs = append(t.backs, back)
-			return true
+			t.steps = append(t.steps, step{out, back})
+			out.NeedsGrad = true
+			return
 		}
 	}
-	return false
 }
 
-// Backward seeds d loss / d loss = 1 and runs the recorded steps in reverse, then clears the tape.
+// Backward seeds d loss / d loss = 1 and runs the recorded steps in reverse, then clears the
+// tape. When a step has run, every consumer of its output has already added its share, so
+// the output's gradient is released: intermediate gradients live only between an op and its
+// inputs, which bounds the memory of the backward pass.
 func (t *Tape) Backward(loss *Var) {
 	loss.grad()[0] += 1
-	for i := len(t.backs) - 1; i >= 0; i-- {
-		t.backs[i]()
-		t.backs[i] = nil
+	for i := len(t.steps) - 1; i >= 0; i-- {
+		t.steps[i].back()
+		if t.steps[i].out != loss {
+			t.steps[i].out.Grad = nil
+		}
+		t.steps[i] = step{}
 	}
-	t.backs = t.backs[:0]
+	t.steps = t.steps[:0]
 }
