@@ -1,6 +1,9 @@
 package core
 
-import "math/rand/v2"
+import (
+	"math/rand/v2"
+	"time"
+)
 
 // Options are the model and loss settings of a QS-Attn / CUT model.
 type Options struct {
@@ -18,6 +21,9 @@ type Model struct {
 	D                   *Discriminator
 	F                   *NetF
 	AdamG, AdamD, AdamF *Adam
+	// Profile, when not nil, receives the time of every iteration per section: generator,
+	// discriminator, nce, attention and optimizer.
+	Profile Profile
 }
 
 // NewModel builds G, D and F with xavier-normal(0.02) weights drawn from rng (in that order),
@@ -69,7 +75,7 @@ func (m *Model) Iteration(realA, realB *Var, pickX, pickY Picker, lr float64) *S
 	for _, n := range m.Nets() {
 		n.ZeroGrad()
 	}
-	t := &Tape{}
+	t := m.newTape("generator")
 	s.FakeB, s.FeatsRealA = m.G.Forward(t, realA, false)
 	var featsRealB []*Var
 	if m.Opt.NCEIdt {
@@ -78,34 +84,60 @@ func (m *Model) Iteration(realA, realB *Var, pickX, pickY Picker, lr float64) *S
 	m.stepD(s, realB, lr)
 	m.D.SetTrainable(false)
 	defer m.D.SetTrainable(true)
+	t.Section("discriminator")
 	s.PredFakeG = m.D.Forward(t, s.FakeB)
 	gan := MSEToConst(t, s.PredFakeG, 1)
+	t.Section("generator")
 	_, s.FeatsFakeB = m.G.Forward(t, s.FakeB, true)
+	t.Section("nce")
 	s.X = make([]LayerRecord, len(s.FeatsRealA))
 	nceX := m.F.NCE(t, s.FeatsRealA, s.FeatsFakeB, m.Opt.NCE, pickX, s.X)
 	lossG := WeightedSum(t, []float32{m.Opt.LambdaGAN, 1}, gan, nceX)
 	if m.Opt.NCEIdt {
+		t.Section("generator")
 		_, featsIdt := m.G.Forward(t, s.IdtB, true)
+		t.Section("nce")
 		s.Y = make([]LayerRecord, len(featsRealB))
 		nceY := m.F.NCE(t, featsRealB, featsIdt, m.Opt.NCE, pickY, s.Y)
 		lossG = WeightedSum(t, []float32{m.Opt.LambdaGAN, 0.5, 0.5}, gan, nceX, nceY)
 		s.NCEY = nceY.Data[0]
 	}
 	t.Backward(lossG)
-	m.AdamG.Update(&m.G.Net, lr)
-	m.AdamF.Update(&m.F.Net, lr)
+	m.timed("optimizer", func() {
+		m.AdamG.Update(&m.G.Net, lr)
+		m.AdamF.Update(&m.F.Net, lr)
+	})
 	s.LossGGAN, s.NCEX, s.LossG = m.Opt.LambdaGAN*gan.Data[0], nceX.Data[0], lossG.Data[0]
 	return s
 }
 
 // stepD trains D on LSGAN: 0.5·(mse(D(fake), 0) + mse(D(real), 1)), with fake detached.
 func (m *Model) stepD(s *Step, realB *Var, lr float64) {
-	t := &Tape{}
+	t := m.newTape("discriminator")
 	s.PredFakeD = m.D.Forward(t, s.FakeB.Detached())
 	s.PredRealD = m.D.Forward(t, realB)
 	fake, real := MSEToConst(t, s.PredFakeD, 0), MSEToConst(t, s.PredRealD, 1)
 	loss := WeightedSum(t, []float32{0.5, 0.5}, fake, real)
 	t.Backward(loss)
-	m.AdamD.Update(&m.D.Net, lr)
+	m.timed("optimizer", func() { m.AdamD.Update(&m.D.Net, lr) })
 	s.LossDFake, s.LossDReal, s.LossD = fake.Data[0], real.Data[0], loss.Data[0]
+}
+
+// newTape starts a tape in the given section, profiled when m.Profile is set.
+func (m *Model) newTape(section string) *Tape {
+	t := &Tape{}
+	if m.Profile != nil {
+		t.Profile(m.Profile)
+	}
+	t.Section(section)
+	return t
+}
+
+// timed runs f and charges its time to section when profiling.
+func (m *Model) timed(section string, f func()) {
+	start := time.Now()
+	f()
+	if m.Profile != nil {
+		m.Profile[section] += time.Since(start)
+	}
 }

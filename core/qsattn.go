@@ -89,8 +89,10 @@ func (f *NetF) nceLayer(t *Tape, p int, src, tgt []*Var, o NCEOptions, pick Pick
 		ids := pick.RandomIDs(p, h*w, n)
 		r.VSrc, r.VTgt = GatherRows(nil, fs, ids), GatherRows(t, ft, ids)
 	} else {
+		prev := t.Section("attention")
 		r.Sel, r.Score = selectAnchors(p, fs, h, w, n, o.Mode, pick)
 		r.VSrc, r.VTgt, r.Attn, r.AttnTgt = route(t, fs, ft, h, w, r.Sel, o.Mode)
+		t.Section(prev)
 	}
 	r.K = f.Head(nil, p, r.VSrc).Detached()
 	r.Q = f.Head(t, p, r.VTgt)

@@ -6,6 +6,8 @@
 // input needs a gradient, appends a closure that maps the output's gradient to its inputs'.
 package core
 
+import "time"
+
 // Var is a tensor on the tape: row-major data, and a gradient of the same size that is
 // allocated when something first flows into it.
 type Var struct {
@@ -57,12 +59,44 @@ func (v *Var) Detached() *Var { return &Var{Shape: v.Shape, Data: v.Data} }
 
 // Tape records backward closures in execution order. A nil *Tape records nothing,
 // which is how inference and no-grad computations run.
-type Tape struct{ steps []step }
+type Tape struct {
+	steps   []step
+	section string
+	prof    Profile
+	mark    time.Time
+}
 
-// step is one recorded backward function and the output whose gradient it consumes.
+// step is one recorded backward function, the output whose gradient it consumes, and the
+// section of the model it belongs to.
 type step struct {
-	out  *Var
-	back func()
+	out     *Var
+	back    func()
+	section string
+}
+
+// Profile accumulates time per model section ("generator", "attention", ...), forward and
+// backward together.
+type Profile map[string]time.Duration
+
+// Profile makes the tape add its time to p, per section; nil turns profiling off.
+func (t *Tape) Profile(p Profile) {
+	t.prof, t.mark = p, time.Now()
+}
+
+// Section charges the time since the last mark to the current section and starts name.
+// It returns the previous section, so a caller can return to it.
+func (t *Tape) Section(name string) (previous string) {
+	if t == nil {
+		return ""
+	}
+	previous = t.section
+	if t.prof != nil {
+		now := time.Now()
+		t.prof[t.section] += now.Sub(t.mark)
+		t.mark = now
+	}
+	t.section = name
+	return previous
 }
 
 // record appends a backward step for out when the tape is live and some input needs a
@@ -73,7 +107,7 @@ func (t *Tape) record(out *Var, back func(), inputs ...*Var) {
 	}
 	for _, in := range inputs {
 		if in.NeedsGrad {
-			t.steps = append(t.steps, step{out, back})
+			t.steps = append(t.steps, step{out, back, t.section})
 			out.NeedsGrad = true
 			return
 		}
@@ -85,9 +119,14 @@ func (t *Tape) record(out *Var, back func(), inputs ...*Var) {
 // the output's gradient is released: intermediate gradients live only between an op and its
 // inputs, which bounds the memory of the backward pass.
 func (t *Tape) Backward(loss *Var) {
+	t.Section(t.section)
 	loss.grad()[0] += 1
 	for i := len(t.steps) - 1; i >= 0; i-- {
+		start := time.Now()
 		t.steps[i].back()
+		if t.prof != nil {
+			t.prof[t.steps[i].section] += time.Since(start)
+		}
 		if t.steps[i].out != loss {
 			t.steps[i].out.Grad = nil
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"sweep/core"
+	"sweep/core/linalg"
 )
 
 // Config is one benchmark configuration.
@@ -22,11 +23,17 @@ type Config struct {
 	Seed                       uint64
 }
 
-// Result holds per-iteration times and the process's peak resident memory.
+// Result holds per-iteration times, the process's peak resident memory, the matrix-product
+// work per iteration and the time per model section (summed over the timed iterations).
 type Result struct {
 	Times     []time.Duration
 	PeakRSSMB float64
+	GFlop     float64 // matrix-product GFLOP per iteration
+	Sections  core.Profile
 }
+
+// PeakGFlops is the machine class's FP32 peak: 2 Zen 4 cores × 32 FLOP/cycle × 2.6 GHz.
+const PeakGFlops = 166
 
 // Median is the median iteration time.
 func (r Result) Median() time.Duration {
@@ -52,7 +59,11 @@ func Run(c Config, log io.Writer) (Result, error) {
 		NCE:       core.NCEOptions{Mode: c.Mode, AllLayers: c.AllLayers, NoPool: c.NoPool, NumPatches: c.Queries, Temp: 0.07, Lambda: 1},
 		LambdaGAN: 1, NCEIdt: true, Beta1: 0.5, Beta2: 0.999}, rng)
 	var res Result
+	var flops0 int64
 	for i := 0; i < c.Warmup+c.Iters; i++ {
+		if i == c.Warmup {
+			m.Profile, flops0 = core.Profile{}, linalg.Flops()
+		}
 		a, b := randomImage(rng, c.Crop), randomImage(rng, c.Crop)
 		start := time.Now()
 		m.Iteration(a, b, picker{rng}, picker{rng}, 2e-4)
@@ -62,6 +73,8 @@ func Run(c Config, log io.Writer) (Result, error) {
 			res.Times = append(res.Times, d)
 		}
 	}
+	res.GFlop = float64(linalg.Flops()-flops0) / float64(c.Iters) / 1e9
+	res.Sections = m.Profile
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
 		res.PeakRSSMB = float64(ru.Maxrss) / 1024

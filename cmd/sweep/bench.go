@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"sort"
 
 	"sweep/core/linalg"
 	"sweep/perf"
@@ -32,7 +33,24 @@ func runBench(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "matrix kernel: %s\n", linalg.Kernel)
-	fmt.Printf("ms_per_iter=%.1f peak_rss_mb=%.0f\n", float64(r.Median().Microseconds())/1e3, r.PeakRSSMB)
+	ms := float64(r.Median().Microseconds()) / 1e3
+	fmt.Fprintf(os.Stderr, "matrix kernel %s: %.1f GFLOP of products per iteration, %.1f GFLOP/s, %.0f%% of the %d GFLOP/s peak\n",
+		linalg.Kernel, r.GFlop, r.GFlop/(ms/1e3), 100*r.GFlop/(ms/1e3)/perf.PeakGFlops, perf.PeakGFlops)
+	printSections(r)
+	fmt.Printf("ms_per_iter=%.1f peak_rss_mb=%.0f\n", ms, r.PeakRSSMB)
 	return nil
+}
+
+// printSections writes the mean time per iteration of each model section, largest first.
+func printSections(r perf.Result) {
+	names := make([]string, 0, len(r.Sections))
+	for n := range r.Sections {
+		if n != "" {
+			names = append(names, n)
+		}
+	}
+	sort.Slice(names, func(i, j int) bool { return r.Sections[names[i]] > r.Sections[names[j]] })
+	for _, n := range names {
+		fmt.Fprintf(os.Stderr, "  %-14s %8.1f ms\n", n, float64(r.Sections[n].Microseconds())/1e3/float64(len(r.Times)))
+	}
 }

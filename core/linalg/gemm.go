@@ -6,6 +6,7 @@ package linalg
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // gemmChunk is the width of the column blocks a product is split into. The split depends only
@@ -13,6 +14,12 @@ import (
 // kernel call, so every output element is summed in the same order whatever GOMAXPROCS is:
 // results are bit-identical on 1 core or many.
 const gemmChunk = 128
+
+// flops counts the floating-point operations of every product, for benchmarks.
+var flops atomic.Int64
+
+// Flops is the number of floating-point operations (2·m·n·k per product) done so far.
+func Flops() int64 { return flops.Load() }
 
 // Gemm computes C = alpha*op(A)*op(B) + beta*C for dense row-major matrices, where op(A) is
 // m x k and op(B) is k x n.
@@ -33,6 +40,7 @@ func GemmStrided(transA, transB bool, m, n, k int, alpha float32, a []float32, l
 	if m == 0 || n == 0 {
 		return
 	}
+	flops.Add(2 * int64(m) * int64(n) * int64(k))
 	if k == 0 {
 		for i := 0; i < m; i++ {
 			row := c[i*ldc : i*ldc+n]
