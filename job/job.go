@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"sweep/config"
@@ -250,7 +251,9 @@ func evaluate(cfg config.Run, ds *data.Dataset, fake, real string, step int) ([]
 				continue
 			}
 			ms, err = ds.GroundTruthScores(fake)
-		case "swd", "fid", "seg":
+		case "seg":
+			ms, err = segScores(cfg, ds, fake, step)
+		case "swd", "fid":
 			opt := metrics.Options{}
 			opt.SWD.Seed = uint64(cfg.Seed)
 			ms, err = metrics.Compute(kind, real, fake, opt, step)
@@ -277,4 +280,21 @@ func evaluate(cfg config.Run, ds *data.Dataset, fake, real string, step int) ([]
 		return 0
 	})
 	return out, nil
+}
+
+// segScores segments the translated photos of the built-in Cityscapes analogue with its
+// synthetic segmenter and scores them against the layouts they were translated from.
+func segScores(cfg config.Run, ds *data.Dataset, fake string, step int) ([]rundir.Metric, error) {
+	if cfg.Dataset != "builtin:cityscapes" {
+		return nil, fmt.Errorf("dataset %s: seg in a run needs builtin:cityscapes (for other data use 'sweep metrics seg' with a segmenter)", cfg.Dataset)
+	}
+	opt := metrics.Options{Seg: metrics.SegOptions{
+		Segmenter:     metrics.SegmentFunc(data.SegmentSynthetic),
+		SegmenterName: "synthetic",
+		Resize:        "nearest",
+		Truth: func(fakePath string) ([]uint8, int, int, error) {
+			return ds.SegmentationTruth(strings.TrimSuffix(filepath.Base(fakePath), filepath.Ext(fakePath)))
+		},
+	}}
+	return metrics.Compute("seg", fake, fake, opt, step)
 }

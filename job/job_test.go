@@ -185,3 +185,37 @@ func TestCheckpointRunEvaluatesWithoutTraining(t *testing.T) {
 		t.Error("an evaluation run wrote a training checkpoint")
 	}
 }
+
+// TestCityscapesRunScoresSegmentation runs labels→photo on the built-in Cityscapes analogue
+// and records the segmentation scores of its translations.
+func TestCityscapesRunScoresSegmentation(t *testing.T) {
+	cfg := tinyConfig(1)
+	cfg.Dataset, cfg.Metrics = "builtin:cityscapes", []string{"seg"}
+	dir := newRunDir(t, cfg)
+	if err := execute(t, context.Background(), dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	res, _, err := rundir.ReadResult(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, m := range res.Metrics {
+		names[m.Name] = true
+	}
+	for _, want := range []string{"seg_miou", "seg_pixacc", "seg_classacc"} {
+		if !names[want] {
+			t.Errorf("no %s in %v", want, res.Metrics)
+		}
+	}
+	// The ideal translations (the real photos) must score near the top.
+	ms, err := EvaluateImages(context.Background(), cfg, filepath.Join(dir, "images", "real_B"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.Name == "seg_pixacc" && m.Value < 90 {
+			t.Errorf("ideal translations: pixel accuracy %.1f%%, want above 90%%", m.Value)
+		}
+	}
+}
