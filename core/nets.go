@@ -126,15 +126,15 @@ func (g *Generator) FilterBuffers() map[string][]int {
 func (g *Generator) Forward(t *Tape, x *Var, encodeOnly bool) (out *Var, feats []*Var) {
 	h := ReflectPad(t, x, 3)
 	feats = append(feats, h)
-	h = ReLU(t, InstanceNorm(t, g.stem.apply(t, h)))
+	h = InstanceNormAct(t, g.stem.apply(t, h), 0)
 	h = g.down1.apply(t, h)
 	feats = append(feats, h)
-	h = Downsample(t, ReLU(t, InstanceNorm(t, h)))
+	h = Downsample(t, InstanceNormAct(t, h, 0))
 	h = g.down2.apply(t, h)
 	feats = append(feats, h)
-	h = Downsample(t, ReLU(t, InstanceNorm(t, h)))
+	h = Downsample(t, InstanceNormAct(t, h, 0))
 	for i, blk := range g.blocks {
-		r := ReLU(t, InstanceNorm(t, blk[0].apply(t, ReflectPad(t, h, 1))))
+		r := InstanceNormAct(t, blk[0].apply(t, ReflectPad(t, h, 1)), 0)
 		r = InstanceNorm(t, blk[1].apply(t, ReflectPad(t, r, 1)))
 		h = Add(t, h, r)
 		if i == 0 || i == 4 {
@@ -144,8 +144,8 @@ func (g *Generator) Forward(t *Tape, x *Var, encodeOnly bool) (out *Var, feats [
 			return nil, feats
 		}
 	}
-	h = ReLU(t, InstanceNorm(t, g.up1.apply(t, Upsample(t, h))))
-	h = ReLU(t, InstanceNorm(t, g.up2.apply(t, Upsample(t, h))))
+	h = InstanceNormAct(t, g.up1.apply(t, Upsample(t, h)), 0)
+	h = InstanceNormAct(t, g.up2.apply(t, Upsample(t, h)), 0)
 	return Tanh(t, g.out.apply(t, ReflectPad(t, h, 3))), feats
 }
 
@@ -181,9 +181,10 @@ func (d *Discriminator) Forward(t *Tape, x *Var) *Var {
 			break
 		}
 		if i > 0 {
-			h = InstanceNorm(t, h)
+			h = InstanceNormAct(t, h, 0.2)
+		} else {
+			h = LeakyReLU(t, h, 0.2)
 		}
-		h = LeakyReLU(t, h, 0.2)
 		if i < 3 {
 			h = Downsample(t, h)
 		}
