@@ -5,6 +5,7 @@ package command
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"sweep/config"
@@ -87,6 +89,11 @@ func run(ctx context.Context, line string) error {
 	err := cmd.Run()
 	if ctx.Err() != nil {
 		return fmt.Errorf("command stopped: %w", ctx.Err())
+	}
+	if interruptedBySignal(err) {
+		// The interrupt reached the command's process group before this process's own
+		// handler ended ctx: it is the same interrupt.
+		return fmt.Errorf("command stopped: %w", context.Canceled)
 	}
 	if err != nil {
 		return fmt.Errorf("command %q: %w", line, err)
@@ -197,4 +204,14 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	return out.Close()
+}
+
+// interruptedBySignal reports whether the command ended because of SIGINT or SIGTERM.
+func interruptedBySignal(err error) bool {
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) {
+		return false
+	}
+	ws, ok := exit.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && (ws.Signal() == syscall.SIGINT || ws.Signal() == syscall.SIGTERM)
 }
