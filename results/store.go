@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // the database/sql driver "sqlite3"
+	"github.com/mattn/go-sqlite3" // also registers the database/sql driver "sqlite3"
 
 	"sweep/config"
 	"sweep/rundir"
@@ -94,7 +94,7 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if err := db.Ping(); err != nil {
+	if err := ping(db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -107,6 +107,20 @@ func Open(path string) (*Store, error) {
 
 // dsn builds a URI so that any file name works; immediate transactions take the write lock
 // up front, which lets the busy timeout resolve contention instead of failing on an upgrade.
+// ping connects, retrying while another process holds the lock: switching a new file to WAL
+// at connect time can report "database is locked" without waiting for the busy timeout.
+func ping(db *sql.DB) error {
+	deadline := time.Now().Add(busyTimeout)
+	for {
+		err := db.Ping()
+		var se sqlite3.Error
+		if err == nil || !errors.As(err, &se) || (se.Code != sqlite3.ErrBusy && se.Code != sqlite3.ErrLocked) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func dsn(path string) string {
 	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 	return fmt.Sprintf("file:%s?_journal_mode=WAL&_busy_timeout=%d&_foreign_keys=on&_txlock=immediate&_synchronous=NORMAL",
