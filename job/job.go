@@ -27,7 +27,8 @@ import (
 const checkpointFile = "latest.safetensors"
 
 // Execute trains the run in dir (resuming from its checkpoint), translates the test set and
-// writes result.json. When ctx ends it saves a checkpoint and returns ctx's error.
+// writes result.json. When ctx ends it stops and returns ctx's error; the run resumes from
+// its last checkpoint, taken at every epoch's end.
 func Execute(ctx context.Context, dir string, progress func(rundir.Progress)) error {
 	start := time.Now()
 	cfg, err := rundir.ReadConfig(dir)
@@ -49,7 +50,7 @@ func Execute(ctx context.Context, dir string, progress func(rundir.Progress)) er
 	if err := translateTest(g, ds, dir); err != nil {
 		return err
 	}
-	ms, err := evaluate(cfg, ds, filepath.Join(dir, rundir.FakeImagesDir), filepath.Join(dir, "images", "real_B"), iters)
+	ms, err := evaluate(cfg, ds, filepath.Join(dir, rundir.FakeImagesDir), filepath.Join(dir, rundir.RealImagesDir), iters)
 	if err != nil {
 		return err
 	}
@@ -232,7 +233,7 @@ func EvaluateImages(ctx context.Context, cfg config.Run, fakeDir string) ([]rund
 	if err != nil {
 		return nil, err
 	}
-	return evaluate(cfg, ds, fakeDir, filepath.Join(filepath.Dir(fakeDir), "real_B"), 0)
+	return evaluate(cfg, ds, fakeDir, filepath.Join(filepath.Dir(filepath.Dir(fakeDir)), rundir.RealImagesDir), 0)
 }
 
 // evaluate computes the configured metrics of the translated test set in fake against the

@@ -6,6 +6,7 @@
 //	checkpoint/        the training state; a restarted child resumes from it
 //	images/real_A/*.png the test inputs, at test size (for image grids)
 //	images/fake/*.png  the translated test images (same file names)
+//	images/real_B/*.png the real target-domain test images at the test size (for metrics)
 //	losses.jsonl       one Progress line per logged iteration
 //	result.json        a Result; its presence means the run completed
 package rundir
@@ -27,6 +28,7 @@ const (
 	CheckpointDir  = "checkpoint"
 	FakeImagesDir  = "images/fake"
 	InputImagesDir = "images/real_A"
+	RealImagesDir  = "images/real_B" // the target domain's real test images at the test size
 	LossesFile     = "losses.jsonl"
 	ResultFile     = "result.json"
 	ProgressPrefix = "@progress " // a child's stdout line that carries a Progress as JSON
