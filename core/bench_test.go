@@ -6,13 +6,6 @@ import (
 	"testing"
 )
 
-// randPicker draws the NCE layers' random positions, as training does.
-type randPicker struct{ rng *rand.Rand }
-
-func (p randPicker) RandomIDs(_, hw, n int) []int  { return p.rng.Perm(hw)[:n] }
-func (p randPicker) RandomRows(_, hw, n int) []int { return p.rng.Perm(hw)[:n] }
-func (p randPicker) Override(int) []int            { return nil }
-
 func benchOptions(ngf, queries int, mode string) Options {
 	return Options{NGF: ngf, NDF: ngf, NBlocks: 9, NetFNC: 256,
 		NCE:       NCEOptions{Mode: mode, NumPatches: queries, Temp: 0.07, Lambda: 1},
@@ -30,7 +23,7 @@ func BenchmarkIteration(b *testing.B) {
 			rng := rand.New(rand.NewPCG(1, 2))
 			m := NewModel(benchOptions(c.ngf, c.queries, c.mode), rng)
 			a, bb := randVar(rng, 1, 3, c.crop, c.crop), randVar(rng, 1, 3, c.crop, c.crop)
-			pick := randPicker{rng}
+			pick := RandomPicker{rng}
 			m.Iteration(a, bb, pick, pick, 2e-4) // warm-up
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {

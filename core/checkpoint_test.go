@@ -16,7 +16,7 @@ func TestCheckpointRoundTripAndRefusals(t *testing.T) {
 	o.NBlocks, o.NetFNC = 5, 8
 	m := NewModel(o, rng)
 	a, b := randVar(rng, 1, 3, 20, 20), randVar(rng, 1, 3, 20, 20)
-	m.Iteration(a, b, randPicker{rng}, randPicker{rng}, 2e-4)
+	m.Iteration(a, b, RandomPicker{rng}, RandomPicker{rng}, 2e-4)
 	path := filepath.Join(t.TempDir(), "ck.safetensors")
 	out, err := os.Create(path)
 	if err != nil {

@@ -17,7 +17,7 @@ func TestIterationIndependentOfThreadCount(t *testing.T) {
 		m := NewModel(o, rng)
 		for range 2 {
 			a, b := randVar(rng, 1, 3, 32, 32), randVar(rng, 1, 3, 32, 32)
-			m.Iteration(a, b, randPicker{rng}, randPicker{rng}, 2e-4)
+			m.Iteration(a, b, RandomPicker{rng}, RandomPicker{rng}, 2e-4)
 		}
 		return m
 	}

@@ -1,6 +1,9 @@
 package core
 
-import "fmt"
+import (
+	"fmt"
+	"math/rand/v2"
+)
 
 // Selection modes of the attention layers (paper ablation models).
 const (
@@ -25,6 +28,18 @@ type Picker interface {
 	// Override returns a fixed selection for a score-ranked layer p, or nil to rank.
 	Override(p int) []int
 }
+
+// RandomPicker draws every random choice from a seeded RNG, as training does.
+type RandomPicker struct{ Rng *rand.Rand }
+
+// RandomIDs are the first n positions of a random permutation of hw.
+func (p RandomPicker) RandomIDs(_, hw, n int) []int { return p.Rng.Perm(hw)[:n] }
+
+// RandomRows are drawn like RandomIDs.
+func (p RandomPicker) RandomRows(_, hw, n int) []int { return p.Rng.Perm(hw)[:n] }
+
+// Override ranks every score-based layer.
+func (p RandomPicker) Override(int) []int { return nil }
 
 // NCEOptions configures the anchors and the PatchNCE loss.
 type NCEOptions struct {

@@ -171,7 +171,7 @@ func (t *trainer) train(ctx context.Context, ds *data.Dataset, progress func(run
 			if err != nil {
 				return err
 			}
-			pick := rngPicker{t.rng}
+			pick := core.RandomPicker{Rng: t.rng}
 			s := t.model.Iteration(toVar(a), toVar(b), pick, pick, lr)
 			t.iter++
 			if t.iter%logEvery == 0 || t.iter == total {
@@ -190,13 +190,6 @@ func (t *trainer) train(ctx context.Context, ds *data.Dataset, progress func(run
 }
 
 func toVar(img data.Image) *core.Var { return core.NewVar(img.Pix, img.C, img.H, img.W) }
-
-// rngPicker draws the NCE layers' random positions from the run's RNG.
-type rngPicker struct{ rng *rand.Rand }
-
-func (p rngPicker) RandomIDs(_, hw, n int) []int  { return p.rng.Perm(hw)[:n] }
-func (p rngPicker) RandomRows(_, hw, n int) []int { return p.rng.Perm(hw)[:n] }
-func (p rngPicker) Override(int) []int            { return nil }
 
 // translateTest writes G's output for every test input, and the input itself, as PNGs.
 func translateTest(g *core.Generator, ds *data.Dataset, dir string) error {
@@ -271,15 +264,7 @@ func evaluate(cfg config.Run, ds *data.Dataset, fake, real string, step int) ([]
 		}
 		out = append(out, ms...)
 	}
-	slices.SortFunc(out, func(a, b rundir.Metric) int {
-		if a.Name < b.Name {
-			return -1
-		}
-		if a.Name > b.Name {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(a, b rundir.Metric) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }
 

@@ -42,12 +42,6 @@ func (r Result) Median() time.Duration {
 	return t[len(t)/2]
 }
 
-type picker struct{ rng *rand.Rand }
-
-func (p picker) RandomIDs(_, hw, n int) []int  { return p.rng.Perm(hw)[:n] }
-func (p picker) RandomRows(_, hw, n int) []int { return p.rng.Perm(hw)[:n] }
-func (p picker) Override(int) []int            { return nil }
-
 // Run times c.Iters training iterations on random images after c.Warmup untimed ones,
 // logging each to log.
 func Run(c Config, log io.Writer) (Result, error) {
@@ -66,7 +60,7 @@ func Run(c Config, log io.Writer) (Result, error) {
 		}
 		a, b := randomImage(rng, c.Crop), randomImage(rng, c.Crop)
 		start := time.Now()
-		m.Iteration(a, b, picker{rng}, picker{rng}, 2e-4)
+		m.Iteration(a, b, core.RandomPicker{Rng: rng}, core.RandomPicker{Rng: rng}, 2e-4)
 		d := time.Since(start)
 		fmt.Fprintf(log, "iter %d: %.1f ms\n", i, float64(d.Microseconds())/1e3)
 		if i >= c.Warmup {
