@@ -49,11 +49,7 @@ func (r *FIDResult) Metrics(step int) []rundir.Metric {
 // Images are read one at a time; only the running mean and covariance are kept. When the
 // weights are missing and cannot be fetched the error matches ErrInceptionUnavailable.
 func FIDDirs(realDir, fakeDir string, opt FIDOptions) (*FIDResult, error) {
-	realPaths, err := ListImages(realDir)
-	if err != nil {
-		return nil, err
-	}
-	fakePaths, err := ListImages(fakeDir)
+	realPaths, fakePaths, err := listPair(realDir, fakeDir)
 	if err != nil {
 		return nil, err
 	}

@@ -175,3 +175,12 @@ func (m *Image) CHW() []float32 {
 	}
 	return out
 }
+
+// listPair lists the images of the real and the fake folder.
+func listPair(realDir, fakeDir string) (real, fake []string, err error) {
+	if real, err = ListImages(realDir); err != nil {
+		return nil, nil, err
+	}
+	fake, err = ListImages(fakeDir)
+	return real, fake, err
+}

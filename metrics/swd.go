@@ -420,11 +420,7 @@ func sortedDistance(pa, pb []float64, k, n int) float64 {
 
 // SWDDirs computes SWD between the images of two folders, reading one image at a time.
 func SWDDirs(realDir, fakeDir string, opt SWDOptions) (*SWDResult, error) {
-	realPaths, err := ListImages(realDir)
-	if err != nil {
-		return nil, err
-	}
-	fakePaths, err := ListImages(fakeDir)
+	realPaths, fakePaths, err := listPair(realDir, fakeDir)
 	if err != nil {
 		return nil, err
 	}

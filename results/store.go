@@ -243,38 +243,38 @@ func (s *Store) ListRuns(sweep string) ([]Run, error) {
 
 // Sweeps returns the names of all sweeps, sorted.
 func (s *Store) Sweeps() ([]string, error) {
-	rows, err := s.db.Query(`SELECT DISTINCT sweep FROM sweep_runs ORDER BY sweep`)
+	names, err := s.strings(`SELECT DISTINCT sweep FROM sweep_runs ORDER BY sweep`)
 	if err != nil {
 		return nil, fmt.Errorf("list sweeps: %w", err)
 	}
-	defer rows.Close()
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		names = append(names, n)
-	}
-	return names, rows.Err()
+	return names, nil
 }
 
 // SweepsOf returns the sweeps run id belongs to, sorted.
 func (s *Store) SweepsOf(id string) ([]string, error) {
-	rows, err := s.db.Query(`SELECT sweep FROM sweep_runs WHERE run_id = ? ORDER BY sweep`, id)
+	names, err := s.strings(`SELECT sweep FROM sweep_runs WHERE run_id = ? ORDER BY sweep`, id)
 	if err != nil {
 		return nil, fmt.Errorf("sweeps of run %s: %w", id, err)
 	}
+	return names, nil
+}
+
+// strings runs a query whose rows are one string each.
+func (s *Store) strings(query string, args ...any) ([]string, error) {
+	rows, err := s.db.Query(query, args...)
+	if err != nil {
+		return nil, err
+	}
 	defer rows.Close()
-	var names []string
+	var out []string
 	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
+		var v string
+		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
-		names = append(names, n)
+		out = append(out, v)
 	}
-	return names, rows.Err()
+	return out, rows.Err()
 }
 
 // updateOne runs an UPDATE that must touch exactly the run id.

@@ -590,18 +590,23 @@ func setItems(d *pyDict, items []any) error {
 	return nil
 }
 
-func (u *unpickler) appendOp(op byte) error {
-	var items []any
-	var err error
-	if op == opAPPEND {
-		items, err = u.popN(1)
+// popItems pops the operands of APPEND/SETITEM (n values) or of APPENDS/SETITEMS (back
+// to the mark), and returns them with the container they go into.
+func (u *unpickler) popItems(single bool, n int) (items []any, target any, err error) {
+	if single {
+		items, err = u.popN(n)
 	} else {
 		items, err = u.popMark()
 	}
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	target, err := u.top()
+	target, err = u.top()
+	return items, target, err
+}
+
+func (u *unpickler) appendOp(op byte) error {
+	items, target, err := u.popItems(op == opAPPEND, 1)
 	if err != nil {
 		return err
 	}
@@ -614,17 +619,7 @@ func (u *unpickler) appendOp(op byte) error {
 }
 
 func (u *unpickler) setItemOp(op byte) error {
-	var items []any
-	var err error
-	if op == opSETITEM {
-		items, err = u.popN(2)
-	} else {
-		items, err = u.popMark()
-	}
-	if err != nil {
-		return err
-	}
-	target, err := u.top()
+	items, target, err := u.popItems(op == opSETITEM, 2)
 	if err != nil {
 		return err
 	}
