@@ -1,11 +1,12 @@
 package metrics
 
 import (
+	"sweep/internal/pngfile"
+
 	"context"
 	"fmt"
 	"image"
 	"image/color"
-	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -77,7 +78,7 @@ func (s CommandSegmenter) Segment(img image.Image) ([]uint8, int, int, error) {
 	if err := os.Mkdir(out, 0o755); err != nil {
 		return nil, 0, 0, err
 	}
-	if err := writePNGFile(filepath.Join(in, "image.png"), img); err != nil {
+	if err := pngfile.Write(filepath.Join(in, "image.png"), img); err != nil {
 		return nil, 0, 0, err
 	}
 	if err := s.SegmentDir(in, out); err != nil {
@@ -93,18 +94,6 @@ func tail(b []byte, n int) string {
 		b = b[len(b)-n:]
 	}
 	return string(b)
-}
-
-func writePNGFile(path string, img image.Image) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := png.Encode(f, img); err != nil {
-		f.Close()
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return f.Close()
 }
 
 // LabelFormat says how ground-truth label images encode classes.

@@ -1,11 +1,12 @@
 package report
 
 import (
+	"sweep/internal/pngfile"
+
 	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
-	"image/png"
 	"os"
 	"path/filepath"
 	"slices"
@@ -48,7 +49,7 @@ func writeGrids(dir string, d *sweepData, t Table, n int) ([]Plot, error) {
 			return nil, err
 		}
 		path := filepath.Join(dir, plotFile("grid", cg.Dataset, cg.Side))
-		if err := savePNG(path, img); err != nil {
+		if err := pngfile.Write(path, img); err != nil {
 			return nil, err
 		}
 		title := strings.TrimSpace(fmt.Sprintf("%s: test images, %s %s", d.Name, cg.Dataset, cg.Side))
@@ -173,7 +174,7 @@ func composeGrid(cols []gridColumn, names []string) (image.Image, error) {
 	for i, name := range names {
 		tiles[i] = make([]image.Image, len(cols))
 		for j, c := range cols {
-			img, err := readPNG(filepath.Join(c.dir, name))
+			img, err := pngfile.Read(filepath.Join(c.dir, name))
 			if err != nil {
 				if os.IsNotExist(err) {
 					continue
@@ -207,29 +208,4 @@ func composeGrid(cols []gridColumn, names []string) (image.Image, error) {
 func drawLabel(dst draw.Image, x int, s string) {
 	d := font.Drawer{Dst: dst, Src: image.Black, Face: basicfont.Face7x13, Dot: fixed.P(x, labelHeight-4)}
 	d.DrawString(s)
-}
-
-func readPNG(path string) (image.Image, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return img, nil
-}
-
-func savePNG(path string, img image.Image) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := png.Encode(f, img); err != nil {
-		f.Close()
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return f.Close()
 }

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"sweep/internal/pngfile"
+
 	"bytes"
 	"image/png"
 	"os"
@@ -76,7 +78,7 @@ func TestImageGridLayout(t *testing.T) {
 			grid = p.Path
 		}
 	}
-	img, err := readPNG(grid)
+	img, err := pngfile.Read(grid)
 	if err != nil {
 		t.Fatal(err)
 	}
