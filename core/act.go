@@ -7,41 +7,48 @@ func ReLU(t *Tape, x *Var) *Var { return LeakyReLU(t, x, 0) }
 
 // LeakyReLU is x for x > 0 and slope*x otherwise.
 func LeakyReLU(t *Tape, x *Var, slope float32) *Var {
-	y := Zeros(x.Shape...)
+	y := t.zeros(x.Shape...)
+	leak := newLeak(slope)
 	chunks(len(x.Data), func(lo, hi int) {
 		for i, v := range x.Data[lo:hi] {
-			if v > 0 {
-				y.Data[lo+i] = v
-			} else {
-				y.Data[lo+i] = slope * v
-			}
+			y.Data[lo+i] = v * leak.factor(v)
 		}
 	})
-	t.record(y, func() {
+	t.recordUsing(y, []*Var{x}, func() {
 		if y.Grad == nil {
 			return
 		}
 		dx := x.grad()
 		chunks(len(dx), func(lo, hi int) {
 			for i, g := range y.Grad[lo:hi] {
-				if x.Data[lo+i] > 0 {
-					dx[lo+i] += g
-				} else {
-					dx[lo+i] += slope * g
-				}
+				dx[lo+i] += leak.factor(x.Data[lo+i]) * g
 			}
 		})
 	}, x)
 	return y
 }
 
+// leak is the slope of LeakyReLU (0 for ReLU) and 1, as float32 bit patterns.
+type leak struct{ one, slope uint32 }
+
+func newLeak(slope float32) leak { return leak{math.Float32bits(1), math.Float32bits(slope)} }
+
+// factor is 1 for v > 0 and the slope otherwise (-0 and +0 included), computed without a
+// branch: the sign of an activation is unpredictable, and a mispredicted branch costs more
+// than the element's arithmetic.
+func (l leak) factor(v float32) float32 {
+	b := int32(math.Float32bits(v))
+	mask := uint32((b | (b - 1)) >> 31) // all ones when b <= 0 as an integer, i.e. v <= 0
+	return math.Float32frombits(l.one&^mask | l.slope&mask)
+}
+
 // Tanh is tanh(x); d tanh = 1 - y².
 func Tanh(t *Tape, x *Var) *Var {
-	y := Zeros(x.Shape...)
+	y := t.zeros(x.Shape...)
 	for i, v := range x.Data {
 		y.Data[i] = float32(math.Tanh(float64(v)))
 	}
-	t.record(y, func() {
+	t.recordUsing(y, []*Var{y}, func() {
 		if y.Grad == nil {
 			return
 		}
@@ -55,11 +62,11 @@ func Tanh(t *Tape, x *Var) *Var {
 
 // Add is the elementwise sum of two Vars of equal shape.
 func Add(t *Tape, a, b *Var) *Var {
-	y := Zeros(a.Shape...)
+	y := t.zeros(a.Shape...)
 	for i := range y.Data {
 		y.Data[i] = a.Data[i] + b.Data[i]
 	}
-	t.record(y, func() {
+	t.recordUsing(y, nil, func() {
 		if y.Grad == nil {
 			return
 		}

@@ -11,7 +11,7 @@ import (
 // (row l = y·W + x), the layout every anchor operation works in.
 func Positions(t *Tape, x *Var) *Var {
 	c, l := x.Shape[0], x.Shape[1]*x.Shape[2]
-	y := Zeros(l, c)
+	y := t.zeros(l, c)
 	transpose(x.Data, c, l, y.Data)
 	t.record(y, func() {
 		if y.Grad == nil {
@@ -38,7 +38,7 @@ func transpose(src []float32, rows, cols int, dst []float32) {
 // GatherRows picks rows ids of f [L,C] into [n,C]; backward scatters them back.
 func GatherRows(t *Tape, f *Var, ids []int) *Var {
 	c := f.Shape[1]
-	y := Zeros(len(ids), c)
+	y := t.zeros(len(ids), c)
 	for i, id := range ids {
 		copy(y.Data[i*c:(i+1)*c], f.Data[id*c:(id+1)*c])
 	}
@@ -57,7 +57,7 @@ func GatherRows(t *Tape, f *Var, ids []int) *Var {
 // MatMul is the product a [N,K] · b [K,M]; backward da = dy bᵀ, db = aᵀ dy.
 func MatMul(t *Tape, a, b *Var) *Var {
 	n, k, m := a.Shape[0], a.Shape[1], b.Shape[1]
-	y := Zeros(n, m)
+	y := t.zeros(n, m)
 	linalg.Gemm(false, false, n, m, k, 1, a.Data, b.Data, 0, y.Data)
 	t.record(y, func() {
 		if y.Grad == nil {
@@ -121,7 +121,7 @@ func GlobalAttentionRows(t *Tape, f *Var, sel []int) *Var {
 	for i, id := range sel {
 		copy(fs[i*c:(i+1)*c], f.Data[id*c:(id+1)*c])
 	}
-	a := Zeros(n, l)
+	a := t.zeros(n, l)
 	linalg.Gemm(false, true, n, l, c, 1, fs, f.Data, 0, a.Data)
 	softmaxRowsInPlace(a.Data, n, l)
 	t.record(a, func() {

@@ -18,7 +18,7 @@ func BenchmarkIteration(b *testing.B) {
 	for _, c := range []struct {
 		crop, ngf, queries int
 		mode               string
-	}{{64, 64, 256, ModeGlobal}, {64, 64, 256, ModeCUT}, {48, 16, 64, ModeGlobal}} {
+	}{{64, 64, 256, ModeGlobal}, {64, 64, 256, ModeCUT}, {128, 64, 256, ModeGlobal}, {48, 16, 64, ModeGlobal}} {
 		b.Run(fmt.Sprintf("crop%d-ngf%d-%s-q%d", c.crop, c.ngf, c.mode, c.queries), func(b *testing.B) {
 			rng := rand.New(rand.NewPCG(1, 2))
 			m := NewModel(benchOptions(c.ngf, c.queries, c.mode), rng)

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -93,12 +94,15 @@ func TestOpsFiniteDifferences(t *testing.T) {
 		fdCheck(t, c.name, x, c.f, 30, rng)
 	}
 	fdStep = 1e-2
-	w := randVar(rng, 0.3, 4, 3, 3, 3)
-	b := randVar(rng, 0.3, 4)
-	conv := func(tp *Tape) *Var { y := Conv2D(tp, x, w, b, 1); return projection(tp, y, randFixed(y.Len())) }
-	fdCheck(t, "conv.x", x, conv, 30, rng)
-	fdCheck(t, "conv.w", w, conv, 30, rng)
-	fdCheck(t, "conv.b", b, conv, 4, rng)
+	for _, g := range []struct{ k, pad int }{{3, 1}, {4, 1}, {7, 0}, {1, 0}} {
+		w := randVar(rng, 0.3, 4, 3, g.k, g.k)
+		b := randVar(rng, 0.3, 4)
+		conv := func(tp *Tape) *Var { y := Conv2D(tp, x, w, b, g.pad); return projection(tp, y, randFixed(y.Len())) }
+		name := fmt.Sprintf("conv%dpad%d", g.k, g.pad)
+		fdCheck(t, name+".x", x, conv, 30, rng)
+		fdCheck(t, name+".w", w, conv, 30, rng)
+		fdCheck(t, name+".b", b, conv, 4, rng)
+	}
 }
 
 func randFixed(n int) []float32 {
@@ -108,4 +112,15 @@ func randFixed(n int) []float32 {
 		v[i] = float32(r.NormFloat64())
 	}
 	return v
+}
+
+func TestLeakFactor(t *testing.T) {
+	negZero := float32(math.Copysign(0, -1))
+	for _, c := range []struct{ v, want float32 }{
+		{1, 1}, {1e-38, 1}, {float32(math.Inf(1)), 1}, {0, 0.2}, {negZero, 0.2}, {-1e-38, 0.2}, {-3, 0.2},
+	} {
+		if got := newLeak(0.2).factor(c.v); got != c.want {
+			t.Errorf("factor(%v) = %v, want %v", c.v, got, c.want)
+		}
+	}
 }

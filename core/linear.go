@@ -11,7 +11,7 @@ import (
 func Linear(t *Tape, x, w, b *Var) *Var {
 	n, in := x.Shape[0], x.Shape[1]
 	o := w.Shape[0]
-	y := Zeros(n, o)
+	y := t.zeros(n, o)
 	for r := 0; r < n; r++ {
 		copy(y.Data[r*o:(r+1)*o], b.Data)
 	}
@@ -45,7 +45,7 @@ const L2NormEps = 1e-7
 //	y = x / (‖x‖ + ε),   dx = (dy - x (x·dy) / (‖x‖ (‖x‖ + ε))) / (‖x‖ + ε)
 func L2NormalizeRows(t *Tape, x *Var) *Var {
 	n, d := x.Shape[0], x.Shape[1]
-	y := Zeros(n, d)
+	y := t.zeros(n, d)
 	norms := make([]float64, n)
 	for r := 0; r < n; r++ {
 		row := x.Data[r*d : (r+1)*d]

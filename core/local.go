@@ -47,7 +47,7 @@ func LocalScores(f *Var, h, w int) []float32 {
 // vector, so its logit is 0 and it still takes part in the softmax.
 func LocalAttentionRows(t *Tape, f *Var, h, w int, sel []int) *Var {
 	c, k := f.Shape[1], LocalWindow*LocalWindow
-	a := Zeros(len(sel), k)
+	a := t.zeros(len(sel), k)
 	for n, l := range sel {
 		localLogits(f.Data, c, l, h, w, a.Data[n*k:(n+1)*k])
 	}
@@ -79,7 +79,7 @@ func LocalAttentionRows(t *Tape, f *Var, h, w int, sel []int) *Var {
 // f [L,C] weighted by its local attention a [N,49].
 func LocalRoute(t *Tape, a, f *Var, h, w int, sel []int) *Var {
 	c, k := f.Shape[1], LocalWindow*LocalWindow
-	v := Zeros(len(sel), c)
+	v := t.zeros(len(sel), c)
 	for n, l := range sel {
 		for s := 0; s < k; s++ {
 			if nb := neighbour(l, s, h, w); nb >= 0 {
@@ -116,7 +116,7 @@ func LocalRoute(t *Tape, a, f *Var, h, w int, sel []int) *Var {
 func AdaptiveAvgPool(t *Tape, x *Var, h, w int) *Var {
 	c, hi, wi := x.Shape[0], x.Shape[1], x.Shape[2]
 	ys, xs := poolWindows(hi, h), poolWindows(wi, w)
-	y := Zeros(c, h, w)
+	y := t.zeros(c, h, w)
 	for ci := 0; ci < c; ci++ {
 		in, out := x.Data[ci*hi*wi:], y.Data[ci*h*w:]
 		for oy, ry := range ys {

@@ -24,6 +24,8 @@ type Model struct {
 	// Profile, when not nil, receives the time of every iteration per section: generator,
 	// discriminator, nce, attention and optimizer.
 	Profile Profile
+	pool    *Pool   // every iteration's tensors, recycled by the next one (nil: heap)
+	tapes   []*Tape // the last iteration's tapes, whose tensors its Step still shows
 }
 
 // NewModel builds G, D and F with xavier-normal(0.02) weights drawn from rng (in that order),
@@ -32,10 +34,11 @@ type Model struct {
 // reference's data-dependent initialization amounts to.
 func NewModel(o Options, rng *rand.Rand) *Model {
 	m := &Model{
-		Opt: o,
-		G:   NewGenerator(o.NGF, o.NBlocks),
-		D:   NewDiscriminator(o.NDF),
-		F:   NewNetF(FeatureChannels(o.NGF), o.NetFNC),
+		Opt:  o,
+		G:    NewGenerator(o.NGF, o.NBlocks),
+		D:    NewDiscriminator(o.NDF),
+		F:    NewNetF(FeatureChannels(o.NGF), o.NetFNC),
+		pool: &Pool{},
 	}
 	if rng != nil {
 		for _, n := range []*Net{&m.G.Net, &m.D.Net, &m.F.Net} {
@@ -69,8 +72,13 @@ func (s *Step) Losses() map[string]float64 {
 
 // Iteration is one training step in the official order: fake = G(A), idt = G(B); a D step
 // on the detached fake; then G and F on LSGAN + NCE with the updated, frozen D. pickX and
-// pickY supply the random choices of the two NCE directions.
+// pickY supply the random choices of the two NCE directions. The tensors of the returned Step
+// are valid until the next call: that one recycles them.
 func (m *Model) Iteration(realA, realB *Var, pickX, pickY Picker, lr float64) *Step {
+	for _, t := range m.tapes {
+		t.Release()
+	}
+	m.tapes = m.tapes[:0]
 	s := &Step{}
 	for _, n := range m.Nets() {
 		n.ZeroGrad()
@@ -102,6 +110,12 @@ func (m *Model) Iteration(realA, realB *Var, pickX, pickY Picker, lr float64) *S
 		lossG = WeightedSum(t, []float32{m.Opt.LambdaGAN, 0.5, 0.5}, gan, nceX, nceY)
 		s.NCEY = nceY.Data[0]
 	}
+	t.Keep(s.FakeB, s.IdtB, s.PredFakeG, gan, nceX)
+	t.Keep(s.FeatsRealA...)
+	t.Keep(s.FeatsFakeB...)
+	for _, r := range append(s.X, s.Y...) {
+		t.Keep(r.vars()...)
+	}
 	t.Backward(lossG)
 	m.timed("optimizer", func() {
 		m.AdamG.Update(&m.G.Net, lr)
@@ -118,6 +132,7 @@ func (m *Model) stepD(s *Step, realB *Var, lr float64) {
 	s.PredRealD = m.D.Forward(t, realB)
 	fake, real := MSEToConst(t, s.PredFakeD, 0), MSEToConst(t, s.PredRealD, 1)
 	loss := WeightedSum(t, []float32{0.5, 0.5}, fake, real)
+	t.Keep(s.PredFakeD, s.PredRealD, fake, real)
 	t.Backward(loss)
 	m.timed("optimizer", func() { m.AdamD.Update(&m.D.Net, lr) })
 	s.LossDFake, s.LossDReal, s.LossD = fake.Data[0], real.Data[0], loss.Data[0]
@@ -125,7 +140,8 @@ func (m *Model) stepD(s *Step, realB *Var, lr float64) {
 
 // newTape starts a tape in the given section, profiled when m.Profile is set.
 func (m *Model) newTape(section string) *Tape {
-	t := &Tape{}
+	t := NewTape(m.pool)
+	m.tapes = append(m.tapes, t)
 	if m.Profile != nil {
 		t.Profile(m.Profile)
 	}

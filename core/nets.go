@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 )
 
 // Param is a trainable tensor with its PyTorch state_dict name and Adam moments.
@@ -124,19 +125,31 @@ func (g *Generator) FilterBuffers() map[string][]int {
 // before their norm (4, 8), and the outputs of residual blocks 1 and 5 (12, 16). With
 // encodeOnly it stops after block 5 and out is nil.
 func (g *Generator) Forward(t *Tape, x *Var, encodeOnly bool) (out *Var, feats []*Var) {
+	// done frees an intermediate after its last use; free keeps what a backward step reads.
+	done := func(vs ...*Var) {
+		for _, v := range vs {
+			if !slices.Contains(feats, v) {
+				t.free(v)
+			}
+		}
+	}
 	h := ReflectPad(t, x, 3)
 	feats = append(feats, h)
 	h = InstanceNormAct(t, g.stem.apply(t, h), 0)
-	h = g.down1.apply(t, h)
-	feats = append(feats, h)
-	h = Downsample(t, InstanceNormAct(t, h, 0))
-	h = g.down2.apply(t, h)
-	feats = append(feats, h)
-	h = Downsample(t, InstanceNormAct(t, h, 0))
+	for _, down := range []conv{g.down1, g.down2} {
+		h = down.apply(t, h)
+		feats = append(feats, h)
+		n := InstanceNormAct(t, h, 0)
+		h = Downsample(t, n)
+		done(n)
+	}
 	for i, blk := range g.blocks {
-		r := InstanceNormAct(t, blk[0].apply(t, ReflectPad(t, h, 1)), 0)
-		r = InstanceNorm(t, blk[1].apply(t, ReflectPad(t, r, 1)))
-		h = Add(t, h, r)
+		r1 := InstanceNormAct(t, blk[0].apply(t, ReflectPad(t, h, 1)), 0)
+		p := ReflectPad(t, r1, 1)
+		r2 := InstanceNorm(t, blk[1].apply(t, p))
+		next := Add(t, h, r2)
+		done(r1, r2, h)
+		h = next
 		if i == 0 || i == 4 {
 			feats = append(feats, h)
 		}
@@ -144,9 +157,17 @@ func (g *Generator) Forward(t *Tape, x *Var, encodeOnly bool) (out *Var, feats [
 			return nil, feats
 		}
 	}
-	h = InstanceNormAct(t, g.up1.apply(t, Upsample(t, h)), 0)
-	h = InstanceNormAct(t, g.up2.apply(t, Upsample(t, h)), 0)
-	return Tanh(t, g.out.apply(t, ReflectPad(t, h, 3))), feats
+	for _, up := range []conv{g.up1, g.up2} {
+		u := Upsample(t, h)
+		done(h)
+		h = InstanceNormAct(t, up.apply(t, u), 0)
+	}
+	p := ReflectPad(t, h, 3)
+	done(h)
+	y := g.out.apply(t, p)
+	out = Tanh(t, y)
+	done(y)
+	return out, feats
 }
 
 // Discriminator is the antialiased 3-layer PatchGAN with instance norm and LeakyReLU(0.2).

@@ -19,21 +19,18 @@ func InstanceNorm(t *Tape, x *Var) *Var { return InstanceNormAct(t, x, 1) }
 // its gradient is ever stored: one activation less per layer and no extra pass.
 func InstanceNormAct(t *Tape, x *Var, slope float32) *Var {
 	c, n := x.Shape[0], x.Shape[1]*x.Shape[2]
-	y := Zeros(x.Shape...)
+	y := t.zeros(x.Shape...)
 	mean, invStd := make([]float64, c), make([]float64, c)
+	leak := newLeak(slope)
 	parallelFor(c, n, func(ci int) {
 		in, out := x.Data[ci*n:(ci+1)*n], y.Data[ci*n:(ci+1)*n]
 		mean[ci], invStd[ci] = planeStats(in)
 		for i, v := range in {
 			yh := float32((float64(v) - mean[ci]) * invStd[ci])
-			if yh > 0 {
-				out[i] = yh
-			} else {
-				out[i] = slope * yh
-			}
+			out[i] = yh * leak.factor(yh)
 		}
 	})
-	t.record(y, func() {
+	t.recordUsing(y, []*Var{x}, func() {
 		if y.Grad == nil {
 			return
 		}
@@ -43,21 +40,15 @@ func InstanceNormAct(t *Tape, x *Var, slope float32) *Var {
 			mu, is := mean[ci], invStd[ci]
 			var sg, sgy float64
 			for i, v := range in {
-				yh := float64(float32((float64(v) - mu) * is))
-				g := float64(dy[i])
-				if yh <= 0 {
-					g *= float64(slope)
-				}
+				yh32 := float32((float64(v) - mu) * is)
+				yh, g := float64(yh32), float64(dy[i])*float64(leak.factor(yh32))
 				sg += g
 				sgy += g * yh
 			}
 			mg, mgy := sg/float64(n), sgy/float64(n)
 			for i, v := range in {
-				yh := float64(float32((float64(v) - mu) * is))
-				g := float64(dy[i])
-				if yh <= 0 {
-					g *= float64(slope)
-				}
+				yh32 := float32((float64(v) - mu) * is)
+				yh, g := float64(yh32), float64(dy[i])*float64(leak.factor(yh32))
 				d[i] += float32((g - mg - yh*mgy) * is)
 			}
 		})

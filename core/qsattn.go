@@ -60,6 +60,11 @@ type LayerRecord struct {
 	VSrc, VTgt, K, Q, LossRows, Loss *Var
 }
 
+// vars lists the record's tensors.
+func (r LayerRecord) vars() []*Var {
+	return []*Var{r.Attn, r.AttnTgt, r.PooledSrc, r.PooledTgt, r.VSrc, r.VTgt, r.K, r.Q, r.LossRows, r.Loss}
+}
+
 // attentionStart is the first list position that uses attention.
 func (o NCEOptions) attentionStart(layers int) int {
 	switch {

@@ -15,6 +15,9 @@ type Var struct {
 	Data      []float32
 	Grad      []float32
 	NeedsGrad bool
+	pool      *Pool // where data and gradient come from and go back to, if anywhere
+	keep      bool  // the data outlives the backward pass
+	saved     bool  // some recorded backward step reads the data
 }
 
 // NewVar wraps data (not copied) in a Var of the given shape.
@@ -41,8 +44,12 @@ func (v *Var) Len() int { return len(v.Data) }
 
 // grad returns the gradient buffer, allocating it on first use.
 func (v *Var) grad() []float32 {
+	if v.Grad == nil && v.pool != nil {
+		v.Grad = v.pool.get(numel(v.Shape))
+		clear(v.Grad)
+	}
 	if v.Grad == nil {
-		v.Grad = make([]float32, len(v.Data))
+		v.Grad = make([]float32, numel(v.Shape))
 	}
 	return v.Grad
 }
@@ -59,11 +66,94 @@ func (v *Var) Detached() *Var { return &Var{Shape: v.Shape, Data: v.Data} }
 
 // Tape records backward closures in execution order. A nil *Tape records nothing,
 // which is how inference and no-grad computations run.
+//
+// A tape with a Pool takes every tensor it computes from the pool. The backward pass gives
+// each one back as soon as it has run past the op that made it, unless Keep pinned it, and
+// Release gives back the rest; a nil tape or one without a pool allocates from the heap.
 type Tape struct {
 	steps   []step
 	section string
 	prof    Profile
 	mark    time.Time
+	pool    *Pool
+	owned   []*Var
+}
+
+// NewTape returns a tape that draws its tensors from pool (nil: from the heap).
+func NewTape(pool *Pool) *Tape { return &Tape{pool: pool} }
+
+// zeros returns a zero Var of the given shape, owned by the tape.
+func (t *Tape) zeros(shape ...int) *Var {
+	if t == nil || t.pool == nil {
+		return Zeros(shape...)
+	}
+	b := t.pool.get(numel(shape))
+	clear(b)
+	v := NewVar(b, shape...)
+	v.pool = t.pool
+	t.owned = append(t.owned, v)
+	return v
+}
+
+// Keep pins the data of vs past the backward pass, for whoever reads them after it; Release
+// still takes them.
+func (t *Tape) Keep(vs ...*Var) {
+	for _, v := range vs {
+		if v != nil {
+			v.keep = true
+		}
+	}
+}
+
+// drop gives v's data back to its pool and forgets it, so that a late use fails loudly.
+func (v *Var) drop() {
+	if v.pool != nil && v.Data != nil {
+		v.pool.put(v.Data)
+		v.Data = nil
+	}
+}
+
+// scratch returns a buffer of length n with undefined contents, for use inside one op, which
+// gives it back with done.
+func (t *Tape) scratch(n int) []float32 {
+	if t == nil || t.pool == nil {
+		return make([]float32, n)
+	}
+	return t.pool.scratch(n)
+}
+
+// done gives back a buffer from scratch.
+func (t *Tape) done(b []float32) {
+	if t != nil && t.pool != nil {
+		t.pool.doneScratch(b)
+	}
+}
+
+// temp returns a buffer of length n with undefined contents, given back with untemp.
+func (t *Tape) temp(n int) []float32 {
+	if t == nil || t.pool == nil {
+		return make([]float32, n)
+	}
+	return t.pool.get(n)
+}
+
+// untemp gives back a buffer from temp.
+func (t *Tape) untemp(b []float32) {
+	if t != nil && t.pool != nil {
+		t.pool.put(b)
+	}
+}
+
+// Release gives every tensor the tape computed back to its pool: none of them, nor any Var
+// holding one, may be used afterwards.
+func (t *Tape) Release() {
+	if t == nil || t.pool == nil {
+		return
+	}
+	for _, v := range t.owned {
+		v.drop()
+	}
+	t.owned = nil
 }
 
 // step is one recorded backward function, the output whose gradient it consumes, and the
@@ -100,8 +190,15 @@ func (t *Tape) Section(name string) (previous string) {
 }
 
 // record appends a backward step for out when the tape is live and some input needs a
-// gradient, and marks out as needing one.
+// gradient, and marks out as needing one. The step may read the data of out and of every
+// input.
 func (t *Tape) record(out *Var, back func(), inputs ...*Var) {
+	t.recordUsing(out, append([]*Var{out}, inputs...), back, inputs...)
+}
+
+// recordUsing is record for a step that reads the data of uses only: the data of the other
+// tensors can go as soon as the forward pass is done with them (see free).
+func (t *Tape) recordUsing(out *Var, uses []*Var, back func(), inputs ...*Var) {
 	if t == nil {
 		return
 	}
@@ -109,15 +206,29 @@ func (t *Tape) record(out *Var, back func(), inputs ...*Var) {
 		if in.NeedsGrad {
 			t.steps = append(t.steps, step{out, back, t.section})
 			out.NeedsGrad = true
+			for _, u := range uses {
+				u.saved = true
+			}
 			return
 		}
 	}
 }
 
+// free gives back the data of tensors the forward pass is done with, unless a recorded step
+// reads it or it is kept: the caller's promise that no later op reads vs lets the next
+// layers reuse their memory.
+func (t *Tape) free(vs ...*Var) {
+	for _, v := range vs {
+		if !v.saved && !v.keep {
+			v.drop()
+		}
+	}
+}
+
 // Backward seeds d loss / d loss = 1 and runs the recorded steps in reverse, then clears the
-// tape. When a step has run, every consumer of its output has already added its share, so
-// the output's gradient is released: intermediate gradients live only between an op and its
-// inputs, which bounds the memory of the backward pass.
+// tape. When a step has run, every consumer of its output has already added its share and
+// used its data, so the output's gradient, and its data unless kept, are released:
+// intermediate tensors live only until the backward pass is past them.
 func (t *Tape) Backward(loss *Var) {
 	t.Section(t.section)
 	loss.grad()[0] += 1
@@ -127,8 +238,14 @@ func (t *Tape) Backward(loss *Var) {
 		if t.prof != nil {
 			t.prof[t.steps[i].section] += time.Since(start)
 		}
-		if t.steps[i].out != loss {
-			t.steps[i].out.Grad = nil
+		if out := t.steps[i].out; out != loss {
+			if out.pool != nil && out.Grad != nil {
+				out.pool.put(out.Grad)
+			}
+			out.Grad = nil
+			if !out.keep {
+				out.drop() // every op that read it has run its backward
+			}
 		}
 		t.steps[i] = step{}
 	}

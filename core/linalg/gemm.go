@@ -9,11 +9,16 @@ import (
 	"sync/atomic"
 )
 
-// gemmChunk is the width of the column blocks a product is split into. The split depends only
-// on the matrix sizes, never on the number of threads, and each block is one single-threaded
-// kernel call, so every output element is summed in the same order whatever GOMAXPROCS is:
-// results are bit-identical on 1 core or many.
-const gemmChunk = 128
+// gemmPieces is how many blocks a large product is split into, along the longer of its
+// output's rows and columns. The split depends only on the matrix sizes, never on the
+// number of threads, and each block is one single-threaded kernel call, so every output
+// element is summed in the same order whatever GOMAXPROCS is: results are bit-identical on
+// 1 core or many. Few wide blocks keep each kernel call near its peak; four balance two
+// cores when one of them is busy elsewhere.
+const gemmPieces = 4
+
+// minPiece is the narrowest block worth a kernel call of its own.
+const minPiece = 64
 
 // flops counts the floating-point operations of every product, for benchmarks.
 var flops atomic.Int64
@@ -50,34 +55,67 @@ func GemmStrided(transA, transB bool, m, n, k int, alpha float32, a []float32, l
 		}
 		return
 	}
-	block := func(j0 int) {
-		w := min(gemmChunk, n-j0)
-		bj := j0 // column j0 of op(B): column offset in B, or row offset when B is transposed
-		if transB {
-			bj = j0 * ldb
+	rows := m >= n
+	width := pieceWidth(max(m, n), m*n*k)
+	block := func(lo int) {
+		if rows {
+			h := min(width, m-lo)
+			ai := lo * lda // row lo of op(A): a row of A, or a column of A when A is transposed
+			if transA {
+				ai = lo
+			}
+			sgemm(transA, transB, h, n, k, alpha, a[ai:], lda, b, ldb, beta, c[lo*ldc:], ldc)
+			return
 		}
-		sgemm(transA, transB, m, w, k, alpha, a, lda, b[bj:], ldb, beta, c[j0:], ldc)
+		w := min(width, n-lo)
+		bj := lo // column lo of op(B): a column of B, or a row of B when B is transposed
+		if transB {
+			bj = lo * ldb
+		}
+		sgemm(transA, transB, m, w, k, alpha, a, lda, b[bj:], ldb, beta, c[lo:], ldc)
 	}
-	blocks := (n + gemmChunk - 1) / gemmChunk
-	workers := min(runtime.GOMAXPROCS(0), blocks)
-	if workers <= 1 || m*n*k < 1<<18 {
-		for j0 := 0; j0 < n; j0 += gemmChunk {
-			block(j0)
+	var starts []int
+	dim := n
+	if rows {
+		dim = m
+	}
+	for lo := 0; lo < dim; lo += width {
+		starts = append(starts, lo)
+	}
+	parallel(starts, block)
+}
+
+// pieceWidth is the block size along a dimension of length d for a product of the given
+// size: gemmPieces blocks, rounded up to whole cache lines, or one block for small products.
+func pieceWidth(d, size int) int {
+	if size < 1<<18 || d < 2*minPiece {
+		return d
+	}
+	w := (d + gemmPieces - 1) / gemmPieces
+	return max(minPiece, (w+15)/16*16)
+}
+
+// parallel runs f on every start, on up to GOMAXPROCS goroutines.
+func parallel(starts []int, f func(int)) {
+	workers := min(runtime.GOMAXPROCS(0), len(starts))
+	if workers <= 1 {
+		for _, s := range starts {
+			f(s)
 		}
 		return
 	}
 	var wg sync.WaitGroup
-	next := make(chan int, blocks)
-	for j0 := 0; j0 < n; j0 += gemmChunk {
-		next <- j0
+	next := make(chan int, len(starts))
+	for _, s := range starts {
+		next <- s
 	}
 	close(next)
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for j0 := range next {
-				block(j0)
+			for s := range next {
+				f(s)
 			}
 		}()
 	}

@@ -39,7 +39,7 @@ func TestGemmMatchesDefinition(t *testing.T) {
 		}
 		return v
 	}
-	for _, s := range [][3]int{{1, 1, 1}, {3, 5, 7}, {17, 300, 33}, {64, 257, 128}, {5, 1000, 3}} {
+	for _, s := range [][3]int{{1, 1, 1}, {3, 5, 7}, {17, 300, 33}, {64, 257, 128}, {300, 17, 80}, {5, 1000, 3}} {
 		m, n, k := s[0], s[1], s[2]
 		for _, ta := range []bool{false, true} {
 			for _, tb := range []bool{false, true} {
@@ -56,23 +56,26 @@ func TestGemmMatchesDefinition(t *testing.T) {
 	}
 }
 
+// TestGemmIndependentOfThreads covers products split by columns and by rows.
 func TestGemmIndependentOfThreads(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2, 2))
-	m, n, k := 64, 1000, 300
-	a, b := make([]float32, m*k), make([]float32, k*n)
-	for i := range a {
-		a[i] = float32(rng.NormFloat64())
-	}
-	for i := range b {
-		b[i] = float32(rng.NormFloat64())
-	}
-	run := func(procs int) []float32 {
-		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-		c := make([]float32, m*n)
-		Gemm(false, false, m, n, k, 1, a, b, 0, c)
-		return c
-	}
-	if !slices.Equal(run(1), run(2)) {
-		t.Error("Gemm results differ between 1 and 2 threads")
+	for _, s := range [][3]int{{64, 1000, 300}, {1000, 64, 300}} {
+		m, n, k := s[0], s[1], s[2]
+		a, b := make([]float32, m*k), make([]float32, k*n)
+		for i := range a {
+			a[i] = float32(rng.NormFloat64())
+		}
+		for i := range b {
+			b[i] = float32(rng.NormFloat64())
+		}
+		run := func(procs int) []float32 {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			c := make([]float32, m*n)
+			Gemm(false, false, m, n, k, 1, a, b, 0, c)
+			return c
+		}
+		if !slices.Equal(run(1), run(2)) {
+			t.Errorf("%dx%dx%d: Gemm results differ between 1 and 2 threads", m, n, k)
+		}
 	}
 }
