@@ -85,14 +85,14 @@ func (g convGeom) addConv(t *Tape, x []float32, o int, w, y []float32) {
 // flipKernel writes wf[c, o, ky, kx] = w[o, c, k-1-ky, k-1-kx].
 func flipKernel(w []float32, o, c, k int, wf []float32) {
 	kk := k * k
-	for oc := range o {
+	parallelFor(o, c*kk, func(oc int) {
 		for ci := range c {
-			src, dst := w[(oc*c+ci)*kk:], wf[(ci*o+oc)*kk:]
-			for q := range kk {
-				dst[q] = src[kk-1-q]
+			src, dst := w[(oc*c+ci)*kk:(oc*c+ci+1)*kk], wf[(ci*o+oc)*kk:(ci*o+oc+1)*kk]
+			for q, v := range src {
+				dst[len(dst)-1-q] = v
 			}
 		}
-	}
+	})
 }
 
 // convGeom is the geometry of one stride-1 convolution.

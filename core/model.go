@@ -40,6 +40,11 @@ func NewModel(o Options, rng *rand.Rand) *Model {
 		F:    NewNetF(FeatureChannels(o.NGF), o.NetFNC),
 		pool: &Pool{},
 	}
+	for _, n := range m.Nets() {
+		for _, p := range n.Params {
+			p.pool = m.pool
+		}
+	}
 	if rng != nil {
 		for _, n := range []*Net{&m.G.Net, &m.D.Net, &m.F.Net} {
 			n.InitXavier(rng, 0.02)
@@ -81,7 +86,7 @@ func (m *Model) Iteration(realA, realB *Var, pickX, pickY Picker, lr float64) *S
 	m.tapes = m.tapes[:0]
 	s := &Step{}
 	for _, n := range m.Nets() {
-		n.ZeroGrad()
+		n.dropGrads()
 	}
 	t := m.newTape("generator")
 	s.FakeB, s.FeatsRealA = m.G.Forward(t, realA, false)

@@ -41,6 +41,18 @@ func (n *Net) ZeroGrad() {
 	}
 }
 
+// dropGrads gives every parameter gradient back to its pool, if it has one, or clears it:
+// the next backward pass starts from zero either way.
+func (n *Net) dropGrads() {
+	for _, p := range n.Params {
+		if p.pool != nil && p.Grad != nil {
+			p.pool.put(p.Grad)
+			p.Grad = nil
+		}
+		p.ZeroGrad()
+	}
+}
+
 // SetTrainable switches gradient accumulation of every parameter on or off.
 func (n *Net) SetTrainable(on bool) {
 	for _, p := range n.Params {

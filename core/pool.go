@@ -1,11 +1,16 @@
 package core
 
-import "sync"
+import (
+	"math/bits"
+	"sync"
+)
 
-// Pool recycles float32 buffers by length from one training iteration to the next. An
-// iteration allocates the same buffers every time, so once the first one has run nothing is
-// allocated at all: no garbage to collect, no fresh pages to fault in and clear, and a
-// resident size equal to what one iteration holds at once.
+// Pool recycles float32 buffers from one training iteration to the next. An iteration
+// allocates the same buffers every time, so once the first one has run nothing is allocated
+// at all: no garbage to collect, no fresh pages to fault in and clear, and a resident size
+// equal to what one iteration holds at once. Buffers are kept by size class (lengths rounded
+// up by at most 1/8), so that memory one layer's activations gave back can hold another's
+// gradients.
 type Pool struct {
 	mu    sync.Mutex
 	free  map[int][][]float32
@@ -14,15 +19,25 @@ type Pool struct {
 
 // get returns a buffer of length n with undefined contents.
 func (p *Pool) get(n int) []float32 {
+	c := sizeClass(n)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	l := p.free[n]
+	l := p.free[c]
 	if len(l) == 0 {
-		return make([]float32, n)
+		return make([]float32, n, c)
 	}
 	b := l[len(l)-1]
-	p.free[n] = l[:len(l)-1]
-	return b
+	p.free[c] = l[:len(l)-1]
+	return b[:n]
+}
+
+// sizeClass rounds n up to the next m·2^e with m in 8..15: at most 1/8 more.
+func sizeClass(n int) int {
+	if n <= 16 {
+		return n
+	}
+	shift := bits.Len(uint(n)) - 4
+	return (n + 1<<shift - 1) >> shift << shift
 }
 
 // scratch returns a buffer of length n with undefined contents for use inside one op: the
@@ -56,5 +71,9 @@ func (p *Pool) put(b []float32) {
 	if p.free == nil {
 		p.free = map[int][][]float32{}
 	}
-	p.free[len(b)] = append(p.free[len(b)], b)
+	c := cap(b)
+	if c != sizeClass(c) {
+		return // not from get: leave it to the garbage collector
+	}
+	p.free[c] = append(p.free[c], b[:c])
 }

@@ -15,6 +15,11 @@ func TestRecycledTensorsChangeNothing(t *testing.T) {
 		m := NewModel(benchOptions(16, 32, ModeGlobal), rng)
 		if !pooled {
 			m.pool = nil
+			for _, n := range m.Nets() {
+				for _, p := range n.Params {
+					p.pool = nil
+				}
+			}
 		}
 		var losses []float32
 		for range 3 {
@@ -73,5 +78,18 @@ func TestFreeKeepsWhatBackwardReads(t *testing.T) {
 	}
 	if unread.Data != nil {
 		t.Error("free kept data no step reads")
+	}
+}
+
+func TestSizeClass(t *testing.T) {
+	for _, c := range []struct{ n, want int }{{1, 1}, {16, 16}, {17, 18}, {31, 32}, {4096, 4096}, {4097, 4608}, {589824, 589824}, {82944, 90112}} {
+		if got := sizeClass(c.n); got != c.want {
+			t.Errorf("sizeClass(%d) = %d, want %d", c.n, got, c.want)
+		}
+	}
+	for n := 1; n < 1<<20; n += 997 {
+		if c := sizeClass(n); c < n || 8*c > 9*n || sizeClass(c) != c {
+			t.Fatalf("sizeClass(%d) = %d: not a class within 1/8 above n", n, c)
+		}
 	}
 }
