@@ -51,7 +51,7 @@ func TestFreeKeepsWhatBackwardReads(t *testing.T) {
 	c := randFixed(2 * 9 * 9)
 	run := func(tp *Tape) (read, unread *Var) {
 		x.NeedsGrad, x.Grad = true, nil
-		read = ReflectPad(tp, x, 1)          // InstanceNormAct reads its input
+		read = ReflectPad(tp, x, 1)           // InstanceNormAct reads its input
 		unread = InstanceNormAct(tp, read, 0) // ReflectPad reads nothing
 		y := ReflectPad(tp, unread, 1)
 		tp.free(read, unread)
