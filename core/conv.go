@@ -11,10 +11,12 @@ const maxColFloats = 1 << 22
 //
 //	y[o, p] = b[o] + Σ_k W[o, k] · col[k, p],   col = im2col(x), k = (c, ky, kx), p = (y, x)
 //
-// Backward: dW += dy colᵀ, db += rowsum(dy), and dx is the convolution of dy, zero-padded by
-// k-1-pad, with the flipped kernel W'[c, o, ky, kx] = W[o, c, k-1-ky, k-1-kx]. That costs
-// the same products as col2im(Wᵀ dy) but gathers O·k² rows instead of scattering C·k²
-// back, which for the generator's 64→3 output layer is 21 times less traffic.
+// Backward: dW += dy colᵀ, db += rowsum(dy), and dx either as col2im(Wᵀ dy) or as the
+// convolution of dy, zero-padded by k-1-pad, with the flipped kernel W'[c, o, ky, kx] =
+// W[o, c, k-1-ky, k-1-kx]. Both cost the same products; the second gathers O·k² rows of dy
+// instead of scattering C·k² rows back, but must copy the kernel first, so it is taken
+// where that moves less memory: large maps, few output channels (the generator's 64→3
+// output layer: 21 times less traffic), never the discriminator's small deep maps.
 // The columns are rebuilt from x band by band in the backward pass instead of being kept:
 // im2col costs little beside the products, and memory stays bounded whatever the image size.
 // x is [C,H,W], w is [O,C,k,k], b is [O] or nil.
@@ -61,12 +63,20 @@ func Conv2D(t *Tape, x, w, b *Var, pad int) *Var {
 				linalg.GemmStrided(false, true, o, kk, nb, 1, dy[r0*g.wo:], n, col, nb, 1, w.grad(), kk)
 			})
 		}
-		if x.NeedsGrad {
+		switch {
+		case !x.NeedsGrad:
+		case g.flipCheaper(o):
 			wf := t.temp(len(w.Data))
 			flipKernel(w.Data, o, c, k, wf)
 			back := convGeom{c: o, h: g.ho, w: g.wo, k: k, pad: k - 1 - pad, ho: h, wo: wd}
 			back.addConv(t, dy, c, wf, x.grad())
 			t.untemp(wf)
+		default:
+			g.bands(t, func(r0, r1 int, col []float32) {
+				nb := (r1 - r0) * g.wo
+				linalg.GemmStrided(true, false, kk, nb, o, 1, w.Data, kk, dy[r0*g.wo:], n, 0, col, nb)
+				col2im(col, g, r0, r1, x.grad())
+			})
 		}
 	}, inputs...)
 	return y
@@ -82,18 +92,56 @@ func (g convGeom) addConv(t *Tape, x []float32, o int, w, y []float32) {
 	})
 }
 
-// flipKernel writes wf[c, o, ky, kx] = w[o, c, k-1-ky, k-1-kx].
-func flipKernel(w []float32, o, c, k int, wf []float32) {
-	kk := k * k
-	parallelFor(o, c*kk, func(oc int) {
-		for ci := range c {
-			src, dst := w[(oc*c+ci)*kk:(oc*c+ci+1)*kk], wf[(ci*o+oc)*kk:(ci*o+oc+1)*kk]
-			for q, v := range src {
-				dst[len(dst)-1-q] = v
+// flipCheaper reports whether dx by the flipped kernel moves less memory than col2im. The
+// flip reads and writes the kernel (O·C·k²) and dy's columns (O·k²·H·W); col2im writes
+// C·k²·Ho·Wo column entries, reads them back and adds them onto dx.
+func (g convGeom) flipCheaper(o int) bool {
+	kk := g.k * g.k
+	return 2*(o*g.c*kk+o*kk*g.h*g.w) < 3*g.c*kk*g.ho*g.wo
+}
+
+// col2im is im2col's adjoint: it adds every column entry of rows [r0, r1) back onto the
+// input pixel it came from.
+func col2im(col []float32, g convGeom, r0, r1 int, dx []float32) {
+	nb := (r1 - r0) * g.wo
+	parallelFor(g.c, g.k*g.k*nb, func(ci int) {
+		plane := dx[ci*g.h*g.w : (ci+1)*g.h*g.w]
+		for ky := 0; ky < g.k; ky++ {
+			for kx := 0; kx < g.k; kx++ {
+				src := col[((ci*g.k+ky)*g.k+kx)*nb:]
+				lo, hi := validRange(kx, g.pad, g.w, g.wo)
+				for oy := r0; oy < r1; oy++ {
+					iy := oy + ky - g.pad
+					if iy < 0 || iy >= g.h || lo >= hi {
+						continue
+					}
+					o := (oy - r0) * g.wo
+					addTo(plane[iy*g.w+lo+kx-g.pad:iy*g.w+hi+kx-g.pad], src[o+lo:o+hi])
+				}
 			}
 		}
 	})
 }
+
+// flipKernel writes wf[c, o, ky, kx] = w[o, c, k-1-ky, k-1-kx]. It is a transpose of the
+// [o][c] blocks, done flipBlock input channels at a time so that both the reads and the
+// flipBlock output streams stay in the L1 cache.
+func flipKernel(w []float32, o, c, k int, wf []float32) {
+	kk := k * k
+	parallelFor((c+flipBlock-1)/flipBlock, flipBlock*o*kk, func(blk int) {
+		c0, c1 := blk*flipBlock, min(c, (blk+1)*flipBlock)
+		for oc := range o {
+			for ci := c0; ci < c1; ci++ {
+				src, dst := w[(oc*c+ci)*kk:(oc*c+ci+1)*kk], wf[(ci*o+oc)*kk:(ci*o+oc+1)*kk]
+				for q, v := range src {
+					dst[len(dst)-1-q] = v
+				}
+			}
+		}
+	})
+}
+
+const flipBlock = 32
 
 // convGeom is the geometry of one stride-1 convolution.
 type convGeom struct{ c, h, w, k, pad, ho, wo int }
