@@ -7,7 +7,7 @@ func ReLU(t *Tape, x *Var) *Var { return LeakyReLU(t, x, 0) }
 
 // LeakyReLU is x for x > 0 and slope*x otherwise.
 func LeakyReLU(t *Tape, x *Var, slope float32) *Var {
-	y := t.zeros(x.Shape...)
+	y := t.empty(x.Shape...)
 	leak := newLeak(slope)
 	chunks(len(x.Data), func(lo, hi int) {
 		for i, v := range x.Data[lo:hi] {
@@ -44,10 +44,12 @@ func (l leak) factor(v float32) float32 {
 
 // Tanh is tanh(x); d tanh = 1 - y².
 func Tanh(t *Tape, x *Var) *Var {
-	y := t.zeros(x.Shape...)
-	for i, v := range x.Data {
-		y.Data[i] = float32(math.Tanh(float64(v)))
-	}
+	y := t.empty(x.Shape...)
+	chunks(len(x.Data), func(lo, hi int) {
+		for i, v := range x.Data[lo:hi] {
+			y.Data[lo+i] = float32(math.Tanh(float64(v)))
+		}
+	})
 	t.recordUsing(y, []*Var{y}, func() {
 		if y.Grad == nil {
 			return
@@ -62,17 +64,20 @@ func Tanh(t *Tape, x *Var) *Var {
 
 // Add is the elementwise sum of two Vars of equal shape.
 func Add(t *Tape, a, b *Var) *Var {
-	y := t.zeros(a.Shape...)
-	for i := range y.Data {
-		y.Data[i] = a.Data[i] + b.Data[i]
-	}
+	y := t.empty(a.Shape...)
+	chunks(len(y.Data), func(lo, hi int) {
+		for i, v := range a.Data[lo:hi] {
+			y.Data[lo+i] = v + b.Data[lo+i]
+		}
+	})
 	t.recordUsing(y, nil, func() {
 		if y.Grad == nil {
 			return
 		}
 		for _, in := range []*Var{a, b} {
 			if in.NeedsGrad {
-				addTo(in.grad(), y.Grad)
+				dx := in.grad()
+				chunks(len(dx), func(lo, hi int) { addTo(dx[lo:hi], y.Grad[lo:hi]) })
 			}
 		}
 	}, a, b)

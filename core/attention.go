@@ -11,29 +11,45 @@ import (
 // (row l = y·W + x), the layout every anchor operation works in.
 func Positions(t *Tape, x *Var) *Var {
 	c, l := x.Shape[0], x.Shape[1]*x.Shape[2]
-	y := t.zeros(l, c)
+	y := t.empty(l, c)
 	transpose(x.Data, c, l, y.Data)
-	t.record(y, func() {
+	t.recordUsing(y, nil, func() {
 		if y.Grad == nil {
 			return
 		}
 		dx := x.grad()
-		for ci := 0; ci < c; ci++ {
-			for p := 0; p < l; p++ {
-				dx[ci*l+p] += y.Grad[p*c+ci]
+		transposeBlocks(c, l, func(r0, r1, col int) {
+			for ci := r0; ci < r1; ci++ {
+				dx[ci*l+col] += y.Grad[col*c+ci]
 			}
-		}
+		})
 	}, x)
 	return y
 }
 
+// transpose writes dst [cols, rows] = srcᵀ for src [rows, cols].
 func transpose(src []float32, rows, cols int, dst []float32) {
-	for r := 0; r < rows; r++ {
-		for c := 0; c < cols; c++ {
+	transposeBlocks(rows, cols, func(r0, r1, c int) {
+		for r := r0; r < r1; r++ {
 			dst[c*rows+r] = src[r*cols+c]
 		}
-	}
+	})
 }
+
+// transposeBlocks calls f(r0, r1, c) for every column c of a [rows, cols] matrix and every
+// block [r0, r1) of transposeBlock rows, block by block in parallel: within a block the
+// rows' elements of one column are adjacent in the transpose, and the block's rows of the
+// source stay in the cache while its columns are walked.
+func transposeBlocks(rows, cols int, f func(r0, r1, c int)) {
+	parallelFor((rows+transposeBlock-1)/transposeBlock, transposeBlock*cols, func(b int) {
+		r0, r1 := b*transposeBlock, min(rows, (b+1)*transposeBlock)
+		for c := range cols {
+			f(r0, r1, c)
+		}
+	})
+}
+
+const transposeBlock = 16
 
 // GatherRows picks rows ids of f [L,C] into [n,C]; backward scatters them back.
 func GatherRows(t *Tape, f *Var, ids []int) *Var {

@@ -45,7 +45,7 @@ func Downsample(t *Tape, x *Var) *Var {
 	c, h, w := xp.Shape[0], xp.Shape[1], xp.Shape[2]
 	ho, wo := (h-3)/2+1, (w-3)/2+1
 	f := DownFilter
-	y := t.zeros(c, ho, wo)
+	y := t.empty(c, ho, wo)
 	parallelFor(c, ho*wo*9, func(ci int) {
 		in, out := xp.Data[ci*h*w:], y.Data[ci*ho*wo:]
 		for oy := 0; oy < ho; oy++ {
@@ -92,7 +92,7 @@ func Upsample(t *Tape, x *Var) *Var {
 	c, h, w := xp.Shape[0], xp.Shape[1], xp.Shape[2]
 	ho, wo := 2*h-4, 2*w-4
 	f := UpFilter
-	y := t.zeros(c, ho, wo)
+	y := t.empty(c, ho, wo)
 	taps := func(o int) (i0, k0 int) { // the two (input, tap) pairs feeding full-output index o+1
 		q := o + 3 // o+1 = 2i-2+k  =>  2i+k = o+3
 		return q / 2, q % 2

@@ -31,15 +31,16 @@ func Conv2D(t *Tape, x, w, b *Var, pad int) *Var {
 	}
 	g := convGeom{c: c, h: h, w: wd, k: k, pad: pad, ho: h + 2*pad - k + 1, wo: wd + 2*pad - k + 1}
 	kk, n := g.c*k*k, g.ho*g.wo
-	y := t.zeros(o, g.ho, g.wo)
-	if b != nil {
-		for oc := 0; oc < o; oc++ {
-			row := y.Data[oc*n : (oc+1)*n]
-			for i := range row {
-				row[i] = b.Data[oc]
-			}
+	y := t.empty(o, g.ho, g.wo)
+	parallelFor(o, n, func(oc int) {
+		row, v := y.Data[oc*n:(oc+1)*n], float32(0)
+		if b != nil {
+			v = b.Data[oc]
 		}
-	}
+		for i := range row {
+			row[i] = v
+		}
+	})
 	g.addConv(t, x.Data, o, w.Data, y.Data)
 	inputs := []*Var{x, w}
 	if b != nil {
@@ -52,9 +53,7 @@ func Conv2D(t *Tape, x, w, b *Var, pad int) *Var {
 		}
 		if b != nil && b.NeedsGrad {
 			db := b.grad()
-			for oc := 0; oc < o; oc++ {
-				db[oc] += sum32(dy[oc*n : (oc+1)*n])
-			}
+			parallelFor(o, n, func(oc int) { db[oc] += sum32(dy[oc*n : (oc+1)*n]) })
 		}
 		if w.NeedsGrad {
 			g.bands(t, func(r0, r1 int, col []float32) {

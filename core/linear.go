@@ -45,9 +45,9 @@ const L2NormEps = 1e-7
 //	y = x / (‖x‖ + ε),   dx = (dy - x (x·dy) / (‖x‖ (‖x‖ + ε))) / (‖x‖ + ε)
 func L2NormalizeRows(t *Tape, x *Var) *Var {
 	n, d := x.Shape[0], x.Shape[1]
-	y := t.zeros(n, d)
+	y := t.empty(n, d)
 	norms := make([]float64, n)
-	for r := 0; r < n; r++ {
+	parallelFor(n, 2*d, func(r int) {
 		row := x.Data[r*d : (r+1)*d]
 		var ss float64
 		for _, v := range row {
@@ -58,13 +58,13 @@ func L2NormalizeRows(t *Tape, x *Var) *Var {
 		for i, v := range row {
 			y.Data[r*d+i] = float32(float64(v) / den)
 		}
-	}
+	})
 	t.record(y, func() {
 		if y.Grad == nil {
 			return
 		}
 		dx := x.grad()
-		for r := 0; r < n; r++ {
+		parallelFor(n, 3*d, func(r int) {
 			row, dy := x.Data[r*d:(r+1)*d], y.Grad[r*d:(r+1)*d]
 			var dot float64
 			for i, v := range row {
@@ -78,7 +78,7 @@ func L2NormalizeRows(t *Tape, x *Var) *Var {
 			for i, v := range row {
 				dx[r*d+i] += float32((float64(dy[i]) - float64(v)*coef) / den)
 			}
-		}
+		})
 	}, x)
 	return y
 }

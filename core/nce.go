@@ -23,7 +23,7 @@ func PatchNCE(t *Tape, q, k *Var, temp float32) *Var {
 	}
 	probs := make([]float64, n*(n+1))
 	rows := Zeros(n)
-	for r := 0; r < n; r++ {
+	parallelFor(n, 30*n, func(r int) {
 		lr := logits[r*(n+1) : (r+1)*(n+1)]
 		neg := lr[1:]
 		lr[0] = dot32(q.Data[r*d:(r+1)*d], k.Data[r*d:(r+1)*d])
@@ -45,21 +45,21 @@ func PatchNCE(t *Tape, q, k *Var, temp float32) *Var {
 			pr[j] /= s
 		}
 		rows.Data[r] = float32(math.Log(s) + float64(mx-lr[0]))
-	}
+	})
 	t.record(rows, func() {
 		if rows.Grad == nil {
 			return
 		}
 		// dq = C k with C[r,r] = g_r (p_r0 - 1) and C[r,j] = g_r p_r(1+j) for j ≠ r.
 		coef := make([]float32, n*n)
-		for r := 0; r < n; r++ {
+		parallelFor(n, 2*n, func(r int) {
 			g := float64(rows.Grad[r]) / float64(temp)
 			pr := probs[r*(n+1) : (r+1)*(n+1)]
 			for j := 0; j < n; j++ {
 				coef[r*n+j] = float32(g * pr[1+j])
 			}
 			coef[r*n+r] = float32(g * (pr[0] - 1))
-		}
+		})
 		linalg.Gemm(false, false, n, d, n, 1, coef, k.Data, 1, q.grad())
 	}, q)
 	return rows

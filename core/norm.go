@@ -19,7 +19,7 @@ func InstanceNorm(t *Tape, x *Var) *Var { return InstanceNormAct(t, x, 1) }
 // its gradient is ever stored: one activation less per layer and no extra pass.
 func InstanceNormAct(t *Tape, x *Var, slope float32) *Var {
 	c, n := x.Shape[0], x.Shape[1]*x.Shape[2]
-	y := t.zeros(x.Shape...)
+	y := t.empty(x.Shape...)
 	mean, invStd := make([]float64, c), make([]float64, c)
 	leak := newLeak(slope)
 	parallelFor(c, n, func(ci int) {

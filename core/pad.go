@@ -32,7 +32,7 @@ func padOp(t *Tape, x *Var, p int, index func(i, n int) int) *Var {
 	for i := range srcX {
 		srcX[i] = index(i-p, w)
 	}
-	y := t.zeros(c, ho, wo)
+	y := t.empty(c, ho, wo)
 	parallelFor(c, ho*wo, func(ci int) {
 		in, out := x.Data[ci*h*w:], y.Data[ci*ho*wo:]
 		for oy, iy := range srcY {

@@ -38,6 +38,11 @@ func parallelFor(n, cost int, body func(i int)) {
 	wg.Wait()
 }
 
+// clearParallel zeroes b, in parallel when it is large.
+func clearParallel(b []float32) {
+	chunks(len(b), func(lo, hi int) { clear(b[lo:hi]) })
+}
+
 // chunkSize is the element count of one piece of an elementwise operation.
 const chunkSize = 1 << 15
 

@@ -46,7 +46,7 @@ func (v *Var) Len() int { return len(v.Data) }
 func (v *Var) grad() []float32 {
 	if v.Grad == nil && v.pool != nil {
 		v.Grad = v.pool.get(numel(v.Shape))
-		clear(v.Grad)
+		clearParallel(v.Grad)
 	}
 	if v.Grad == nil {
 		v.Grad = make([]float32, numel(v.Shape))
@@ -84,12 +84,20 @@ func NewTape(pool *Pool) *Tape { return &Tape{pool: pool} }
 
 // zeros returns a zero Var of the given shape, owned by the tape.
 func (t *Tape) zeros(shape ...int) *Var {
+	v := t.empty(shape...)
+	if v.pool != nil {
+		clearParallel(v.Data)
+	}
+	return v
+}
+
+// empty is zeros for an op that writes every element itself: from the pool, the contents
+// are undefined.
+func (t *Tape) empty(shape ...int) *Var {
 	if t == nil || t.pool == nil {
 		return Zeros(shape...)
 	}
-	b := t.pool.get(numel(shape))
-	clear(b)
-	v := NewVar(b, shape...)
+	v := NewVar(t.pool.get(numel(shape)), shape...)
 	v.pool = t.pool
 	t.owned = append(t.owned, v)
 	return v
