@@ -51,6 +51,32 @@ func transposeBlocks(rows, cols int, f func(r0, r1, c int)) {
 
 const transposeBlock = 16
 
+// GatherPositions picks the feature vectors at positions ids of x [C,H,W] into [n,C]:
+// GatherRows(Positions(x), ids) without transposing the whole map.
+func GatherPositions(t *Tape, x *Var, ids []int) *Var {
+	c, l := x.Shape[0], x.Shape[1]*x.Shape[2]
+	y := t.empty(len(ids), c)
+	parallelFor(c, len(ids), func(ci int) {
+		plane := x.Data[ci*l : (ci+1)*l]
+		for i, id := range ids {
+			y.Data[i*c+ci] = plane[id]
+		}
+	})
+	t.recordUsing(y, nil, func() {
+		if y.Grad == nil {
+			return
+		}
+		dx := x.grad()
+		parallelFor(c, len(ids), func(ci int) {
+			plane := dx[ci*l : (ci+1)*l]
+			for i, id := range ids {
+				plane[id] += y.Grad[i*c+ci]
+			}
+		})
+	}, x)
+	return y
+}
+
 // GatherRows picks rows ids of f [L,C] into [n,C]; backward scatters them back.
 func GatherRows(t *Tape, f *Var, ids []int) *Var {
 	c := f.Shape[1]

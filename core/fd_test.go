@@ -87,6 +87,8 @@ func TestOpsFiniteDifferences(t *testing.T) {
 		{"instnormleaky", 1e-3, func(tp *Tape) *Var { return projection(tp, InstanceNormAct(tp, x, 0.2), c.Data) }},
 		{"tanh", 1e-2, func(tp *Tape) *Var { return projection(tp, Tanh(tp, x), c.Data) }},
 		{"pool", 1e-2, func(tp *Tape) *Var { return proj(tp, AdaptiveAvgPool(tp, x, 4, 4)) }},
+		{"gatherpositions", 1e-2, func(tp *Tape) *Var { return proj(tp, GatherPositions(tp, x, []int{0, 5, 80, 5})) }},
+		{"positions", 1e-2, func(tp *Tape) *Var { return proj(tp, Positions(tp, x)) }},
 	}
 	defer func(h float64) { fdStep = h }(fdStep)
 	for _, c := range cases {

@@ -103,12 +103,12 @@ func (f *NetF) nceLayer(t *Tape, p int, src, tgt []*Var, o NCEOptions, pick Pick
 		r.PooledSrc, r.PooledTgt = s, g
 	}
 	h, w := s.Shape[1], s.Shape[2]
-	fs, ft := Positions(t, s), Positions(t, g)
 	n := min(o.NumPatches, h*w)
 	if p < o.attentionStart(len(src)) {
 		ids := pick.RandomIDs(p, h*w, n)
-		r.VSrc, r.VTgt = GatherRows(nil, fs, ids), GatherRows(t, ft, ids)
+		r.VSrc, r.VTgt = GatherPositions(nil, s, ids), GatherPositions(t, g, ids)
 	} else {
+		fs, ft := Positions(t, s), Positions(t, g)
 		prev := t.Section("attention")
 		r.Sel, r.Score = selectAnchors(p, fs, h, w, n, o.Mode, pick)
 		r.VSrc, r.VTgt, r.Attn, r.AttnTgt = route(t, fs, ft, h, w, r.Sel, o.Mode)
