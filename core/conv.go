@@ -4,7 +4,7 @@ import "sweep/core/linalg"
 
 // maxColFloats bounds the im2col buffer of one band of output rows (16 MB): a 7x7
 // convolution over 64 channels at 256x256 would otherwise need a 3 GB buffer.
-const maxColFloats = 1 << 22
+var maxColFloats = 1 << 22
 
 // Conv2D is a stride-1 convolution with zero padding pad (at most k-1), lowered to matrix
 // products over bands of output rows:
@@ -19,16 +19,26 @@ const maxColFloats = 1 << 22
 // output layer: 21 times less traffic), never the discriminator's small deep maps.
 // The columns are rebuilt from x band by band in the backward pass instead of being kept:
 // im2col costs little beside the products, and memory stays bounded whatever the image size.
-// x is [C,H,W], w is [O,C,k,k], b is [O] or nil.
+// x is [C,H,W], w is [O,C,k,k], b is [O] or nil. 3x3 kernels between wide layers on large
+// maps go through Winograd's F(2x2, 3x3) instead (winograd.go).
 func Conv2D(t *Tape, x, w, b *Var, pad int) *Var {
-	c, h, wd := x.Shape[0], x.Shape[1], x.Shape[2]
-	o, k := w.Shape[0], w.Shape[2]
+	c, o, k := x.Shape[0], w.Shape[0], w.Shape[2]
 	if w.Shape[1] != c {
 		panic("core: Conv2D channel mismatch")
 	}
 	if pad > k-1 {
 		panic("core: Conv2D padding larger than kernel-1")
 	}
+	if useWinograd(c, o, k, x.Shape[1], x.Shape[2], pad) {
+		return winogradConv(t, x, w, b, pad)
+	}
+	return im2colConv(t, x, w, b, pad)
+}
+
+// im2colConv is Conv2D through im2col columns.
+func im2colConv(t *Tape, x, w, b *Var, pad int) *Var {
+	c, h, wd := x.Shape[0], x.Shape[1], x.Shape[2]
+	o, k := w.Shape[0], w.Shape[2]
 	g := convGeom{c: c, h: h, w: wd, k: k, pad: pad, ho: h + 2*pad - k + 1, wo: wd + 2*pad - k + 1}
 	kk, n := g.c*k*k, g.ho*g.wo
 	y := t.empty(o, g.ho, g.wo)

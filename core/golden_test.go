@@ -218,7 +218,20 @@ func loadModel(t *testing.T, f *safetensors.File, o Options) *Model {
 	return m
 }
 
+// TestGolden runs every fixture case twice: with the convolution algorithms chosen as in
+// training, and with Winograd F(2x2, 3x3) on every 3x3 convolution it can take.
 func TestGolden(t *testing.T) {
+	for _, everywhere := range []bool{false, true} {
+		name := map[bool]string{false: "auto", true: "winograd"}[everywhere]
+		t.Run(name, func(t *testing.T) {
+			defer func(old bool) { winogradEverywhere = old }(winogradEverywhere)
+			winogradEverywhere = everywhere
+			testGolden(t)
+		})
+	}
+}
+
+func testGolden(t *testing.T) {
 	for _, f := range trainingCases(t) {
 		t.Run(filepath.Base(f.Path), func(t *testing.T) {
 			meta := caseMeta(f.Metadata)

@@ -121,3 +121,26 @@ func parallel(starts []int, f func(int)) {
 	}
 	wg.Wait()
 }
+
+// GemmBatch computes count independent products C_i = op(A_i)·op(B_i) + beta·C_i of dense
+// row-major matrices stored in a, b and c at offsets i·stride(size), for the matrix sizes
+// m·k, k·n and m·n. The products run in parallel, each as one single-threaded kernel call,
+// so results do not depend on the number of threads.
+func GemmBatch(transA, transB bool, m, n, k int, a, b []float32, beta float32, c []float32, count int, stride func(size int) int) {
+	lda, ldb := k, n
+	if transA {
+		lda = m
+	}
+	if transB {
+		ldb = k
+	}
+	flops.Add(2 * int64(m) * int64(n) * int64(k) * int64(count))
+	sa, sb, sc := stride(m*k), stride(k*n), stride(m*n)
+	starts := make([]int, count)
+	for i := range starts {
+		starts[i] = i
+	}
+	parallel(starts, func(i int) {
+		sgemm(transA, transB, m, n, k, 1, a[i*sa:], lda, b[i*sb:], ldb, beta, c[i*sc:], n)
+	})
+}

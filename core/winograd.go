@@ -1,0 +1,340 @@
+package core
+
+import "sweep/core/linalg"
+
+// Winograd's minimal filtering F(2x2, 3x3) (Lavin & Gray, "Fast Algorithms for Convolutional
+// Neural Networks", 2016) computes each 2x2 block of a 3x3 convolution's output from a 4x4
+// input tile with 16 multiplications instead of 36:
+//
+//	Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A
+//
+//	Bᵀ = ⎡1  0 -1  0⎤   G = ⎡ 1    0    0 ⎤   Aᵀ = ⎡1 1  1  0⎤
+//	     ⎢0  1  1  0⎥       ⎢1/2  1/2  1/2⎥        ⎣0 1 -1 -1⎦
+//	     ⎢0 -1  1  0⎥       ⎢1/2 -1/2  1/2⎥
+//	     ⎣0  1  0 -1⎦       ⎣ 0    0    1 ⎦
+//
+// Over channels the elementwise product becomes 16 independent matrix products, one per
+// transformed position ξ: M[ξ] = U[ξ]·V[ξ] with U[ξ] = (G g Gᵀ)[ξ] as [O,C] and V[ξ] =
+// (Bᵀ d B)[ξ] as [C,tiles]. The backward pass runs the adjoints of the same linear maps,
+//
+//	dM = A dY Aᵀ,  dU[ξ] = dM[ξ]·V[ξ]ᵀ,  dV[ξ] = U[ξ]ᵀ·dM[ξ],  dg = Gᵀ dU G,  dd = B dV Bᵀ,
+//
+// so it is the exact gradient of what the forward pass computes, and the products of all
+// three passes shrink by 2.25x. Every 2-D transform is separable: a 1-D transform along the
+// rows of a tile, then along its columns.
+
+// winoSize is the number of transformed positions ξ of a 4x4 tile.
+const winoSize = 16
+
+// useWinograd reports whether a convolution goes through F(2x2, 3x3): 3x3 kernels between
+// layers wide enough for the 16 products to run near the kernel's peak, on maps with at
+// least as many tiles as output channels. On smaller maps the kernel outweighs the image,
+// and transforming it (three times per pass) costs more than the products save: at 16x16
+// with 256 channels F(2x2, 3x3) is 15% slower than im2col, at 32x32 35% faster.
+func useWinograd(c, o, k, h, w, pad int) bool {
+	if winogradEverywhere {
+		return k == 3 && c >= 8 && o >= 8
+	}
+	g := newWinoGeom(c, o, h, w, pad)
+	return k == 3 && c >= 32 && o >= 32 && g.th*g.tw >= o
+}
+
+// winogradEverywhere sends every 3x3 convolution between layers of 8 channels or more
+// through F(2x2, 3x3), whatever the sizes, so that the golden fixtures (8 to 32 channels
+// on small maps) check it too.
+var winogradEverywhere = false
+
+// winoPlane is the stride between the 16 matrices of a transformed tensor of n elements
+// each: one cache line more than n, so that the 16 streams a transform reads or writes at
+// once never share a cache set, which they would whenever n is a multiple of 1024.
+func winoPlane(n int) int { return n + 16 }
+
+// winoGeom is a 3x3 convolution's geometry in 2x2 output tiles: th x tw tiles cover the
+// ho x wo output; the last row or column of tiles may stick out by one.
+type winoGeom struct{ c, o, h, w, pad, ho, wo, th, tw int }
+
+func newWinoGeom(c, o, h, w, pad int) winoGeom {
+	ho, wo := h+2*pad-2, w+2*pad-2
+	return winoGeom{c, o, h, w, pad, ho, wo, (ho + 1) / 2, (wo + 1) / 2}
+}
+
+// bands calls f for consecutive bands [r0, r1) of tile rows, with transform buffers for the
+// input (v: [16][c][tiles]) and output (m: [16][o][tiles]) sides of the band, bounded by
+// maxColFloats. The bands depend only on the geometry.
+func (g winoGeom) bands(t *Tape, f func(r0, r1 int, v, m []float32)) {
+	rows := max(1, maxColFloats/(winoSize*max(g.c, g.o)*g.tw))
+	n := min(rows, g.th) * g.tw
+	v, m := t.temp(winoSize*winoPlane(g.c*n)), t.temp(winoSize*winoPlane(g.o*n))
+	defer t.untemp(v)
+	defer t.untemp(m)
+	for r0 := 0; r0 < g.th; r0 += rows {
+		r1 := min(g.th, r0+rows)
+		n := (r1 - r0) * g.tw
+		f(r0, r1, v[:winoSize*winoPlane(g.c*n)], m[:winoSize*winoPlane(g.o*n)])
+	}
+}
+
+// winogradConv is Conv2D for useWinograd's kernels.
+func winogradConv(t *Tape, x, w, b *Var, pad int) *Var {
+	g := newWinoGeom(x.Shape[0], w.Shape[0], x.Shape[1], x.Shape[2], pad)
+	y := t.empty(g.o, g.ho, g.wo)
+	u := t.temp(winoSize * winoPlane(g.o*g.c))
+	winoFilter(w.Data, g, u)
+	g.bands(t, func(r0, r1 int, v, m []float32) {
+		n := (r1 - r0) * g.tw
+		winoInput(t, x.Data, g, r0, r1, v)
+		linalg.GemmBatch(false, false, g.o, n, g.c, u, v, 0, m, winoSize, winoPlane)
+		winoOutput(m, g, r0, r1, b, y.Data)
+	})
+	t.untemp(u)
+	inputs := []*Var{x, w}
+	if b != nil {
+		inputs = append(inputs, b)
+	}
+	t.recordUsing(y, []*Var{x, w}, func() {
+		if y.Grad != nil {
+			winogradBackward(t, g, x, w, b, y.Grad)
+		}
+	}, inputs...)
+	return y
+}
+
+// winogradBackward adds the convolution's gradients for the output gradient dy.
+func winogradBackward(t *Tape, g winoGeom, x, w, b *Var, dy []float32) {
+	if b != nil && b.NeedsGrad {
+		db, n := b.grad(), g.ho*g.wo
+		parallelFor(g.o, n, func(oc int) { db[oc] += sum32(dy[oc*n : (oc+1)*n]) })
+	}
+	var u, du []float32
+	if x.NeedsGrad {
+		u = t.temp(winoSize * winoPlane(g.o*g.c))
+		defer t.untemp(u)
+		winoFilter(w.Data, g, u)
+	}
+	if w.NeedsGrad {
+		du = t.temp(winoSize * winoPlane(g.o*g.c))
+		defer t.untemp(du)
+		clearParallel(du)
+	}
+	g.bands(t, func(r0, r1 int, v, m []float32) {
+		n := (r1 - r0) * g.tw
+		winoOutputAdjoint(dy, g, r0, r1, m)
+		if w.NeedsGrad {
+			winoInput(t, x.Data, g, r0, r1, v)
+			linalg.GemmBatch(false, true, g.o, g.c, n, m, v, 1, du, winoSize, winoPlane)
+		}
+		if x.NeedsGrad {
+			linalg.GemmBatch(true, false, g.c, n, g.o, u, m, 0, v, winoSize, winoPlane)
+			winoInputAdjoint(t, v, g, r0, r1, x.grad())
+		}
+	})
+	if w.NeedsGrad {
+		winoFilterAdjoint(du, g, w.grad())
+	}
+}
+
+// The 1-D transforms and their adjoints.
+
+// bt is Bᵀ·d.
+func bt(d0, d1, d2, d3 float32) (float32, float32, float32, float32) {
+	return d0 - d2, d1 + d2, d2 - d1, d1 - d3
+}
+
+// b1 is B·v, the adjoint of bt.
+func b1(v0, v1, v2, v3 float32) (float32, float32, float32, float32) {
+	return v0, v1 - v2 + v3, v1 + v2 - v0, -v3
+}
+
+// gt is G·g.
+func gt(g0, g1, g2 float32) (float32, float32, float32, float32) {
+	return g0, 0.5 * (g0 + g1 + g2), 0.5 * (g0 - g1 + g2), g2
+}
+
+// at is Aᵀ·m.
+func at(m0, m1, m2, m3 float32) (float32, float32) { return m0 + m1 + m2, m1 - m2 - m3 }
+
+// a1 is A·y, the adjoint of at.
+func a1(y0, y1 float32) (float32, float32, float32, float32) { return y0, y0 + y1, y0 - y1, -y1 }
+
+// filterTransform is G ⊗ G as a 16x9 matrix: U[ξ=(i,j)] = Σ G[i][a]·G[j][b]·g[a][b].
+var filterTransform = func() (t [winoSize * 9]float32) {
+	for tap := range 9 {
+		var col [3]float32 // G applied to the unit kernel's column: one tap at a time
+		a, b := tap/3, tap%3
+		col[a] = 1
+		var gi, gj [4]float32
+		gi[0], gi[1], gi[2], gi[3] = gt(col[0], col[1], col[2])
+		var row [3]float32
+		row[b] = 1
+		gj[0], gj[1], gj[2], gj[3] = gt(row[0], row[1], row[2])
+		for i := range 4 {
+			for j := range 4 {
+				t[(i*4+j)*9+tap] = gi[i] * gj[j]
+			}
+		}
+	}
+	return t
+}()
+
+// winoFilter writes U = G g Gᵀ for every (output, input) channel pair: u[ξ][o·c]. The
+// transform is linear in the nine taps, so all pairs go through one matrix product.
+func winoFilter(w []float32, g winoGeom, u []float32) {
+	pairs := g.o * g.c
+	linalg.GemmStrided(false, true, winoSize, pairs, 9, 1, filterTransform[:], 9, w, 9, 0, u, winoPlane(pairs))
+}
+
+// winoFilterAdjoint adds Gᵀ dU G to the 3x3 kernel gradients: the transposed product.
+func winoFilterAdjoint(du []float32, g winoGeom, dw []float32) {
+	pairs := g.o * g.c
+	linalg.GemmStrided(true, false, pairs, 9, winoSize, 1, du, winoPlane(pairs), filterTransform[:], 9, 1, dw, 9)
+}
+
+// rowWidth is the length of a zero-padded input row covering every tile column.
+func (g winoGeom) rowWidth() int { return 2*g.tw + 2 }
+
+// loadRow copies input row iy of one channel plane into row, shifted by pad, with zeros
+// outside the image (the whole row when iy is outside).
+func (g winoGeom) loadRow(img []float32, iy int, row []float32) {
+	clear(row)
+	if iy >= 0 && iy < g.h {
+		copy(row[g.pad:g.pad+g.w], img[iy*g.w:(iy+1)*g.w])
+	}
+}
+
+// winoInput writes V = Bᵀ d B for every channel and every input tile d of tile rows
+// [r0, r1): v[ξ][c][t]. Tile (ti, tj) covers input rows 2ti-pad..2ti-pad+3 and the same
+// columns, zero outside the image.
+func winoInput(t *Tape, x []float32, g winoGeom, r0, r1 int, v []float32) {
+	n, rw := (r1-r0)*g.tw, g.rowWidth()
+	plane := winoPlane(g.c * n)
+	per := 4*rw + 16*g.tw
+	scratch := t.temp(g.c * per)
+	defer t.untemp(scratch)
+	parallelFor(g.c, 16*n, func(ci int) {
+		img := x[ci*g.h*g.w : (ci+1)*g.h*g.w]
+		s := scratch[ci*per : (ci+1)*per]
+		rows, r := s[:4*rw], s[4*rw:] // 4 input rows; Bᵀ along each row: r[i][tj][b]
+		for ti := r0; ti < r1; ti++ {
+			for i := range 4 {
+				row := rows[i*rw : (i+1)*rw]
+				g.loadRow(img, 2*ti-g.pad+i, row)
+				ri := r[i*4*g.tw : (i+1)*4*g.tw]
+				for tj := range g.tw {
+					d := row[2*tj : 2*tj+4]
+					ri[4*tj], ri[4*tj+1], ri[4*tj+2], ri[4*tj+3] = bt(d[0], d[1], d[2], d[3])
+				}
+			}
+			base := ci*n + (ti-r0)*g.tw
+			for b := range 4 {
+				p0, p1, p2, p3 := v[(0+b)*plane+base:], v[(4+b)*plane+base:], v[(8+b)*plane+base:], v[(12+b)*plane+base:]
+				for tj := range g.tw {
+					k := 4*tj + b
+					p0[tj], p1[tj], p2[tj], p3[tj] = bt(r[k], r[4*g.tw+k], r[8*g.tw+k], r[12*g.tw+k])
+				}
+			}
+		}
+	})
+}
+
+// winoInputAdjoint adds B dV Bᵀ, the gradient of every input tile of tile rows [r0, r1),
+// onto dx, dropping the positions outside the image.
+func winoInputAdjoint(t *Tape, dv []float32, g winoGeom, r0, r1 int, dx []float32) {
+	n, rw := (r1-r0)*g.tw, g.rowWidth()
+	plane := winoPlane(g.c * n)
+	per := 4*rw + 16*g.tw
+	scratch := t.temp(g.c * per)
+	defer t.untemp(scratch)
+	parallelFor(g.c, 16*n, func(ci int) {
+		img := dx[ci*g.h*g.w : (ci+1)*g.h*g.w]
+		s := scratch[ci*per : (ci+1)*per]
+		rows, r := s[:4*rw], s[4*rw:]
+		for ti := r0; ti < r1; ti++ {
+			base := ci*n + (ti-r0)*g.tw
+			for b := range 4 { // B along the columns: r[i][tj][b]
+				p0, p1, p2, p3 := dv[(0+b)*plane+base:], dv[(4+b)*plane+base:], dv[(8+b)*plane+base:], dv[(12+b)*plane+base:]
+				for tj := range g.tw {
+					k := 4*tj + b
+					r[k], r[4*g.tw+k], r[8*g.tw+k], r[12*g.tw+k] = b1(p0[tj], p1[tj], p2[tj], p3[tj])
+				}
+			}
+			clear(rows)
+			for i := range 4 { // B along the rows, tiles overlapping by two columns
+				row, ri := rows[i*rw:(i+1)*rw], r[i*4*g.tw:(i+1)*4*g.tw]
+				for tj := range g.tw {
+					d0, d1, d2, d3 := b1(ri[4*tj], ri[4*tj+1], ri[4*tj+2], ri[4*tj+3])
+					d := row[2*tj : 2*tj+4]
+					d[0] += d0
+					d[1] += d1
+					d[2] += d2
+					d[3] += d3
+				}
+				if iy := 2*ti - g.pad + i; iy >= 0 && iy < g.h {
+					addTo(img[iy*g.w:(iy+1)*g.w], row[g.pad:g.pad+g.w])
+				}
+			}
+		}
+	})
+}
+
+// winoOutput writes y = Aᵀ M A + b for the 2x2 output tiles of tile rows [r0, r1),
+// dropping the positions a last tile sticks out by.
+func winoOutput(m []float32, g winoGeom, r0, r1 int, b *Var, y []float32) {
+	n := (r1 - r0) * g.tw
+	plane := winoPlane(g.o * n)
+	parallelFor(g.o, 16*n, func(oc int) {
+		out := y[oc*g.ho*g.wo : (oc+1)*g.ho*g.wo]
+		var bias float32
+		if b != nil {
+			bias = b.Data[oc]
+		}
+		for ti := r0; ti < r1; ti++ {
+			base := oc*n + (ti-r0)*g.tw
+			for tj := range g.tw {
+				var s [2][4]float32 // Aᵀ along the columns
+				for j := range 4 {
+					s[0][j], s[1][j] = at(m[j*plane+base+tj], m[(4+j)*plane+base+tj], m[(8+j)*plane+base+tj], m[(12+j)*plane+base+tj])
+				}
+				for i := range 2 {
+					if oy := 2*ti + i; oy < g.ho {
+						y0, y1 := at(s[i][0], s[i][1], s[i][2], s[i][3])
+						ox := 2 * tj
+						out[oy*g.wo+ox] = y0 + bias
+						if ox+1 < g.wo {
+							out[oy*g.wo+ox+1] = y1 + bias
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// winoOutputAdjoint writes dM = A dY Aᵀ for the output tiles of tile rows [r0, r1), with the
+// positions a last tile sticks out by taken as zero.
+func winoOutputAdjoint(dy []float32, g winoGeom, r0, r1 int, m []float32) {
+	n := (r1 - r0) * g.tw
+	plane := winoPlane(g.o * n)
+	parallelFor(g.o, 16*n, func(oc int) {
+		grad := dy[oc*g.ho*g.wo : (oc+1)*g.ho*g.wo]
+		for ti := r0; ti < r1; ti++ {
+			base := oc*n + (ti-r0)*g.tw
+			for tj := range g.tw {
+				var d [2][2]float32
+				for i := range 2 {
+					for j := range 2 {
+						if oy, ox := 2*ti+i, 2*tj+j; oy < g.ho && ox < g.wo {
+							d[i][j] = grad[oy*g.wo+ox]
+						}
+					}
+				}
+				var s [2][4]float32 // A along the rows
+				for i := range 2 {
+					s[i][0], s[i][1], s[i][2], s[i][3] = a1(d[i][0], d[i][1])
+				}
+				for j := range 4 { // A along the columns
+					m[j*plane+base+tj], m[(4+j)*plane+base+tj], m[(8+j)*plane+base+tj], m[(12+j)*plane+base+tj] = a1(s[0][j], s[1][j])
+				}
+			}
+		}
+	})
+}
