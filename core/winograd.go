@@ -58,19 +58,49 @@ func newWinoGeom(c, o, h, w, pad int) winoGeom {
 	return winoGeom{c, o, h, w, pad, ho, wo, (ho + 1) / 2, (wo + 1) / 2}
 }
 
-// bands calls f for consecutive bands [r0, r1) of tile rows, with transform buffers for the
-// input (v: [16][c][tiles]) and output (m: [16][o][tiles]) sides of the band, bounded by
+// winoWork is the workspace of one pass, carved out of the tape's scratch buffer: the
+// transformed kernel and, for the weight gradient, its gradient (u, du: [16][o][c]); the
+// input and output transforms of one band of tile rows (v: [16][c][tiles], m:
+// [16][o][tiles]); and the row buffers of the input transforms.
+type winoWork struct{ u, du, v, m, rows []float32 }
+
+// bandRows is the number of tile rows per band: the transforms of a band stay within
 // maxColFloats. The bands depend only on the geometry.
-func (g winoGeom) bands(t *Tape, f func(r0, r1 int, v, m []float32)) {
-	rows := max(1, maxColFloats/(winoSize*max(g.c, g.o)*g.tw))
-	n := min(rows, g.th) * g.tw
-	v, m := t.temp(winoSize*winoPlane(g.c*n)), t.temp(winoSize*winoPlane(g.o*n))
-	defer t.untemp(v)
-	defer t.untemp(m)
+func (g winoGeom) bandRows() int { return max(1, maxColFloats/(winoSize*max(g.c, g.o)*g.tw)) }
+
+// rowScratch is the per-channel length of the input transforms' row buffers: four padded
+// input rows and their row transforms.
+func (g winoGeom) rowScratch() int { return 4*g.rowWidth() + 16*g.tw }
+
+// work returns a workspace with kernels transformed-kernel buffers (1 or 2) and the function
+// that gives it back.
+func (g winoGeom) work(t *Tape, kernels int) (winoWork, func()) {
+	tiles := min(g.bandRows(), g.th) * g.tw
+	sizes := []int{winoSize * winoPlane(g.o*g.c), 0, winoSize * winoPlane(g.c*tiles), winoSize * winoPlane(g.o*tiles), g.c * g.rowScratch()}
+	if kernels == 2 {
+		sizes[1] = sizes[0]
+	}
+	total := 0
+	for _, n := range sizes {
+		total += n
+	}
+	buf := t.scratch(total)
+	parts := make([][]float32, len(sizes))
+	rest := buf
+	for i, n := range sizes {
+		parts[i], rest = rest[:n:n], rest[n:]
+	}
+	return winoWork{parts[0], parts[1], parts[2], parts[3], parts[4]}, func() { t.done(buf) }
+}
+
+// bands calls f for consecutive bands [r0, r1) of tile rows with the band's slices of the
+// workspace's input and output transforms.
+func (g winoGeom) bands(w winoWork, f func(r0, r1 int, v, m []float32)) {
+	rows := g.bandRows()
 	for r0 := 0; r0 < g.th; r0 += rows {
 		r1 := min(g.th, r0+rows)
 		n := (r1 - r0) * g.tw
-		f(r0, r1, v[:winoSize*winoPlane(g.c*n)], m[:winoSize*winoPlane(g.o*n)])
+		f(r0, r1, w.v[:winoSize*winoPlane(g.c*n)], w.m[:winoSize*winoPlane(g.o*n)])
 	}
 }
 
@@ -78,15 +108,15 @@ func (g winoGeom) bands(t *Tape, f func(r0, r1 int, v, m []float32)) {
 func winogradConv(t *Tape, x, w, b *Var, pad int) *Var {
 	g := newWinoGeom(x.Shape[0], w.Shape[0], x.Shape[1], x.Shape[2], pad)
 	y := t.empty(g.o, g.ho, g.wo)
-	u := t.temp(winoSize * winoPlane(g.o*g.c))
-	winoFilter(w.Data, g, u)
-	g.bands(t, func(r0, r1 int, v, m []float32) {
+	ws, done := g.work(t, 1)
+	winoFilter(w.Data, g, ws.u)
+	g.bands(ws, func(r0, r1 int, v, m []float32) {
 		n := (r1 - r0) * g.tw
-		winoInput(t, x.Data, g, r0, r1, v)
-		linalg.GemmBatch(false, false, g.o, n, g.c, u, v, 0, m, winoSize, winoPlane)
+		winoInput(x.Data, g, r0, r1, v, ws.rows)
+		linalg.GemmBatch(false, false, g.o, n, g.c, ws.u, v, 0, m, winoSize, winoPlane)
 		winoOutput(m, g, r0, r1, b, y.Data)
 	})
-	t.untemp(u)
+	done()
 	inputs := []*Var{x, w}
 	if b != nil {
 		inputs = append(inputs, b)
@@ -105,31 +135,28 @@ func winogradBackward(t *Tape, g winoGeom, x, w, b *Var, dy []float32) {
 		db, n := b.grad(), g.ho*g.wo
 		parallelFor(g.o, n, func(oc int) { db[oc] += sum32(dy[oc*n : (oc+1)*n]) })
 	}
-	var u, du []float32
+	ws, done := g.work(t, 2)
+	defer done()
 	if x.NeedsGrad {
-		u = t.temp(winoSize * winoPlane(g.o*g.c))
-		defer t.untemp(u)
-		winoFilter(w.Data, g, u)
+		winoFilter(w.Data, g, ws.u)
 	}
 	if w.NeedsGrad {
-		du = t.temp(winoSize * winoPlane(g.o*g.c))
-		defer t.untemp(du)
-		clearParallel(du)
+		clearParallel(ws.du)
 	}
-	g.bands(t, func(r0, r1 int, v, m []float32) {
+	g.bands(ws, func(r0, r1 int, v, m []float32) {
 		n := (r1 - r0) * g.tw
 		winoOutputAdjoint(dy, g, r0, r1, m)
 		if w.NeedsGrad {
-			winoInput(t, x.Data, g, r0, r1, v)
-			linalg.GemmBatch(false, true, g.o, g.c, n, m, v, 1, du, winoSize, winoPlane)
+			winoInput(x.Data, g, r0, r1, v, ws.rows)
+			linalg.GemmBatch(false, true, g.o, g.c, n, m, v, 1, ws.du, winoSize, winoPlane)
 		}
 		if x.NeedsGrad {
-			linalg.GemmBatch(true, false, g.c, n, g.o, u, m, 0, v, winoSize, winoPlane)
-			winoInputAdjoint(t, v, g, r0, r1, x.grad())
+			linalg.GemmBatch(true, false, g.c, n, g.o, ws.u, m, 0, v, winoSize, winoPlane)
+			winoInputAdjoint(v, g, r0, r1, x.grad(), ws.rows)
 		}
 	})
 	if w.NeedsGrad {
-		winoFilterAdjoint(du, g, w.grad())
+		winoFilterAdjoint(ws.du, g, w.grad())
 	}
 }
 
@@ -204,12 +231,10 @@ func (g winoGeom) loadRow(img []float32, iy int, row []float32) {
 // winoInput writes V = Bᵀ d B for every channel and every input tile d of tile rows
 // [r0, r1): v[ξ][c][t]. Tile (ti, tj) covers input rows 2ti-pad..2ti-pad+3 and the same
 // columns, zero outside the image.
-func winoInput(t *Tape, x []float32, g winoGeom, r0, r1 int, v []float32) {
-	n, rw := (r1-r0)*g.tw, g.rowWidth()
+// scratch holds g.rowScratch() floats per channel.
+func winoInput(x []float32, g winoGeom, r0, r1 int, v, scratch []float32) {
+	n, rw, per := (r1-r0)*g.tw, g.rowWidth(), g.rowScratch()
 	plane := winoPlane(g.c * n)
-	per := 4*rw + 16*g.tw
-	scratch := t.temp(g.c * per)
-	defer t.untemp(scratch)
 	parallelFor(g.c, 16*n, func(ci int) {
 		img := x[ci*g.h*g.w : (ci+1)*g.h*g.w]
 		s := scratch[ci*per : (ci+1)*per]
@@ -238,12 +263,10 @@ func winoInput(t *Tape, x []float32, g winoGeom, r0, r1 int, v []float32) {
 
 // winoInputAdjoint adds B dV Bᵀ, the gradient of every input tile of tile rows [r0, r1),
 // onto dx, dropping the positions outside the image.
-func winoInputAdjoint(t *Tape, dv []float32, g winoGeom, r0, r1 int, dx []float32) {
-	n, rw := (r1-r0)*g.tw, g.rowWidth()
+// scratch holds g.rowScratch() floats per channel.
+func winoInputAdjoint(dv []float32, g winoGeom, r0, r1 int, dx, scratch []float32) {
+	n, rw, per := (r1-r0)*g.tw, g.rowWidth(), g.rowScratch()
 	plane := winoPlane(g.c * n)
-	per := 4*rw + 16*g.tw
-	scratch := t.temp(g.c * per)
-	defer t.untemp(scratch)
 	parallelFor(g.c, 16*n, func(ci int) {
 		img := dx[ci*g.h*g.w : (ci+1)*g.h*g.w]
 		s := scratch[ci*per : (ci+1)*per]
