@@ -2,9 +2,9 @@ package core
 
 import "sweep/core/linalg"
 
-// maxColFloats bounds the im2col buffer of one band of output rows (16 MB): a 7x7
+// maxColFloats bounds the im2col buffer of one band of output rows (8 MB): a 7x7
 // convolution over 64 channels at 256x256 would otherwise need a 3 GB buffer.
-var maxColFloats = 1 << 22
+var maxColFloats = 1 << 21
 
 // Conv2D is a stride-1 convolution with zero padding pad (at most k-1), lowered to matrix
 // products over bands of output rows:

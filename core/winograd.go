@@ -64,9 +64,9 @@ func newWinoGeom(c, o, h, w, pad int) winoGeom {
 // [16][o][tiles]); and the row buffers of the input transforms.
 type winoWork struct{ u, du, v, m, rows []float32 }
 
-// bandRows is the number of tile rows per band: the transforms of a band stay within
-// maxColFloats. The bands depend only on the geometry.
-func (g winoGeom) bandRows() int { return max(1, maxColFloats/(winoSize*max(g.c, g.o)*g.tw)) }
+// bandRows is the number of tile rows per band: a band's input and output transforms
+// together stay within maxColFloats. The bands depend only on the geometry.
+func (g winoGeom) bandRows() int { return max(1, maxColFloats/(winoSize*(g.c+g.o)*g.tw)) }
 
 // rowScratch is the per-channel length of the input transforms' row buffers: four padded
 // input rows and their row transforms.

@@ -25,7 +25,7 @@ func register(name, summary string, run func(args []string) error) {
 // from one iteration to the next, so after the first one the heap hardly grows and a tight
 // target costs almost no collections; Go's default (100) would let the first iteration's
 // growth take RSS to twice the live heap. GOGC in the environment overrides it.
-const gcPercent = 5
+const gcPercent = 2
 
 func main() {
 	if os.Getenv("GOGC") == "" {
