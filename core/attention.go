@@ -192,7 +192,7 @@ const scoreRowBlock = 256
 func GlobalScores(f *Var, informer bool) []float32 {
 	l, c := f.Shape[0], f.Shape[1]
 	scores := make([]float32, l)
-	buf := make([]float32, min(scoreRowBlock, l)*l)
+	buf, exps := make([]float32, min(scoreRowBlock, l)*l), make([]float32, min(scoreRowBlock, l)*l)
 	for r0 := 0; r0 < l; r0 += scoreRowBlock {
 		nr := min(scoreRowBlock, l-r0)
 		s := buf[:nr*l]
@@ -202,7 +202,7 @@ func GlobalScores(f *Var, informer bool) []float32 {
 			if informer {
 				scores[r0+r] = informerScore(row)
 			} else {
-				scores[r0+r] = softmaxEntropy(row)
+				scores[r0+r] = softmaxEntropy(row, exps[r*l:(r+1)*l])
 			}
 		})
 	}
@@ -213,12 +213,12 @@ func GlobalScores(f *Var, informer bool) []float32 {
 // logarithm per row instead of one per element: for a = e/Z with e = exp(s - max) rounded to
 // float32 as the attention rows are, -log a = log Z - (s - max). Entries that underflow to 0
 // count 0, so a row that is one-hot in float32 has entropy exactly 0, as it does in PyTorch.
-func softmaxEntropy(s []float32) float32 {
+// e is a buffer of len(s) for the exponentials.
+func softmaxEntropy(s, e []float32) float32 {
 	mx := s[0]
 	for _, v := range s {
 		mx = max(mx, v)
 	}
-	e := make([]float32, len(s))
 	var z float32
 	for j, v := range s {
 		e[j] = float32(math.Exp(float64(v - mx)))
