@@ -118,7 +118,7 @@ func MatMul(t *Tape, a, b *Var) *Var {
 // softmaxRowsInPlace turns each row of x [n,m] into its softmax (max-shifted, in float32
 // as PyTorch does on the CPU).
 func softmaxRowsInPlace(x []float32, n, m int) {
-	for r := 0; r < n; r++ {
+	parallelFor(n, 8*m, func(r int) {
 		row := x[r*m : (r+1)*m]
 		mx := row[0]
 		for _, v := range row {
@@ -126,7 +126,7 @@ func softmaxRowsInPlace(x []float32, n, m int) {
 		}
 		var s float32
 		for j, v := range row {
-			e := float32(math.Exp(float64(v - mx)))
+			e := expNonPositive(v - mx)
 			row[j] = e
 			s += e
 		}
@@ -134,7 +134,7 @@ func softmaxRowsInPlace(x []float32, n, m int) {
 		for j := range row {
 			row[j] *= inv
 		}
-	}
+	})
 }
 
 // softmaxRowsBackward adds to ds the gradient through a = softmax(s) row-wise:
@@ -192,7 +192,7 @@ const scoreRowBlock = 256
 func GlobalScores(f *Var, informer bool) []float32 {
 	l, c := f.Shape[0], f.Shape[1]
 	scores := make([]float32, l)
-	buf, exps := make([]float32, min(scoreRowBlock, l)*l), make([]float32, min(scoreRowBlock, l)*l)
+	buf := make([]float32, min(scoreRowBlock, l)*l)
 	for r0 := 0; r0 < l; r0 += scoreRowBlock {
 		nr := min(scoreRowBlock, l-r0)
 		s := buf[:nr*l]
@@ -202,36 +202,30 @@ func GlobalScores(f *Var, informer bool) []float32 {
 			if informer {
 				scores[r0+r] = informerScore(row)
 			} else {
-				scores[r0+r] = softmaxEntropy(row, exps[r*l:(r+1)*l])
+				scores[r0+r] = softmaxEntropy(row)
 			}
 		})
 	}
 	return scores
 }
 
-// softmaxEntropy is the entropy of softmax(s) for the logits s, with one
-// logarithm per row instead of one per element: for a = e/Z with e = exp(s - max) rounded to
-// float32 as the attention rows are, -log a = log Z - (s - max). Entries that underflow to 0
-// count 0, so a row that is one-hot in float32 has entropy exactly 0, as it does in PyTorch.
-// e is a buffer of len(s) for the exponentials.
-func softmaxEntropy(s, e []float32) float32 {
+// softmaxEntropy is the entropy of softmax(s) for the logits s in two passes and one
+// logarithm per row: with e = exp(s - max) and Z = Σe, a = e/Z and
+// H = -Σ a log a = log Z - Σ e·(s - max) / Z. A row that is one-hot in float32 has
+// Z = 1 and Σ e·(s - max) = 0, so its entropy is exactly 0, as it is in PyTorch.
+func softmaxEntropy(s []float32) float32 {
 	mx := s[0]
 	for _, v := range s {
 		mx = max(mx, v)
 	}
 	var z float32
-	for j, v := range s {
-		e[j] = float32(math.Exp(float64(v - mx)))
-		z += e[j]
+	var ed float64
+	for _, v := range s {
+		e := expNonPositive(v - mx)
+		z += e
+		ed += float64(e) * float64(v-mx)
 	}
-	logZ, inv := math.Log(float64(z)), 1/z
-	var h float64
-	for j, ej := range e {
-		if a := ej * inv; a > 0 && a != 1 { // a = 1: the rest underflowed, and -log 1 = 0
-			h += float64(a) * (logZ - float64(s[j]-mx))
-		}
-	}
-	return float32(h)
+	return float32(math.Log(float64(z)) - ed/float64(z))
 }
 
 // entropy is Σ a (-log a) with the 0·log 0 = 0 convention.
