@@ -75,11 +75,11 @@ func im2colConv(t *Tape, x, w, b *Var, pad int) *Var {
 		switch {
 		case !x.NeedsGrad:
 		case g.flipCheaper(o):
-			wf := t.temp(len(w.Data))
+			wf := t.pooled().get(len(w.Data))
 			flipKernel(w.Data, o, c, k, wf)
 			back := convGeom{c: o, h: g.ho, w: g.wo, k: k, pad: k - 1 - pad, ho: h, wo: wd}
 			back.addConv(t, dy, c, wf, x.grad())
-			t.untemp(wf)
+			t.pooled().put(wf)
 		default:
 			g.bands(t, func(r0, r1 int, col []float32) {
 				nb := (r1 - r0) * g.wo
@@ -112,22 +112,10 @@ func (g convGeom) flipCheaper(o int) bool {
 // col2im is im2col's adjoint: it adds every column entry of rows [r0, r1) back onto the
 // input pixel it came from.
 func col2im(col []float32, g convGeom, r0, r1 int, dx []float32) {
-	nb := (r1 - r0) * g.wo
-	parallelFor(g.c, g.k*g.k*nb, func(ci int) {
-		plane := dx[ci*g.h*g.w : (ci+1)*g.h*g.w]
-		for ky := 0; ky < g.k; ky++ {
-			for kx := 0; kx < g.k; kx++ {
-				src := col[((ci*g.k+ky)*g.k+kx)*nb:]
-				lo, hi := validRange(kx, g.pad, g.w, g.wo)
-				for oy := r0; oy < r1; oy++ {
-					iy := oy + ky - g.pad
-					if iy < 0 || iy >= g.h || lo >= hi {
-						continue
-					}
-					o := (oy - r0) * g.wo
-					addTo(plane[iy*g.w+lo+kx-g.pad:iy*g.w+hi+kx-g.pad], src[o+lo:o+hi])
-				}
-			}
+	g.columnRows(col, r0, r1, func(ci int, seg []float32, iy, lo, hi, kx int) {
+		if iy >= 0 && lo < hi {
+			at := ci*g.h*g.w + iy*g.w + kx - g.pad
+			addTo(dx[at+lo:at+hi], seg[lo:hi])
 		}
 	})
 }
@@ -164,8 +152,8 @@ func (g convGeom) bands(t *Tape, f func(r0, r1 int, col []float32)) {
 	}
 	kk := g.c * g.k * g.k
 	rows := max(1, maxColFloats/(kk*g.wo))
-	col := t.scratch(kk * min(rows, g.ho) * g.wo)
-	defer t.done(col)
+	col := t.pooled().scratch(kk * min(rows, g.ho) * g.wo)
+	defer t.pooled().doneScratch(col)
 	for r0 := 0; r0 < g.ho; r0 += rows {
 		r1 := min(g.ho, r0+rows)
 		f(r0, r1, col[:kk*(r1-r0)*g.wo])
@@ -175,23 +163,35 @@ func (g convGeom) bands(t *Tape, f func(r0, r1 int, col []float32)) {
 // im2col writes the columns of output rows [r0, r1):
 // col[(c·k+ky)·k+kx, (oy-r0)·wo+ox] = x[c, oy+ky-pad, ox+kx-pad] (0 outside).
 func im2col(x []float32, g convGeom, r0, r1 int, col []float32) {
+	g.columnRows(col, r0, r1, func(ci int, seg []float32, iy, lo, hi, kx int) {
+		if iy < 0 || lo >= hi {
+			clear(seg)
+			return
+		}
+		at := ci*g.h*g.w + iy*g.w + kx - g.pad
+		clear(seg[:lo])
+		copy(seg[lo:hi], x[at+lo:at+hi])
+		clear(seg[hi:])
+	})
+}
+
+// columnRows calls f, in parallel over channels, for every row of the column matrix of
+// output rows [r0, r1): the segment of wo entries for channel ci, kernel column kx and one
+// output row, the input row iy it reads (-1 outside the image), and the output columns
+// [lo, hi) whose input column lies inside the image.
+func (g convGeom) columnRows(col []float32, r0, r1 int, f func(ci int, seg []float32, iy, lo, hi, kx int)) {
 	nb := (r1 - r0) * g.wo
 	parallelFor(g.c, g.k*g.k*nb, func(ci int) {
-		plane := x[ci*g.h*g.w : (ci+1)*g.h*g.w]
 		for ky := 0; ky < g.k; ky++ {
 			for kx := 0; kx < g.k; kx++ {
-				dst := col[((ci*g.k+ky)*g.k+kx)*nb:]
+				rows := col[((ci*g.k+ky)*g.k+kx)*nb:]
 				lo, hi := validRange(kx, g.pad, g.w, g.wo)
 				for oy := r0; oy < r1; oy++ {
-					row := dst[(oy-r0)*g.wo : (oy-r0+1)*g.wo]
 					iy := oy + ky - g.pad
-					if iy < 0 || iy >= g.h || lo >= hi {
-						clear(row)
-						continue
+					if iy >= g.h {
+						iy = -1
 					}
-					clear(row[:lo])
-					copy(row[lo:hi], plane[iy*g.w+lo+kx-g.pad:])
-					clear(row[hi:])
+					f(ci, rows[(oy-r0)*g.wo:(oy-r0+1)*g.wo], iy, lo, hi, kx)
 				}
 			}
 		}

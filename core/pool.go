@@ -17,8 +17,11 @@ type Pool struct {
 	spare []float32 // the scratch buffer, whatever length it was last asked for
 }
 
-// get returns a buffer of length n with undefined contents.
+// get returns a buffer of length n with undefined contents (zero from a nil pool).
 func (p *Pool) get(n int) []float32 {
+	if p == nil {
+		return make([]float32, n)
+	}
 	c := sizeClass(n)
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -43,6 +46,9 @@ func sizeClass(n int) int {
 // scratch returns a buffer of length n with undefined contents for use inside one op: the
 // spare one, grown when too short, so ops of many sizes share one allocation.
 func (p *Pool) scratch(n int) []float32 {
+	if p == nil {
+		return make([]float32, n)
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	b := p.spare
@@ -57,6 +63,9 @@ func (p *Pool) scratch(n int) []float32 {
 
 // doneScratch gives back a buffer from scratch, keeping the longer of it and the spare.
 func (p *Pool) doneScratch(b []float32) {
+	if p == nil {
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if cap(b) > cap(p.spare) {
@@ -64,8 +73,11 @@ func (p *Pool) doneScratch(b []float32) {
 	}
 }
 
-// put gives b back for reuse; nobody may touch it afterwards.
+// put gives b back for reuse; nobody may touch it afterwards (a nil pool drops it).
 func (p *Pool) put(b []float32) {
+	if p == nil {
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.free == nil {

@@ -44,12 +44,11 @@ func (v *Var) Len() int { return len(v.Data) }
 
 // grad returns the gradient buffer, allocating it on first use.
 func (v *Var) grad() []float32 {
-	if v.Grad == nil && v.pool != nil {
-		v.Grad = v.pool.get(numel(v.Shape))
-		clearParallel(v.Grad)
-	}
 	if v.Grad == nil {
-		v.Grad = make([]float32, numel(v.Shape))
+		v.Grad = v.pool.get(numel(v.Shape))
+		if v.pool != nil {
+			clearParallel(v.Grad) // recycled: it holds an earlier tensor's values
+		}
 	}
 	return v.Grad
 }
@@ -121,35 +120,13 @@ func (v *Var) drop() {
 	}
 }
 
-// scratch returns a buffer of length n with undefined contents, for use inside one op, which
-// gives it back with done.
-func (t *Tape) scratch(n int) []float32 {
-	if t == nil || t.pool == nil {
-		return make([]float32, n)
+// pooled is the tape's pool, nil for a nil tape or one without: Pool's methods fall back
+// to the heap then.
+func (t *Tape) pooled() *Pool {
+	if t == nil {
+		return nil
 	}
-	return t.pool.scratch(n)
-}
-
-// done gives back a buffer from scratch.
-func (t *Tape) done(b []float32) {
-	if t != nil && t.pool != nil {
-		t.pool.doneScratch(b)
-	}
-}
-
-// temp returns a buffer of length n with undefined contents, given back with untemp.
-func (t *Tape) temp(n int) []float32 {
-	if t == nil || t.pool == nil {
-		return make([]float32, n)
-	}
-	return t.pool.get(n)
-}
-
-// untemp gives back a buffer from temp.
-func (t *Tape) untemp(b []float32) {
-	if t != nil && t.pool != nil {
-		t.pool.put(b)
-	}
+	return t.pool
 }
 
 // Release gives every tensor the tape computed back to its pool: none of them, nor any Var

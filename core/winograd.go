@@ -84,13 +84,13 @@ func (g winoGeom) work(t *Tape, kernels int) (winoWork, func()) {
 	for _, n := range sizes {
 		total += n
 	}
-	buf := t.scratch(total)
+	buf := t.pooled().scratch(total)
 	parts := make([][]float32, len(sizes))
 	rest := buf
 	for i, n := range sizes {
 		parts[i], rest = rest[:n:n], rest[n:]
 	}
-	return winoWork{parts[0], parts[1], parts[2], parts[3], parts[4]}, func() { t.done(buf) }
+	return winoWork{parts[0], parts[1], parts[2], parts[3], parts[4]}, func() { t.pooled().doneScratch(buf) }
 }
 
 // bands calls f for consecutive bands [r0, r1) of tile rows with the band's slices of the
@@ -228,17 +228,25 @@ func (g winoGeom) loadRow(img []float32, iy int, row []float32) {
 	}
 }
 
+// eachChannel calls f for every input channel in parallel with that channel's plane of x
+// and its scratch: four padded input rows and their row transforms r[i][tj][b]. n is the
+// band's tile count, for the cost estimate.
+func (g winoGeom) eachChannel(x, scratch []float32, n int, f func(ci int, img, rows, r []float32)) {
+	rw, per := g.rowWidth(), g.rowScratch()
+	parallelFor(g.c, 16*n, func(ci int) {
+		s := scratch[ci*per : (ci+1)*per]
+		f(ci, x[ci*g.h*g.w:(ci+1)*g.h*g.w], s[:4*rw], s[4*rw:])
+	})
+}
+
 // winoInput writes V = Bᵀ d B for every channel and every input tile d of tile rows
 // [r0, r1): v[ξ][c][t]. Tile (ti, tj) covers input rows 2ti-pad..2ti-pad+3 and the same
 // columns, zero outside the image.
 // scratch holds g.rowScratch() floats per channel.
 func winoInput(x []float32, g winoGeom, r0, r1 int, v, scratch []float32) {
-	n, rw, per := (r1-r0)*g.tw, g.rowWidth(), g.rowScratch()
+	n, rw := (r1-r0)*g.tw, g.rowWidth()
 	plane := winoPlane(g.c * n)
-	parallelFor(g.c, 16*n, func(ci int) {
-		img := x[ci*g.h*g.w : (ci+1)*g.h*g.w]
-		s := scratch[ci*per : (ci+1)*per]
-		rows, r := s[:4*rw], s[4*rw:] // 4 input rows; Bᵀ along each row: r[i][tj][b]
+	g.eachChannel(x, scratch, n, func(ci int, img, rows, r []float32) {
 		for ti := r0; ti < r1; ti++ {
 			for i := range 4 {
 				row := rows[i*rw : (i+1)*rw]
@@ -265,12 +273,9 @@ func winoInput(x []float32, g winoGeom, r0, r1 int, v, scratch []float32) {
 // onto dx, dropping the positions outside the image.
 // scratch holds g.rowScratch() floats per channel.
 func winoInputAdjoint(dv []float32, g winoGeom, r0, r1 int, dx, scratch []float32) {
-	n, rw, per := (r1-r0)*g.tw, g.rowWidth(), g.rowScratch()
+	n, rw := (r1-r0)*g.tw, g.rowWidth()
 	plane := winoPlane(g.c * n)
-	parallelFor(g.c, 16*n, func(ci int) {
-		img := dx[ci*g.h*g.w : (ci+1)*g.h*g.w]
-		s := scratch[ci*per : (ci+1)*per]
-		rows, r := s[:4*rw], s[4*rw:]
+	g.eachChannel(dx, scratch, n, func(ci int, img, rows, r []float32) {
 		for ti := r0; ti < r1; ti++ {
 			base := ci*n + (ti-r0)*g.tw
 			for b := range 4 { // B along the columns: r[i][tj][b]
