@@ -229,7 +229,7 @@ func (g winoGeom) loadRow(img []float32, iy int, row []float32) {
 }
 
 // eachChannel calls f for every input channel in parallel with that channel's plane of x
-// and its scratch: four padded input rows and their row transforms r[i][tj][b]. n is the
+// and its scratch: four padded input rows and their row transforms (see lane). n is the
 // band's tile count, for the cost estimate.
 func (g winoGeom) eachChannel(x, scratch []float32, n int, f func(ci int, img, rows, r []float32)) {
 	rw, per := g.rowWidth(), g.rowScratch()
@@ -244,53 +244,58 @@ func (g winoGeom) eachChannel(x, scratch []float32, n int, f func(ci int, img, r
 // columns, zero outside the image.
 // scratch holds g.rowScratch() floats per channel.
 func winoInput(x []float32, g winoGeom, r0, r1 int, v, scratch []float32) {
-	n, rw := (r1-r0)*g.tw, g.rowWidth()
+	n, rw, tw := (r1-r0)*g.tw, g.rowWidth(), g.tw
 	plane := winoPlane(g.c * n)
 	g.eachChannel(x, scratch, n, func(ci int, img, rows, r []float32) {
 		for ti := r0; ti < r1; ti++ {
-			for i := range 4 {
+			for i := range 4 { // Bᵀ along each of the tile row's 4 input rows
 				row := rows[i*rw : (i+1)*rw]
 				g.loadRow(img, 2*ti-g.pad+i, row)
-				ri := r[i*4*g.tw : (i+1)*4*g.tw]
-				for tj := range g.tw {
-					d := row[2*tj : 2*tj+4]
-					ri[4*tj], ri[4*tj+1], ri[4*tj+2], ri[4*tj+3] = bt(d[0], d[1], d[2], d[3])
+				q0, q1, q2, q3 := lane(r, 4*i, tw), lane(r, 4*i+1, tw), lane(r, 4*i+2, tw), lane(r, 4*i+3, tw)
+				for tj := range q0 {
+					d := row[2*tj : 2*tj+4 : 2*tj+4]
+					q0[tj], q1[tj], q2[tj], q3[tj] = bt(d[0], d[1], d[2], d[3])
 				}
 			}
-			base := ci*n + (ti-r0)*g.tw
-			for b := range 4 {
-				p0, p1, p2, p3 := v[(0+b)*plane+base:], v[(4+b)*plane+base:], v[(8+b)*plane+base:], v[(12+b)*plane+base:]
-				for tj := range g.tw {
-					k := 4*tj + b
-					p0[tj], p1[tj], p2[tj], p3[tj] = bt(r[k], r[4*g.tw+k], r[8*g.tw+k], r[12*g.tw+k])
+			base := ci*n + (ti-r0)*tw
+			for b := range 4 { // Bᵀ along the columns
+				s0, s1, s2, s3 := lane(r, b, tw), lane(r, 4+b, tw), lane(r, 8+b, tw), lane(r, 12+b, tw)
+				p0, p1, p2, p3 := v[b*plane+base:][:tw], v[(4+b)*plane+base:][:tw], v[(8+b)*plane+base:][:tw], v[(12+b)*plane+base:][:tw]
+				for tj := range p0 {
+					p0[tj], p1[tj], p2[tj], p3[tj] = bt(s0[tj], s1[tj], s2[tj], s3[tj])
 				}
 			}
 		}
 	})
 }
 
+// lane is the k-th run of tw floats of s: the transforms keep row i's b-th transformed
+// column of every tile, r[i][b][tj], as lane 4i+b.
+func lane(s []float32, k, tw int) []float32 { return s[k*tw:][:tw] }
+
 // winoInputAdjoint adds B dV Bᵀ, the gradient of every input tile of tile rows [r0, r1),
 // onto dx, dropping the positions outside the image.
 // scratch holds g.rowScratch() floats per channel.
 func winoInputAdjoint(dv []float32, g winoGeom, r0, r1 int, dx, scratch []float32) {
-	n, rw := (r1-r0)*g.tw, g.rowWidth()
+	n, rw, tw := (r1-r0)*g.tw, g.rowWidth(), g.tw
 	plane := winoPlane(g.c * n)
 	g.eachChannel(dx, scratch, n, func(ci int, img, rows, r []float32) {
 		for ti := r0; ti < r1; ti++ {
-			base := ci*n + (ti-r0)*g.tw
-			for b := range 4 { // B along the columns: r[i][tj][b]
-				p0, p1, p2, p3 := dv[(0+b)*plane+base:], dv[(4+b)*plane+base:], dv[(8+b)*plane+base:], dv[(12+b)*plane+base:]
-				for tj := range g.tw {
-					k := 4*tj + b
-					r[k], r[4*g.tw+k], r[8*g.tw+k], r[12*g.tw+k] = b1(p0[tj], p1[tj], p2[tj], p3[tj])
+			base := ci*n + (ti-r0)*tw
+			for b := range 4 { // B along the columns
+				s0, s1, s2, s3 := lane(r, b, tw), lane(r, 4+b, tw), lane(r, 8+b, tw), lane(r, 12+b, tw)
+				p0, p1, p2, p3 := dv[b*plane+base:][:tw], dv[(4+b)*plane+base:][:tw], dv[(8+b)*plane+base:][:tw], dv[(12+b)*plane+base:][:tw]
+				for tj := range p0 {
+					s0[tj], s1[tj], s2[tj], s3[tj] = b1(p0[tj], p1[tj], p2[tj], p3[tj])
 				}
 			}
 			clear(rows)
 			for i := range 4 { // B along the rows, tiles overlapping by two columns
-				row, ri := rows[i*rw:(i+1)*rw], r[i*4*g.tw:(i+1)*4*g.tw]
-				for tj := range g.tw {
-					d0, d1, d2, d3 := b1(ri[4*tj], ri[4*tj+1], ri[4*tj+2], ri[4*tj+3])
-					d := row[2*tj : 2*tj+4]
+				row := rows[i*rw : (i+1)*rw]
+				q0, q1, q2, q3 := lane(r, 4*i, tw), lane(r, 4*i+1, tw), lane(r, 4*i+2, tw), lane(r, 4*i+3, tw)
+				for tj := range q0 {
+					d0, d1, d2, d3 := b1(q0[tj], q1[tj], q2[tj], q3[tj])
+					d := row[2*tj : 2*tj+4 : 2*tj+4]
 					d[0] += d0
 					d[1] += d1
 					d[2] += d2
