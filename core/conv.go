@@ -1,6 +1,10 @@
 package core
 
-import "sweep/core/linalg"
+import (
+	"sync"
+
+	"sweep/core/linalg"
+)
 
 // maxColFloats bounds the im2col buffer of one band of output rows (8 MB): a 7x7
 // convolution over 64 channels at 256x256 would otherwise need a 3 GB buffer.
@@ -65,6 +69,10 @@ func im2colConv(t *Tape, x, w, b *Var, pad int) *Var {
 			db := b.grad()
 			parallelFor(o, n, func(oc int) { db[oc] += sum32(dy[oc*n : (oc+1)*n]) })
 		}
+		if w.NeedsGrad && x.NeedsGrad && !g.flipCheaper(o) && g.oneBand() {
+			g.gradsSideBySide(t, x, w, dy, o)
+			return
+		}
 		if w.NeedsGrad {
 			g.bands(t, func(r0, r1 int, col []float32) {
 				nb := (r1 - r0) * g.wo
@@ -89,6 +97,30 @@ func im2colConv(t *Tape, x, w, b *Var, pad int) *Var {
 		}
 	}, inputs...)
 	return y
+}
+
+// oneBand reports whether all output rows fit in one band of columns.
+func (g convGeom) oneBand() bool { return g.c*g.k*g.k*g.ho*g.wo <= maxColFloats }
+
+// gradsSideBySide adds dW and dx (by col2im) for a convolution whose columns fit in one band.
+// The two products are independent, so each runs as one single-threaded kernel call beside
+// the other instead of both being split in pieces that would each pack the shared operand.
+func (g convGeom) gradsSideBySide(t *Tape, x, w *Var, dy []float32, o int) {
+	kk, n := g.c*g.k*g.k, g.ho*g.wo
+	colW, colX := t.pooled().get(kk*n), t.pooled().get(kk*n)
+	dw, dx := w.grad(), x.grad()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		im2col(x.Data, g, 0, g.ho, colW)
+		linalg.GemmSerial(false, true, o, kk, n, 1, dy, n, colW, n, 1, dw, kk)
+	}()
+	linalg.GemmSerial(true, false, kk, n, o, 1, w.Data, kk, dy, n, 0, colX, n)
+	col2im(colX, g, 0, g.ho, dx)
+	wg.Wait()
+	t.pooled().put(colW)
+	t.pooled().put(colX)
 }
 
 // addConv adds the convolution of x with w ([o, g.c, k, k]) to y, band by band.

@@ -42,17 +42,7 @@ func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, b []floa
 // GemmStrided is Gemm on sub-matrices: lda, ldb and ldc are the row strides of the stored
 // A, B and C, so a block of columns of a larger matrix can be used in place.
 func GemmStrided(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if m == 0 || n == 0 {
-		return
-	}
-	flops.Add(2 * int64(m) * int64(n) * int64(k))
-	if k == 0 {
-		for i := 0; i < m; i++ {
-			row := c[i*ldc : i*ldc+n]
-			for j := range row {
-				row[j] *= beta
-			}
-		}
+	if degenerate(m, n, k, beta, c, ldc) {
 		return
 	}
 	rows := m >= n
@@ -83,6 +73,33 @@ func GemmStrided(transA, transB bool, m, n, k int, alpha float32, a []float32, l
 		starts = append(starts, lo)
 	}
 	parallel(starts, block)
+}
+
+// GemmSerial is GemmStrided as one single-threaded kernel call, for callers that run
+// independent products side by side: unsplit, no operand is packed twice.
+func GemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if !degenerate(m, n, k, beta, c, ldc) {
+		sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	}
+}
+
+// degenerate counts a product's operations and handles the cases without a kernel call:
+// an empty C, and k = 0 (C = beta·C).
+func degenerate(m, n, k int, beta float32, c []float32, ldc int) bool {
+	if m == 0 || n == 0 {
+		return true
+	}
+	flops.Add(2 * int64(m) * int64(n) * int64(k))
+	if k > 0 {
+		return false
+	}
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+	return true
 }
 
 // pieceWidth is the block size along a dimension of length d for a product of the given
