@@ -69,7 +69,7 @@ func im2colConv(t *Tape, x, w, b *Var, pad int) *Var {
 			db := b.grad()
 			parallelFor(o, n, func(oc int) { db[oc] += sum32(dy[oc*n : (oc+1)*n]) })
 		}
-		if w.NeedsGrad && x.NeedsGrad && !g.flipCheaper(o) && g.oneBand() {
+		if w.NeedsGrad && x.NeedsGrad && !g.flipCheaper(o) && 2*kk*n <= maxColFloats {
 			g.gradsSideBySide(t, x, w, dy, o)
 			return
 		}
@@ -99,15 +99,14 @@ func im2colConv(t *Tape, x, w, b *Var, pad int) *Var {
 	return y
 }
 
-// oneBand reports whether all output rows fit in one band of columns.
-func (g convGeom) oneBand() bool { return g.c*g.k*g.k*g.ho*g.wo <= maxColFloats }
-
-// gradsSideBySide adds dW and dx (by col2im) for a convolution whose columns fit in one band.
+// gradsSideBySide adds dW and dx (by col2im) for a convolution whose columns fit twice in
+// one band: one copy for each product, both in the tape's scratch buffer.
 // The two products are independent, so each runs as one single-threaded kernel call beside
 // the other instead of both being split in pieces that would each pack the shared operand.
 func (g convGeom) gradsSideBySide(t *Tape, x, w *Var, dy []float32, o int) {
 	kk, n := g.c*g.k*g.k, g.ho*g.wo
-	colW, colX := t.pooled().get(kk*n), t.pooled().get(kk*n)
+	cols := t.pooled().scratch(2 * kk * n)
+	colW, colX := cols[:kk*n], cols[kk*n:]
 	dw, dx := w.grad(), x.grad()
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -119,8 +118,7 @@ func (g convGeom) gradsSideBySide(t *Tape, x, w *Var, dy []float32, o int) {
 	linalg.GemmSerial(true, false, kk, n, o, 1, w.Data, kk, dy, n, 0, colX, n)
 	col2im(colX, g, 0, g.ho, dx)
 	wg.Wait()
-	t.pooled().put(colW)
-	t.pooled().put(colX)
+	t.pooled().doneScratch(cols)
 }
 
 // addConv adds the convolution of x with w ([o, g.c, k, k]) to y, band by band.
