@@ -169,4 +169,4 @@ func ID(r Run, codeVersion string) string {
 
 // CodeVersion is the version of the numerical code that a run's ID includes. Bump it when a
 // change alters any run's numbers, so finished runs are redone instead of silently reused.
-const CodeVersion = "core-10"
+const CodeVersion = "core-11"
