@@ -6,9 +6,9 @@ import (
 )
 
 // Pool recycles float32 buffers from one training iteration to the next. An iteration
-// allocates the same buffers every time, so once the first one has run nothing is allocated
-// at all: no garbage to collect, no fresh pages to fault in and clear, and a resident size
-// equal to what one iteration holds at once. Buffers are kept by size class (lengths rounded
+// allocates the same buffers every time, so once the first one has run the layers allocate
+// nothing: next to no garbage to collect, no fresh pages to fault in and clear, and a
+// resident size equal to what one iteration holds at once. Buffers are kept by size class (lengths rounded
 // up by at most 1/8), so that memory one layer's activations gave back can hold another's
 // gradients.
 type Pool struct {

@@ -60,7 +60,8 @@ func (v *Var) ZeroGrad() {
 	}
 }
 
-// Detached returns a Var sharing v's data that no gradient reaches.
+// Detached returns a Var sharing v's data that no gradient reaches. The data stays v's: if
+// a tape recycles it, the detached Var loses it too, so detach only what is kept.
 func (v *Var) Detached() *Var { return &Var{Shape: v.Shape, Data: v.Data} }
 
 // Tape records backward closures in execution order. A nil *Tape records nothing,
