@@ -42,12 +42,10 @@ func scaled(v []float32, s float32) []float32 {
 // y[c,oy,ox] = Σ f[ky,kx] · xp[c, 2oy+ky, 2ox+kx]. Output side floor((n-1)/2)+1.
 func Downsample(t *Tape, x *Var) *Var {
 	xp := ReflectPad(t, x, 1)
-	c, h, w := xp.Shape[0], xp.Shape[1], xp.Shape[2]
-	ho, wo := (h-3)/2+1, (w-3)/2+1
+	w := xp.Shape[2]
+	ho, wo := (xp.Shape[1]-3)/2+1, (w-3)/2+1
 	f := DownFilter
-	y := t.empty(c, ho, wo)
-	parallelFor(c, ho*wo*9, func(ci int) {
-		in, out := xp.Data[ci*h*w:], y.Data[ci*ho*wo:]
+	return depthwise(t, xp, ho, wo, func(in, out []float32) {
 		for oy := 0; oy < ho; oy++ {
 			for ox := 0; ox < wo; ox++ {
 				var s float32
@@ -58,29 +56,19 @@ func Downsample(t *Tape, x *Var) *Var {
 				out[oy*wo+ox] = s
 			}
 		}
-	})
-	t.free(xp) // the filter's gradient needs only the shapes
-	t.recordUsing(y, nil, func() {
-		if y.Grad == nil {
-			return
-		}
-		dx := xp.grad()
-		parallelFor(c, ho*wo*9, func(ci int) {
-			din, dout := dx[ci*h*w:], y.Grad[ci*ho*wo:]
-			for oy := 0; oy < ho; oy++ {
-				for ox := 0; ox < wo; ox++ {
-					g := dout[oy*wo+ox]
-					for ky := 0; ky < 3; ky++ {
-						r := din[(2*oy+ky)*w+2*ox:]
-						r[0] += f[ky*3] * g
-						r[1] += f[ky*3+1] * g
-						r[2] += f[ky*3+2] * g
-					}
+	}, func(dout, din []float32) {
+		for oy := 0; oy < ho; oy++ {
+			for ox := 0; ox < wo; ox++ {
+				g := dout[oy*wo+ox]
+				for ky := 0; ky < 3; ky++ {
+					r := din[(2*oy+ky)*w+2*ox:]
+					r[0] += f[ky*3] * g
+					r[1] += f[ky*3+1] * g
+					r[2] += f[ky*3+2] * g
 				}
 			}
-		})
-	}, xp)
-	return y
+		}
+	})
 }
 
 // Upsample doubles the size: replicate-pad 1, a depthwise transposed convolution with the
@@ -89,16 +77,14 @@ func Downsample(t *Tape, x *Var) *Var {
 // 2ix-2+kx = ox+1.
 func Upsample(t *Tape, x *Var) *Var {
 	xp := ReplicatePad(t, x, 1)
-	c, h, w := xp.Shape[0], xp.Shape[1], xp.Shape[2]
-	ho, wo := 2*h-4, 2*w-4
+	w := xp.Shape[2]
+	ho, wo := 2*xp.Shape[1]-4, 2*w-4
 	f := UpFilter
-	y := t.empty(c, ho, wo)
 	taps := func(o int) (i0, k0 int) { // the two (input, tap) pairs feeding full-output index o+1
 		q := o + 3 // o+1 = 2i-2+k  =>  2i+k = o+3
 		return q / 2, q % 2
 	}
-	parallelFor(c, ho*wo*9, func(ci int) {
-		in, out := xp.Data[ci*h*w:], y.Data[ci*ho*wo:]
+	return depthwise(t, xp, ho, wo, func(in, out []float32) {
 		for oy := 0; oy < ho; oy++ {
 			iy, ky := taps(oy)
 			for ox := 0; ox < wo; ox++ {
@@ -112,27 +98,40 @@ func Upsample(t *Tape, x *Var) *Var {
 				out[oy*wo+ox] = s
 			}
 		}
+	}, func(dout, din []float32) {
+		for oy := 0; oy < ho; oy++ {
+			iy, ky := taps(oy)
+			for ox := 0; ox < wo; ox++ {
+				ix, kx := taps(ox)
+				g := dout[oy*wo+ox]
+				for a := 0; a < 2; a++ {
+					for b := 0; b < 2; b++ {
+						din[(iy-a)*w+ix-b] += f[(ky+2*a)*4+kx+2*b] * g
+					}
+				}
+			}
+		}
 	})
-	t.free(xp) // the filter's gradient needs only the shapes
+}
+
+// depthwise applies a fixed filter to every channel of the padded input xp, giving
+// [C, ho, wo]: forward maps one channel's input plane to its output plane, adjoint adds an
+// output-gradient plane back onto the input-gradient plane. xp is freed at once: the
+// filter's gradient needs only the shapes.
+func depthwise(t *Tape, xp *Var, ho, wo int, forward, adjoint func(a, b []float32)) *Var {
+	c, plane := xp.Shape[0], xp.Shape[1]*xp.Shape[2]
+	y := t.empty(c, ho, wo)
+	parallelFor(c, ho*wo*9, func(ci int) {
+		forward(xp.Data[ci*plane:(ci+1)*plane], y.Data[ci*ho*wo:(ci+1)*ho*wo])
+	})
+	t.free(xp)
 	t.recordUsing(y, nil, func() {
 		if y.Grad == nil {
 			return
 		}
 		dx := xp.grad()
 		parallelFor(c, ho*wo*9, func(ci int) {
-			din, dout := dx[ci*h*w:], y.Grad[ci*ho*wo:]
-			for oy := 0; oy < ho; oy++ {
-				iy, ky := taps(oy)
-				for ox := 0; ox < wo; ox++ {
-					ix, kx := taps(ox)
-					g := dout[oy*wo+ox]
-					for a := 0; a < 2; a++ {
-						for b := 0; b < 2; b++ {
-							din[(iy-a)*w+ix-b] += f[(ky+2*a)*4+kx+2*b] * g
-						}
-					}
-				}
-			}
+			adjoint(y.Grad[ci*ho*wo:(ci+1)*ho*wo], dx[ci*plane:(ci+1)*plane])
 		})
 	}, xp)
 	return y
