@@ -30,12 +30,14 @@ func (a *Adam) Update(net *Net, lr float64) {
 		}
 		g := p.grad()
 		chunks(len(g), func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				m := p.m[i]*b1 + c1*g[i]
-				v := p.v[i]*b2 + c2*g[i]*g[i]
-				p.m[i], p.v[i] = m, v
+			gs := g[lo:hi]
+			ms, vs, ps := p.m[lo:hi][:len(gs)], p.v[lo:hi][:len(gs)], p.Data[lo:hi][:len(gs)]
+			for i, gi := range gs {
+				m := ms[i]*b1 + c1*gi
+				v := vs[i]*b2 + c2*gi*gi
+				ms[i], vs[i] = m, v
 				denom := float32(math.Sqrt(float64(v)))/bc2Sqrt + eps
-				p.Data[i] -= stepSize * (m / denom)
+				ps[i] -= stepSize * (m / denom)
 			}
 		})
 	}

@@ -23,10 +23,12 @@ func InstanceNormAct(t *Tape, x *Var, slope float32) *Var {
 	mean, invStd := make([]float64, c), make([]float64, c)
 	leak := newLeak(slope)
 	parallelFor(c, n, func(ci int) {
-		in, out := x.Data[ci*n:(ci+1)*n], y.Data[ci*n:(ci+1)*n]
-		mean[ci], invStd[ci] = planeStats(in)
+		in := x.Data[ci*n : (ci+1)*n]
+		out := y.Data[ci*n : (ci+1)*n][:len(in)]
+		mu, is := planeStats(in)
+		mean[ci], invStd[ci] = mu, is
 		for i, v := range in {
-			yh := float32((float64(v) - mean[ci]) * invStd[ci])
+			yh := float32((float64(v) - mu) * is)
 			out[i] = yh * leak.factor(yh)
 		}
 	})
@@ -36,7 +38,8 @@ func InstanceNormAct(t *Tape, x *Var, slope float32) *Var {
 		}
 		dx := x.grad()
 		parallelFor(c, n, func(ci int) {
-			in, dy, d := x.Data[ci*n:(ci+1)*n], y.Grad[ci*n:(ci+1)*n], dx[ci*n:(ci+1)*n]
+			in := x.Data[ci*n : (ci+1)*n]
+			dy, d := y.Grad[ci*n : (ci+1)*n][:len(in)], dx[ci*n : (ci+1)*n][:len(in)]
 			mu, is := mean[ci], invStd[ci]
 			var sg, sgy float64
 			for i, v := range in {

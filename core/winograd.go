@@ -76,7 +76,7 @@ func (g winoGeom) rowScratch() int { return 4*g.rowWidth() + 16*g.tw }
 // that gives it back.
 func (g winoGeom) work(t *Tape, kernels int) (winoWork, func()) {
 	tiles := min(g.bandRows(), g.th) * g.tw
-	sizes := []int{winoSize * winoPlane(g.o*g.c), 0, winoSize * winoPlane(g.c*tiles), winoSize * winoPlane(g.o*tiles), g.c * g.rowScratch()}
+	sizes := []int{winoSize * winoPlane(g.o*g.c), 0, winoSize * winoPlane(g.c*tiles), winoSize * winoPlane(g.o*tiles), max(g.c, g.o) * g.rowScratch()}
 	if kernels == 2 {
 		sizes[1] = sizes[0]
 	}
@@ -114,7 +114,7 @@ func winogradConv(t *Tape, x, w, b *Var, pad int) *Var {
 		n := (r1 - r0) * g.tw
 		winoInput(x.Data, g, r0, r1, v, ws.rows)
 		linalg.GemmBatch(false, false, g.o, n, g.c, ws.u, v, 0, m, winoSize, winoPlane)
-		winoOutput(m, g, r0, r1, b, y.Data)
+		winoOutput(m, g, r0, r1, b, y.Data, ws.rows)
 	})
 	done()
 	inputs := []*Var{x, w}
@@ -145,7 +145,7 @@ func winogradBackward(t *Tape, g winoGeom, x, w, b *Var, dy []float32) {
 	}
 	g.bands(ws, func(r0, r1 int, v, m []float32) {
 		n := (r1 - r0) * g.tw
-		winoOutputAdjoint(dy, g, r0, r1, m)
+		winoOutputAdjoint(dy, g, r0, r1, m, ws.rows)
 		if w.NeedsGrad {
 			winoInput(x.Data, g, r0, r1, v, ws.rows)
 			linalg.GemmBatch(false, true, g.o, g.c, n, m, v, 1, ws.du, winoSize, winoPlane)
@@ -310,64 +310,79 @@ func winoInputAdjoint(dv []float32, g winoGeom, r0, r1 int, dx, scratch []float3
 }
 
 // winoOutput writes y = Aᵀ M A + b for the 2x2 output tiles of tile rows [r0, r1),
-// dropping the positions a last tile sticks out by.
-func winoOutput(m []float32, g winoGeom, r0, r1 int, b *Var, y []float32) {
-	n := (r1 - r0) * g.tw
+// dropping the positions a last tile sticks out by. scratch holds g.rowScratch() floats per
+// output channel.
+func winoOutput(m []float32, g winoGeom, r0, r1 int, b *Var, y, scratch []float32) {
+	n, tw := (r1-r0)*g.tw, g.tw
 	plane := winoPlane(g.o * n)
-	parallelFor(g.o, 16*n, func(oc int) {
+	g.eachOutput(scratch, n, func(oc int, s, row []float32) {
 		out := y[oc*g.ho*g.wo : (oc+1)*g.ho*g.wo]
 		var bias float32
 		if b != nil {
 			bias = b.Data[oc]
 		}
 		for ti := r0; ti < r1; ti++ {
-			base := oc*n + (ti-r0)*g.tw
-			for tj := range g.tw {
-				var s [2][4]float32 // Aᵀ along the columns
-				for j := range 4 {
-					s[0][j], s[1][j] = at(m[j*plane+base+tj], m[(4+j)*plane+base+tj], m[(8+j)*plane+base+tj], m[(12+j)*plane+base+tj])
+			base := oc*n + (ti-r0)*tw
+			for j := range 4 { // Aᵀ along the columns: s[p][j] is lane 4p+j
+				m0, m1, m2, m3 := m[j*plane+base:][:tw], m[(4+j)*plane+base:][:tw], m[(8+j)*plane+base:][:tw], m[(12+j)*plane+base:][:tw]
+				s0, s1 := lane(s, j, tw), lane(s, 4+j, tw)
+				for tj := range m0 {
+					s0[tj], s1[tj] = at(m0[tj], m1[tj], m2[tj], m3[tj])
 				}
-				for i := range 2 {
-					if oy := 2*ti + i; oy < g.ho {
-						y0, y1 := at(s[i][0], s[i][1], s[i][2], s[i][3])
-						ox := 2 * tj
-						out[oy*g.wo+ox] = y0 + bias
-						if ox+1 < g.wo {
-							out[oy*g.wo+ox+1] = y1 + bias
-						}
-					}
+			}
+			for p := range min(2, g.ho-2*ti) { // Aᵀ along the rows
+				q0, q1, q2, q3 := lane(s, 4*p, tw), lane(s, 4*p+1, tw), lane(s, 4*p+2, tw), lane(s, 4*p+3, tw)
+				for tj := range q0 {
+					pair := row[2*tj : 2*tj+2 : 2*tj+2]
+					y0, y1 := at(q0[tj], q1[tj], q2[tj], q3[tj])
+					pair[0], pair[1] = y0+bias, y1+bias
 				}
+				oy := 2*ti + p
+				copy(out[oy*g.wo:(oy+1)*g.wo], row)
 			}
 		}
 	})
 }
 
 // winoOutputAdjoint writes dM = A dY Aᵀ for the output tiles of tile rows [r0, r1), with the
-// positions a last tile sticks out by taken as zero.
-func winoOutputAdjoint(dy []float32, g winoGeom, r0, r1 int, m []float32) {
-	n := (r1 - r0) * g.tw
+// positions a last tile sticks out by taken as zero. scratch holds g.rowScratch() floats
+// per output channel.
+func winoOutputAdjoint(dy []float32, g winoGeom, r0, r1 int, m, scratch []float32) {
+	n, tw := (r1-r0)*g.tw, g.tw
 	plane := winoPlane(g.o * n)
-	parallelFor(g.o, 16*n, func(oc int) {
+	g.eachOutput(scratch, n, func(oc int, s, row []float32) {
 		grad := dy[oc*g.ho*g.wo : (oc+1)*g.ho*g.wo]
 		for ti := r0; ti < r1; ti++ {
-			base := oc*n + (ti-r0)*g.tw
-			for tj := range g.tw {
-				var d [2][2]float32
-				for i := range 2 {
-					for j := range 2 {
-						if oy, ox := 2*ti+i, 2*tj+j; oy < g.ho && ox < g.wo {
-							d[i][j] = grad[oy*g.wo+ox]
-						}
-					}
+			for p := range 2 { // A along the rows: s[p][j] is lane 4p+j
+				clear(row)
+				if oy := 2*ti + p; oy < g.ho {
+					copy(row, grad[oy*g.wo:(oy+1)*g.wo])
 				}
-				var s [2][4]float32 // A along the rows
-				for i := range 2 {
-					s[i][0], s[i][1], s[i][2], s[i][3] = a1(d[i][0], d[i][1])
+				q0, q1, q2, q3 := lane(s, 4*p, tw), lane(s, 4*p+1, tw), lane(s, 4*p+2, tw), lane(s, 4*p+3, tw)
+				for tj := range q0 {
+					pair := row[2*tj : 2*tj+2 : 2*tj+2]
+					q0[tj], q1[tj], q2[tj], q3[tj] = a1(pair[0], pair[1])
 				}
-				for j := range 4 { // A along the columns
-					m[j*plane+base+tj], m[(4+j)*plane+base+tj], m[(8+j)*plane+base+tj], m[(12+j)*plane+base+tj] = a1(s[0][j], s[1][j])
+			}
+			base := oc*n + (ti-r0)*tw
+			for j := range 4 { // A along the columns
+				m0, m1, m2, m3 := m[j*plane+base:][:tw], m[(4+j)*plane+base:][:tw], m[(8+j)*plane+base:][:tw], m[(12+j)*plane+base:][:tw]
+				s0, s1 := lane(s, j, tw), lane(s, 4+j, tw)
+				for tj := range m0 {
+					m0[tj], m1[tj], m2[tj], m3[tj] = a1(s0[tj], s1[tj])
 				}
 			}
 		}
+	})
+}
+
+// eachOutput calls f for every output channel in parallel with that channel's scratch: the
+// eight lanes s[p][j] of a tile row's half-transformed outputs, and one output row padded to
+// whole tiles. n is the band's tile count, for the cost estimate.
+func (g winoGeom) eachOutput(scratch []float32, n int, f func(oc int, s, row []float32)) {
+	per := g.rowScratch()
+	parallelFor(g.o, 16*n, func(oc int) {
+		sc := scratch[oc*per : (oc+1)*per]
+		f(oc, sc[:8*g.tw], sc[8*g.tw:10*g.tw])
 	})
 }
