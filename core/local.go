@@ -16,6 +16,18 @@ func neighbour(l, s, h, w int) int {
 	return y*w + x
 }
 
+// eachNeighbour calls f for every selected query n at position l and every window offset s
+// whose neighbour nb lies inside the h×w map, in that order.
+func eachNeighbour(sel []int, h, w int, f func(n, l, s, nb int)) {
+	for n, l := range sel {
+		for s := 0; s < LocalWindow*LocalWindow; s++ {
+			if nb := neighbour(l, s, h, w); nb >= 0 {
+				f(n, l, s, nb)
+			}
+		}
+	}
+}
+
 // localLogits fills logits[s] = f[nb(l,s)] · f[l] for the 49 offsets (0 outside the map).
 func localLogits(f []float32, c, l, h, w int, logits []float32) {
 	q := f[l*c : (l+1)*c]
@@ -59,18 +71,11 @@ func LocalAttentionRows(t *Tape, f *Var, h, w int, sel []int) *Var {
 		ds := make([]float32, len(sel)*k)
 		softmaxRowsBackward(a.Data, a.Grad, ds, len(sel), k)
 		df := f.grad()
-		for n, l := range sel {
-			q := f.Data[l*c : (l+1)*c]
-			for s := 0; s < k; s++ {
-				nb := neighbour(l, s, h, w)
-				if nb < 0 {
-					continue
-				}
-				g := ds[n*k+s]
-				axpy(df[l*c:(l+1)*c], g, f.Data[nb*c:(nb+1)*c])
-				axpy(df[nb*c:(nb+1)*c], g, q)
-			}
-		}
+		eachNeighbour(sel, h, w, func(n, l, s, nb int) {
+			g := ds[n*k+s]
+			axpy(df[l*c:(l+1)*c], g, f.Data[nb*c:(nb+1)*c])
+			axpy(df[nb*c:(nb+1)*c], g, f.Data[l*c:(l+1)*c])
+		})
 	}, f)
 	return a
 }
@@ -80,32 +85,22 @@ func LocalAttentionRows(t *Tape, f *Var, h, w int, sel []int) *Var {
 func LocalRoute(t *Tape, a, f *Var, h, w int, sel []int) *Var {
 	c, k := f.Shape[1], LocalWindow*LocalWindow
 	v := t.zeros(len(sel), c)
-	for n, l := range sel {
-		for s := 0; s < k; s++ {
-			if nb := neighbour(l, s, h, w); nb >= 0 {
-				axpy(v.Data[n*c:(n+1)*c], a.Data[n*k+s], f.Data[nb*c:(nb+1)*c])
-			}
-		}
-	}
+	eachNeighbour(sel, h, w, func(n, _, s, nb int) {
+		axpy(v.Data[n*c:(n+1)*c], a.Data[n*k+s], f.Data[nb*c:(nb+1)*c])
+	})
 	t.record(v, func() {
 		if v.Grad == nil {
 			return
 		}
-		for n, l := range sel {
+		eachNeighbour(sel, h, w, func(n, _, s, nb int) {
 			dv := v.Grad[n*c : (n+1)*c]
-			for s := 0; s < k; s++ {
-				nb := neighbour(l, s, h, w)
-				if nb < 0 {
-					continue
-				}
-				if a.NeedsGrad {
-					a.grad()[n*k+s] += dot32(dv, f.Data[nb*c:(nb+1)*c])
-				}
-				if f.NeedsGrad {
-					axpy(f.grad()[nb*c:(nb+1)*c], a.Data[n*k+s], dv)
-				}
+			if a.NeedsGrad {
+				a.grad()[n*k+s] += dot32(dv, f.Data[nb*c:(nb+1)*c])
 			}
-		}
+			if f.NeedsGrad {
+				axpy(f.grad()[nb*c:(nb+1)*c], a.Data[n*k+s], dv)
+			}
+		})
 	}, a, f)
 	return v
 }

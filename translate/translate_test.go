@@ -1,10 +1,6 @@
 package translate
 
 import (
-	"sweep/internal/fixtures"
-
-	"fmt"
-	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +8,8 @@ import (
 
 	"sweep/core"
 	"sweep/data"
+	"sweep/internal/fixtures"
+	"sweep/internal/pngfile"
 	"sweep/safetensors"
 	"sweep/torchpt"
 )
@@ -186,14 +184,9 @@ func TestTranslateMatchesPyTorchPNGs(t *testing.T) {
 }
 
 func readRGB8(path string) ([]uint8, error) {
-	f, err := os.Open(path)
+	img, err := pngfile.Read(path)
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	b := img.Bounds()
 	var out []uint8

@@ -12,6 +12,7 @@ package inception
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -188,7 +189,7 @@ func checkKeys(ts map[string]torchpt.Tensor) error {
 		switch {
 		case !ok && !strings.HasSuffix(name, ".num_batches_tracked"):
 			missing = append(missing, name)
-		case ok && !equalShape(t.Shape, sh):
+		case ok && !slices.Equal(t.Shape, sh):
 			shape = append(shape, fmt.Sprintf("%s is %v, want %v", name, t.Shape, sh))
 		case ok && t.Float32 == nil && !strings.HasSuffix(name, ".num_batches_tracked"):
 			shape = append(shape, fmt.Sprintf("%s is %s, want a float tensor", name, t.DType))
@@ -222,18 +223,6 @@ func abbreviate(names []string) string {
 		return strings.Join(names, ", ")
 	}
 	return fmt.Sprintf("%s, ... (%d more)", strings.Join(names[:keep], ", "), len(names)-keep)
-}
-
-func equalShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // foldBatchNorm turns conv + BatchNorm(eval) into one convolution with bias:

@@ -3,6 +3,7 @@ package inception
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"sweep/torchpt"
@@ -101,7 +102,7 @@ func TestAvgPool3ExcludesPadding(t *testing.T) {
 	x := fmap{1, 3, 3, []float32{1, 2, 3, 4, 5, 6, 7, 8, 9}}
 	// Corners average 4 values, edges 6, the centre 9: (1+2+4+5)/4 = 3, (1+2+3+4+5+6)/6 = 3.5.
 	want := []float32{3, 3.5, 4, 4.5, 5, 5.5, 6, 6.5, 7}
-	if got := avgPool3(x).d; !equal(got, want) {
+	if got := avgPool3(x).d; !slices.Equal(got, want) {
 		t.Errorf("avgPool3 = %v, want %v", got, want)
 	}
 }
@@ -113,11 +114,11 @@ func TestMaxPool(t *testing.T) {
 	}
 	// Rows of x: 0 7 14 21 3 / 10 17 24 6 13 / 20 2 9 16 23 / 5 12 19 1 8 / 15 22 4 11 18.
 	got := maxPool(x, 3, 2, 0)
-	if got.h != 2 || got.w != 2 || !equal(got.d, []float32{24, 24, 22, 23}) {
+	if got.h != 2 || got.w != 2 || !slices.Equal(got.d, []float32{24, 24, 22, 23}) {
 		t.Errorf("maxPool(3, 2, 0) = %dx%d %v, want 2x2 [24 24 22 23]", got.h, got.w, got.d)
 	}
 	neg := fmap{1, 2, 2, []float32{-4, -3, -2, -1}}
-	if got := maxPool(neg, 3, 1, 1).d; !equal(got, []float32{-1, -1, -1, -1}) {
+	if got := maxPool(neg, 3, 1, 1).d; !slices.Equal(got, []float32{-1, -1, -1, -1}) {
 		t.Errorf("padded maxPool = %v, want all -1 (padding never wins)", got)
 	}
 	if got := maxPool(fmap{1, 147, 147, make([]float32, 147*147)}, 3, 2, 0); got.h != 73 || got.w != 73 {
@@ -142,7 +143,7 @@ func TestResizeBilinear(t *testing.T) {
 		{"identity", fmap{2, 2, 1, []float32{1, 2, 3, 4}}, 2, 1, []float32{1, 2, 3, 4}},
 	}
 	for _, c := range cases {
-		if got := resizeBilinear(c.in, c.oh, c.ow).d; !equal(got, c.want) {
+		if got := resizeBilinear(c.in, c.oh, c.ow).d; !slices.Equal(got, c.want) {
 			t.Errorf("%s: got %v, want %v", c.name, got, c.want)
 		}
 	}
@@ -151,19 +152,7 @@ func TestResizeBilinear(t *testing.T) {
 func TestConcat(t *testing.T) {
 	a := fmap{1, 1, 2, []float32{1, 2}}
 	b := fmap{2, 1, 2, []float32{3, 4, 5, 6}}
-	if got := concat(a, b); got.c != 3 || !equal(got.d, []float32{1, 2, 3, 4, 5, 6}) {
+	if got := concat(a, b); got.c != 3 || !slices.Equal(got.d, []float32{1, 2, 3, 4, 5, 6}) {
 		t.Errorf("concat = %d channels %v", got.c, got.d)
 	}
-}
-
-func equal(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
