@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -246,7 +245,7 @@ func testGolden(t *testing.T) {
 			}
 			realA, realB := vars(t, f, "input.real_A"), vars(t, f, "input.real_B")
 			s := m.Iteration(realA, realB, pick("X"), pick("Y"), lr)
-			gOK := checkGDirection(t, f, loadModel(t, f, o), m.G, realA, realB, pick("X"), pick("Y"), lr)
+			checkGDirection(t, loadModel(t, f, o), m.G, realA, realB, pick("X"), pick("Y"), lr)
 			checkForward(c, s)
 			for _, d := range []string{"X", "Y"} {
 				recs := s.X
@@ -257,8 +256,8 @@ func testGolden(t *testing.T) {
 					checkLayer(c, fmt.Sprintf("nce.%s.l%d", d, p), r)
 				}
 			}
-			compareG := gOK || os.Getenv("SWEEP_GOLDEN_STRICT") == "1"
-			checkParams(c, m, strings.Split(meta["norm_cancelled_biases"], ","), fragile, compareG)
+			checkParams(c, m, strings.Split(meta["norm_cancelled_biases"], ","), fragile)
+			checkEveryParamStored(t, f, m)
 			report(t, c.worst)
 		})
 	}
@@ -314,22 +313,36 @@ func checkLayer(c checker, prefix string, r LayerRecord) {
 // checkParams compares gradients and updated parameters. Biases cancelled by an instance
 // norm have a true gradient of 0: their stored gradient is rounding noise, compared with an
 // absolute tolerance scaled by the same conv's weight gradient, and their update is skipped.
-// With compareG false the generator's stored gradients are not the gradient of the fixture's
-// loss (see checkGDirection) and G is left out.
-func checkParams(c checker, m *Model, cancelled []string, fragile map[string]bool, compareG bool) {
+// Every G, D and F gradient is compared, in every case.
+func checkParams(c checker, m *Model, cancelled []string, fragile map[string]bool) {
 	for prefix, n := range m.Nets() {
 		for _, p := range n.Params {
 			name := prefix + "." + p.Name
-			if (prefix == "G" && !compareG) || roundingDecidedHead(prefix, p.Name, fragile) {
+			if roundingDecidedHead(prefix, p.Name, fragile) {
 				continue
 			}
 			if slices.Contains(cancelled, name) {
 				checkCancelledBias(c, name, p.Grad, n.Param(strings.TrimSuffix(p.Name, "bias")+"weight").Grad)
 				continue
 			}
-			c.check("grad", "grad."+name, p.Grad, tolGrad)
+			c.check("grad."+prefix, "grad."+name, p.Grad, tolGrad)
 			if !nearEps(c, "grad."+name) {
-				checkStep(c, name, p.Data)
+				checkStep(c, prefix, name, p.Data)
+			}
+		}
+	}
+}
+
+// checkEveryParamStored fails when the fixture stores a gradient or update that no parameter
+// of ours corresponds to, so checkParams, which walks our parameters, compares every one.
+func checkEveryParamStored(t *testing.T, f *safetensors.File, m *Model) {
+	t.Helper()
+	for name := range f.Tensors {
+		for _, kind := range []string{"grad.", "step1."} {
+			rest, ok := strings.CutPrefix(name, kind)
+			net, param, _ := strings.Cut(rest, ".")
+			if n := m.Nets()[net]; ok && n != nil && n.Param(param) == nil {
+				t.Errorf("%s: the fixture stores it, but %s has no parameter %q", name, net, param)
 			}
 		}
 	}
@@ -342,7 +355,7 @@ const signFloor = 1e-4
 
 // checkStep compares the updated parameter step1.<name> on the elements whose stored
 // gradient is above signFloor.
-func checkStep(c checker, name string, got []float32) {
+func checkStep(c checker, net, name string, got []float32) {
 	c.t.Helper()
 	want, _, err := c.f.Float32("step1." + name)
 	if err != nil {
@@ -365,7 +378,7 @@ func checkStep(c checker, name string, got []float32) {
 			g, w = append(g, got[i]), append(w, want[i])
 		}
 	}
-	c.compare("step1", "step1."+name, g, w, tolGrad)
+	c.compare("step1."+net, "step1."+name, g, w, tolGrad)
 }
 
 func checkCancelledBias(c checker, name string, got, weightGrad []float32) {
