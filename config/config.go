@@ -60,6 +60,15 @@ type Run struct {
 	Executor   string   `json:"executor" toml:"executor"`       // "builtin" or "command"
 	Command    string   `json:"command" toml:"command"`         // command executor: shell template, {key} substituted
 	CommandOut string   `json:"command_out" toml:"command_out"` // command executor: folder of fake images, {key} substituted
+
+	// Evaluation only: these never change the trained weights, so they are not part of the
+	// run's identity (see Identity). omitempty keeps the canonical JSON of configurations
+	// that leave them unset what it was before they existed (see LegacyID).
+	EvalEvery   int    `json:"eval_every,omitempty" toml:"eval_every"`     // also score the checkpoints of every Nth epoch; 0: final only
+	Inception   string `json:"inception,omitempty" toml:"inception"`       // FID's Inception weights; "" looks in $SWEEP_INCEPTION and the cache
+	FIDOptional bool   `json:"fid_optional,omitempty" toml:"fid_optional"` // record FID as absent when the weights are missing, instead of refusing the run
+	Segmenter   string `json:"segmenter,omitempty" toml:"segmenter"`       // "synthetic" (builtin:cityscapes) or "cmd:COMMAND"; "" picks synthetic for builtin:cityscapes
+	Labels      string `json:"labels,omitempty" toml:"labels"`             // folder of label maps for seg; "" uses the dataset's testB
 }
 
 // Modes are the anchor-selection modes, named after the paper's ablation models.
@@ -157,13 +166,52 @@ func (r Run) Canonical() []byte {
 	return b
 }
 
-// ID names a run by its content: a hash of the canonical config and the code version, so the
-// same config under the same code is the same run, and anything else is a new one.
-func ID(r Run, codeVersion string) string {
+// Identity is the part of the configuration that decides a run's trained weights: r without
+// its labels (variant, repeat) and its evaluation settings (metrics, eval_every, inception,
+// fid_optional, segmenter, labels). Two configurations with one identity are one run.
+func (r Run) Identity() Run {
+	r.Variant, r.Repeat, r.Metrics = "", 0, nil
+	r.EvalEvery, r.Inception, r.FIDOptional, r.Segmenter, r.Labels = 0, "", false, "", ""
+	return r
+}
+
+// Key is everything a run's ID hashes: what changes its trained weights, and nothing else.
+type Key struct {
+	Config  Run    `json:"config"`  // the configuration's Identity, dataset path resolved
+	Dataset string `json:"dataset"` // the dataset's fingerprint (data.Fingerprint)
+	Code    string `json:"code"`    // CodeVersion
+	Backend string `json:"backend"` // Backend: OpenBLAS and pure Go give different bits
+}
+
+// NewKey is the key of configuration r on dataset fingerprint dataset, under this build.
+func NewKey(r Run, dataset string) Key {
+	return Key{Config: r.Identity(), Dataset: dataset, Code: CodeVersion, Backend: Backend}
+}
+
+// JSON is the key as canonical JSON, the text the ID hashes.
+func (k Key) JSON() []byte {
+	b, err := json.Marshal(k)
+	if err != nil {
+		panic(err) // plain fields always marshal; Validate refuses non-finite floats
+	}
+	return b
+}
+
+// ID is the run's ID: the first 16 hex digits of the SHA-256 of the key.
+func (k Key) ID() string {
+	h := sha256.Sum256(k.JSON())
+	return hex.EncodeToString(h[:])[:16]
+}
+
+// LegacyID is the ID that versions before run identity gave r (a hash of the whole
+// configuration, labels and metrics included, and the code version), so that runs recorded
+// then can be found again. Evaluation settings did not exist then and are left out.
+func LegacyID(r Run) string {
+	r.EvalEvery, r.Inception, r.FIDOptional, r.Segmenter, r.Labels = 0, "", false, "", ""
 	h := sha256.New()
 	h.Write(r.Canonical())
 	h.Write([]byte{0})
-	h.Write([]byte(codeVersion))
+	h.Write([]byte(CodeVersion))
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"testing"
 )
@@ -37,16 +39,65 @@ func TestValidateRefusesWhatCannotWork(t *testing.T) {
 	}
 }
 
-func TestIDDependsOnContentAndCodeVersion(t *testing.T) {
-	a, b := Default(), Default()
-	if ID(a, "v1") != ID(b, "v1") {
-		t.Error("equal configs got different IDs")
+func TestIDIsWhatTheRunComputes(t *testing.T) {
+	base := Default()
+	id := func(r Run, dataset string) string { return NewKey(r, dataset).ID() }
+	ref := id(base, "d1")
+	same := map[string]func(*Run){
+		"variant":      func(r *Run) { r.Variant = "Global" },
+		"repeat":       func(r *Run) { r.Repeat = 3 },
+		"metrics":      func(r *Run) { r.Metrics = []string{"swd", "fid"} },
+		"eval_every":   func(r *Run) { r.EvalEvery = 2 },
+		"inception":    func(r *Run) { r.Inception = "/w.pth" },
+		"fid_optional": func(r *Run) { r.FIDOptional = true },
+		"segmenter":    func(r *Run) { r.Segmenter = "cmd:seg" },
+		"labels":       func(r *Run) { r.Labels = "/labels" },
 	}
-	b.Queries = 128
-	if ID(a, "v1") == ID(b, "v1") {
-		t.Error("different configs got the same ID")
+	for name, change := range same {
+		r := base
+		change(&r)
+		if id(r, "d1") != ref {
+			t.Errorf("%s changed the ID; it does not change the trained weights", name)
+		}
 	}
-	if ID(a, "v1") == ID(a, "v2") {
+	for name, change := range map[string]func(*Run){
+		"seed":    func(r *Run) { r.Seed = 2 },
+		"queries": func(r *Run) { r.Queries = 128 },
+		"mode":    func(r *Run) { r.Mode = "cut" },
+		"lr":      func(r *Run) { r.LR = 1e-4 },
+	} {
+		r := base
+		change(&r)
+		if id(r, "d1") == ref {
+			t.Errorf("%s did not change the ID", name)
+		}
+	}
+	if id(base, "d2") == ref {
+		t.Error("the dataset's fingerprint does not change the ID")
+	}
+	k := NewKey(base, "d1")
+	k.Code = "other"
+	if k.ID() == ref {
 		t.Error("the code version does not change the ID")
+	}
+	k = NewKey(base, "d1")
+	k.Backend = "other"
+	if k.ID() == ref {
+		t.Error("the numeric backend does not change the ID")
+	}
+}
+
+// TestLegacyIDIsTheFormerID pins the ID that versions before run identity gave the
+// defaults, so that a database they wrote is found again.
+func TestLegacyIDIsTheFormerID(t *testing.T) {
+	r := Default()
+	r.Variant = "A"
+	h := sha256.Sum256(append(append([]byte(`{"variant":"A","repeat":0,"seed":1,"dataset":"builtin:zebra","data_seed":1,"train_size":64,"test_size":16,"direction":"AtoB","load_size":286,"crop_size":256,"no_flip":false,"serial_batches":false,"ngf":64,"ndf":64,"n_blocks":9,"netf_nc":256,"n_epochs":200,"n_epochs_decay":200,"batch_size":1,"lr":0.0002,"beta1":0.5,"beta2":0.999,"lambda_gan":1,"lambda_nce":1,"nce_t":0.07,"nce_idt":true,"mode":"global","queries":256,"attn_layers":"last2","metrics":["swd"],"checkpoint":"","executor":"builtin","command":"","command_out":""}`), 0), CodeVersion...))
+	if got, want := LegacyID(r), hex.EncodeToString(h[:])[:16]; got != want {
+		t.Errorf("LegacyID = %s, want %s", got, want)
+	}
+	r.EvalEvery = 5
+	if got, want := LegacyID(r), hex.EncodeToString(h[:])[:16]; got != want {
+		t.Errorf("LegacyID with eval_every = %s, want %s (evaluation settings did not exist)", got, want)
 	}
 }

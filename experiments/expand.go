@@ -212,9 +212,7 @@ func (p *parser) repeat(sp *spec, cands []candidate) []config.Run {
 			run := c.run
 			run.Seed += int64(rep)
 			run.Repeat = rep
-			key := run
-			key.Repeat, key.Variant = 0, "" // labels: they do not change the numbers
-			canon := sha256.Sum256(key.Canonical())
+			canon := sha256.Sum256(run.Identity().Canonical()) // labels and metrics aside
 			if o, dup := seen[canon]; dup {
 				if pair := [2]int{o.cand, i}; !reported[pair] {
 					reported[pair] = true
@@ -236,7 +234,7 @@ func (p *parser) duplicate(sp *spec, c candidate, rep int, first candidate, firs
 		other += fmt.Sprintf(" repeat %d", firstRep)
 	}
 	p.errs.add(&Error{File: p.file, Line: p.places.lookup(c.at).line, Key: what,
-		Msg: fmt.Sprintf("resolves to the same configuration as %s (seed %d, labels aside); remove one of them", other, c.run.Seed+int64(rep))})
+		Msg: fmt.Sprintf("resolves to the same configuration as %s (seed %d, labels and evaluation settings aside); remove one of them", other, c.run.Seed+int64(rep))})
 }
 
 // blame finds the setting behind a validation message: the first key the message names,

@@ -159,14 +159,16 @@ func TestExcludeComparesListsAndBooleans(t *testing.T) {
 name = "l"
 `+small+`
 [grid]
-metrics = [["swd"], ["swd", "gt"], ["gt"]]
 no_flip = [false, true]
+[[zip]]
+metrics = [["swd"], ["swd", "gt"], ["gt"]]
+ngf = [8, 16, 24] # metrics alone do not make another run
 [[exclude]]
 metrics = ["swd", "gt"]
 no_flip = true
 `)
 	got := column(s.Runs, func(r config.Run) string { return fmt.Sprintf("%s/%v", strings.Join(r.Metrics, "+"), r.NoFlip) })
-	want := []string{"swd/false", "swd/true", "swd+gt/false", "gt/false", "gt/true"}
+	want := []string{"swd/false", "swd+gt/false", "gt/false", "swd/true", "gt/true"}
 	if !slices.Equal(got, want) {
 		t.Errorf("runs %v, want %v", got, want)
 	}
@@ -279,7 +281,7 @@ variant = ["A"]
 ngf = [8, 16]
 `
 	ids := func(src string) []string {
-		return column(mustParse(t, src).Runs, func(r config.Run) string { return config.ID(r, config.CodeVersion) })
+		return column(mustParse(t, src).Runs, func(r config.Run) string { return config.NewKey(r, "").ID() })
 	}
 	first, again, other := ids(a), ids(a), ids(b)
 	if len(first) != 4 {

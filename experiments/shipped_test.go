@@ -150,7 +150,7 @@ func TestShippedFiles(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i := range s.Runs {
-				if a, b := config.ID(s.Runs[i], config.CodeVersion), config.ID(again.Runs[i], config.CodeVersion); a != b {
+				if a, b := config.NewKey(s.Runs[i], "").ID(), config.NewKey(again.Runs[i], "").ID(); a != b {
 					t.Errorf("run %d: ID %s, then %s", i, a, b)
 				}
 			}

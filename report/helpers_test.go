@@ -86,7 +86,7 @@ func addFakes(t *testing.T, s *results.Store, fakes []fake) []results.Run {
 	var runs []results.Run
 	for _, f := range fakes {
 		c := f.config()
-		r := results.Run{ID: config.ID(c, "test"), Config: c, Dir: f.dir}
+		r := results.Run{ID: config.LegacyID(c) /* distinct per config, labels included */, Config: c, Dir: f.dir}
 		if err := s.AddRun(f.sweep, r); err != nil {
 			t.Fatal(err)
 		}

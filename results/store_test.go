@@ -28,7 +28,7 @@ func openTemp(t *testing.T) (*Store, string) {
 func testRun(variant string, seed int64) Run {
 	c := config.Default()
 	c.Variant, c.Seed = variant, seed
-	return Run{ID: config.ID(c, config.CodeVersion), Config: c, Dir: "runs/" + variant}
+	return Run{ID: config.LegacyID(c) /* distinct per config, labels included */, Config: c, Dir: "runs/" + variant}
 }
 
 func mustGet(t *testing.T, s *Store, id string) Run {

@@ -10,36 +10,67 @@ import (
 	"text/tabwriter"
 
 	"sweep/config"
+	"sweep/data"
 	"sweep/results"
 )
 
 // Planned is one run of a sweep, placed: its ID, run directory and a short label.
 type Planned struct {
-	ID     string
-	Config config.Run
-	Dir    string
-	Label  string // the variant and the config values that differ between the sweep's runs
+	ID       string
+	Key      config.Key // what the ID hashes
+	LegacyID string     // the ID earlier versions gave this configuration
+	Config   config.Run // as the sweep gives it, a folder dataset's path made absolute
+	Dir      string
+	Label    string // the variant and the config values that differ between the sweep's runs
 }
 
-// Plan gives each run its ID (config.ID under config.CodeVersion) and its directory
-// runsDir/ID. Identical configs are one run; the first occurrence is kept.
+// Plan gives each run its ID (the hash of its config.Key: what it computes, the dataset's
+// fingerprint, the code version and the numeric backend) and its directory runsDir/ID.
+// Runs that compute the same thing are one run; the first occurrence is kept.
 func Plan(runs []config.Run, runsDir string) ([]Planned, error) {
 	abs, err := filepath.Abs(runsDir)
 	if err != nil {
 		return nil, err
 	}
 	keys := differingKeys(runs)
+	fingerprints := map[string]string{}
 	seen := map[string]bool{}
 	var out []Planned
 	for _, r := range runs {
-		id := config.ID(r, config.CodeVersion)
+		legacy := config.LegacyID(r)
+		if r, err = resolveDataset(r); err != nil {
+			return nil, err
+		}
+		fp, ok := fingerprints[r.Dataset]
+		if !ok {
+			if fp, err = data.Fingerprint(r); err != nil {
+				return nil, fmt.Errorf("dataset %s: %w", r.Dataset, err)
+			}
+			fingerprints[r.Dataset] = fp
+		}
+		key := config.NewKey(r, fp)
+		id := key.ID()
 		if seen[id] {
 			continue
 		}
 		seen[id] = true
-		out = append(out, Planned{ID: id, Config: r, Dir: filepath.Join(abs, id), Label: label(r, keys)})
+		out = append(out, Planned{ID: id, Key: key, LegacyID: legacy, Config: r, Dir: filepath.Join(abs, id), Label: label(r, keys)})
 	}
 	return out, nil
+}
+
+// resolveDataset makes a folder dataset's path absolute, so that the run names one folder
+// wherever it is started from.
+func resolveDataset(r config.Run) (config.Run, error) {
+	if strings.HasPrefix(r.Dataset, "builtin:") {
+		return r, nil
+	}
+	abs, err := filepath.Abs(r.Dataset)
+	if err != nil {
+		return r, fmt.Errorf("dataset %s: %w", r.Dataset, err)
+	}
+	r.Dataset = abs
+	return r, nil
 }
 
 // jsonKeys lists config.Run's JSON keys in field order.

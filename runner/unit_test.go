@@ -181,7 +181,7 @@ func TestPlanLabelsAndDuplicates(t *testing.T) {
 	if plan[0].Label != "A mode=global queries=256" || plan[1].Label != "B mode=random_global queries=64" {
 		t.Errorf("labels %q, %q", plan[0].Label, plan[1].Label)
 	}
-	if plan[0].ID != config.ID(a, config.CodeVersion) || filepath.Base(plan[0].Dir) != plan[0].ID || !filepath.IsAbs(plan[0].Dir) {
+	if plan[0].ID != plan[0].Key.ID() || !reflect.DeepEqual(plan[0].Key.Config, a.Identity()) || filepath.Base(plan[0].Dir) != plan[0].ID || !filepath.IsAbs(plan[0].Dir) {
 		t.Errorf("run 0: ID %s dir %s", plan[0].ID, plan[0].Dir)
 	}
 	var out bytes.Buffer

@@ -109,7 +109,7 @@ func Vars(cfg config.Run, dir, gpu string) (map[string]string, error) {
 		return nil, err
 	}
 	vars := runner.Values(cfg)
-	vars["id"] = config.ID(cfg, config.CodeVersion)
+	vars["id"] = filepath.Base(abs) // the run directory is named by the run's ID
 	vars["run_dir"] = abs
 	vars["gpu"] = gpu
 	return vars, nil

@@ -73,7 +73,7 @@ func runDir(t *testing.T, command, out string) (string, config.Run) {
 }
 
 func TestExecuteCollectsAndScoresImages(t *testing.T) {
-	dir, cfg := runDir(t, `mkdir -p {run_dir}/o && printf png > {run_dir}/o/1.png && printf x > {run_dir}/o/notes.txt && echo {id} > {run_dir}/id`, "{run_dir}/o")
+	dir, _ := runDir(t, `mkdir -p {run_dir}/o && printf png > {run_dir}/o/1.png && printf x > {run_dir}/o/notes.txt && echo {id} > {run_dir}/id`, "{run_dir}/o")
 	var gotDir string
 	e := Executor{Evaluate: func(ctx context.Context, run config.Run, fake string) ([]rundir.Metric, error) {
 		gotDir = fake
@@ -93,7 +93,7 @@ func TestExecuteCollectsAndScoresImages(t *testing.T) {
 		t.Errorf("evaluated %s holding %v", gotDir, entries)
 	}
 	id, _ := os.ReadFile(filepath.Join(dir, "id"))
-	if strings.TrimSpace(string(id)) != config.ID(cfg, config.CodeVersion) {
+	if strings.TrimSpace(string(id)) != filepath.Base(dir) {
 		t.Errorf("{id} = %q", id)
 	}
 	if len(phases) != 1 || phases[0] != "metrics" {

@@ -1,0 +1,7 @@
+//go:build !cgo || purego
+
+package config
+
+// Backend names the matrix-product library this build trains with (core/linalg has the
+// same build constraints).
+const Backend = "purego"
