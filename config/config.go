@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -148,6 +150,12 @@ func (r Run) Validate() error {
 			bad("metric %q is unknown; allowed: %s", m, strings.Join(MetricNames, ", "))
 		}
 	}
+	if r.EvalEvery < 0 {
+		bad("eval_every %d must be at least 0 (0: score the final checkpoint only)", r.EvalEvery)
+	}
+	if _, _, err := r.SegmenterSpec(); err != nil && slices.Contains(r.Metrics, "seg") {
+		bad("%v", err)
+	}
 	if strings.HasPrefix(r.Dataset, "builtin:") && (r.TrainSize < 1 || r.TestSize < 1) {
 		bad("train_size %d and test_size %d must be at least 1 for a built-in dataset", r.TrainSize, r.TestSize)
 	}
@@ -155,6 +163,55 @@ func (r Run) Validate() error {
 		return fmt.Errorf("invalid configuration: %s", strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+// Segmenter kinds.
+const (
+	SegmenterSynthetic = "synthetic" // the built-in Cityscapes analogue's exact segmenter
+	SegmenterCommand   = "cmd"       // an external program: reads a folder of images, writes label PNGs
+)
+
+// SegmenterSpec resolves the segmenter setting: "synthetic", or "cmd" with its command line
+// (segmenter = "cmd:COMMAND"). Unset, builtin:cityscapes takes the synthetic one; other data
+// has no default and gets an error.
+func (r Run) SegmenterSpec() (kind, command string, err error) {
+	switch s := r.Segmenter; {
+	case s == "" && r.Dataset == "builtin:cityscapes", s == SegmenterSynthetic:
+		if r.Dataset != "builtin:cityscapes" {
+			return "", "", fmt.Errorf("segmenter %q works on builtin:cityscapes only; for dataset %s use segmenter = \"cmd:COMMAND\"", s, r.Dataset)
+		}
+		return SegmenterSynthetic, "", nil
+	case strings.HasPrefix(s, SegmenterCommand+":") && strings.TrimSpace(s[len(SegmenterCommand)+1:]) != "":
+		return SegmenterCommand, strings.TrimSpace(s[len(SegmenterCommand)+1:]), nil
+	case s == "":
+		return "", "", fmt.Errorf("segmenter is unset: metric seg on dataset %s needs segmenter = \"cmd:COMMAND\" (a program that reads a folder of images and writes a folder of label PNGs)", r.Dataset)
+	}
+	return "", "", fmt.Errorf("segmenter %q is unknown; allowed: synthetic (builtin:cityscapes), cmd:COMMAND", r.Segmenter)
+}
+
+// LabelsDir is the folder of ground-truth label maps that seg scores a folder dataset's
+// translations against, matched by file name: labels when set, else the dataset's testB
+// (valB where it has no testB, as for the test split). Built-in datasets carry their own
+// truth and return "".
+func (r Run) LabelsDir() string {
+	switch {
+	case r.Labels != "":
+		return r.Labels
+	case strings.HasPrefix(r.Dataset, "builtin:"):
+		return ""
+	}
+	test := filepath.Join(r.Dataset, "testB")
+	if _, err := os.Stat(test); err != nil {
+		if val := filepath.Join(r.Dataset, "valB"); dirExists(val) {
+			return val
+		}
+	}
+	return test
+}
+
+func dirExists(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
 }
 
 // Canonical is the configuration as JSON with a fixed field order: equal configs give equal bytes.

@@ -16,6 +16,7 @@ import (
 
 // Planned is one run of a sweep, placed: its ID, run directory and a short label.
 type Planned struct {
+	Index    int // of the run in the list given to Plan
 	ID       string
 	Key      config.Key // what the ID hashes
 	LegacyID string     // the ID earlier versions gave this configuration
@@ -36,7 +37,7 @@ func Plan(runs []config.Run, runsDir string) ([]Planned, error) {
 	fingerprints := map[string]string{}
 	seen := map[string]bool{}
 	var out []Planned
-	for _, r := range runs {
+	for i, r := range runs {
 		legacy := config.LegacyID(r)
 		if r, err = resolveDataset(r); err != nil {
 			return nil, err
@@ -54,7 +55,7 @@ func Plan(runs []config.Run, runsDir string) ([]Planned, error) {
 			continue
 		}
 		seen[id] = true
-		out = append(out, Planned{ID: id, Key: key, LegacyID: legacy, Config: r, Dir: filepath.Join(abs, id), Label: label(r, keys)})
+		out = append(out, Planned{Index: i, ID: id, Key: key, LegacyID: legacy, Config: r, Dir: filepath.Join(abs, id), Label: label(r, keys)})
 	}
 	return out, nil
 }
