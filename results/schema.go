@@ -57,6 +57,17 @@ var migrations = []string{
 		seed       INTEGER NOT NULL,
 		recorded   TEXT NOT NULL
 	);`,
+	// Run identity: a run's ID hashes what it computes (its key), labels and metric lists
+	// are per sweep, and every metric names the epoch of the checkpoint it scores.
+	`ALTER TABLE runs ADD COLUMN key TEXT NOT NULL DEFAULT '';
+	ALTER TABLE sweep_runs ADD COLUMN label TEXT NOT NULL DEFAULT '';
+	ALTER TABLE sweep_runs ADD COLUMN config TEXT NOT NULL DEFAULT '';
+	UPDATE sweep_runs SET
+		config = (SELECT r.config FROM runs r WHERE r.id = sweep_runs.run_id),
+		label = (SELECT coalesce(json_extract(r.config, '$.variant'), '') FROM runs r WHERE r.id = sweep_runs.run_id);
+	ALTER TABLE metrics ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+	UPDATE metrics SET epoch = (SELECT coalesce(json_extract(r.config, '$.n_epochs'), 0) + coalesce(json_extract(r.config, '$.n_epochs_decay'), 0)
+		FROM runs r WHERE r.id = metrics.run_id AND coalesce(json_extract(r.config, '$.checkpoint'), '') = '');`,
 }
 
 // SchemaVersion is the schema version this package writes.

@@ -44,8 +44,9 @@ type Store struct {
 // Run is one run as the store knows it.
 type Run struct {
 	ID       string
-	Sweep    string // the sweep that first added the run
-	Config   config.Run
+	Sweep    string     // the sweep that first added the run
+	Config   config.Run // as the sweep it is listed for gives it (labels, metrics); else as first added
+	Key      string     // the JSON of the config.Key its ID hashes
 	Status   string
 	Attempts int
 	Device   string
@@ -160,20 +161,24 @@ func parseTime(s sql.NullString) (time.Time, error) {
 	return time.Parse(time.RFC3339Nano, s.String)
 }
 
-// AddRun records r as a member of sweep. A new run is inserted as pending; an existing run
-// keeps its status, attempts and first sweep.
+// AddRun records r as a member of sweep, under r.Config's label. A new run is inserted as
+// pending; an existing run keeps its status, attempts, first sweep and first config, and the
+// sweep's own view of it (label, metrics) is replaced by r.Config.
 func (s *Store) AddRun(sweep string, r Run) error {
 	if r.ID == "" {
 		return errors.New("add run: empty run ID")
 	}
+	cfg := string(r.Config.Canonical())
 	return s.inTx(func(tx *sql.Tx) error {
-		_, err := tx.Exec(`INSERT INTO runs (id, sweep, config, status, dir, created) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (id) DO NOTHING`,
-			r.ID, sweep, string(r.Config.Canonical()), StatusPending, r.Dir, formatTime(time.Now()))
+		_, err := tx.Exec(`INSERT INTO runs (id, sweep, config, key, status, dir, created) VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET key = excluded.key WHERE runs.key = ''`,
+			r.ID, sweep, cfg, r.Key, StatusPending, r.Dir, formatTime(time.Now()))
 		if err != nil {
 			return fmt.Errorf("add run %s: %w", r.ID, err)
 		}
-		_, err = tx.Exec(`INSERT INTO sweep_runs (sweep, run_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, sweep, r.ID)
+		_, err = tx.Exec(`INSERT INTO sweep_runs (sweep, run_id, label, config) VALUES (?, ?, ?, ?)
+			ON CONFLICT (sweep, run_id) DO UPDATE SET label = excluded.label, config = excluded.config`,
+			sweep, r.ID, r.Config.Variant, cfg)
 		if err != nil {
 			return fmt.Errorf("add run %s to sweep %q: %w", r.ID, sweep, err)
 		}
@@ -181,7 +186,37 @@ func (s *Store) AddRun(sweep string, r Run) error {
 	})
 }
 
-const runColumns = `r.id, r.sweep, r.config, r.status, r.attempts, r.device, r.dir, r.started, r.finished, r.error, r.log_tail`
+// Rekey renames run old to id in every table, keeping its directory, status, numbers and
+// memberships: a run recorded under an earlier ID scheme becomes the run id. It fails when
+// id exists.
+func (s *Store) Rekey(old, id, key string) error {
+	return s.inTx(func(tx *sql.Tx) error {
+		if _, err := tx.Exec(`PRAGMA defer_foreign_keys = ON`); err != nil {
+			return err
+		}
+		for _, q := range []string{
+			`UPDATE runs SET id = ?, key = ? WHERE id = ?`,
+			`UPDATE sweep_runs SET run_id = ? WHERE run_id = ?`,
+			`UPDATE metrics SET run_id = ? WHERE run_id = ?`,
+			`UPDATE losses SET run_id = ? WHERE run_id = ?`,
+			`UPDATE provenance SET run_id = ? WHERE run_id = ?`,
+		} {
+			args := []any{id, old}
+			if strings.Contains(q, "key") {
+				args = []any{id, key, old}
+			}
+			if _, err := tx.Exec(q, args...); err != nil {
+				return fmt.Errorf("rename run %s to %s: %w", old, id, err)
+			}
+		}
+		return nil
+	})
+}
+
+const runColumns = `r.id, r.sweep, r.config, r.key, r.status, r.attempts, r.device, r.dir, r.started, r.finished, r.error, r.log_tail`
+
+// sweepRunColumns are runColumns with the config as the sweep m gives it.
+var sweepRunColumns = strings.Replace(runColumns, "r.config", "coalesce(nullif(m.config, ''), r.config)", 1)
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -189,7 +224,7 @@ func scanRun(sc scanner) (Run, error) {
 	var r Run
 	var cfg string
 	var started, finished sql.NullString
-	err := sc.Scan(&r.ID, &r.Sweep, &cfg, &r.Status, &r.Attempts, &r.Device, &r.Dir, &started, &finished, &r.Error, &r.LogTail)
+	err := sc.Scan(&r.ID, &r.Sweep, &cfg, &r.Key, &r.Status, &r.Attempts, &r.Device, &r.Dir, &started, &finished, &r.Error, &r.LogTail)
 	if err != nil {
 		return r, err
 	}
@@ -217,12 +252,13 @@ func (s *Store) GetRun(id string) (r Run, ok bool, err error) {
 	return r, true, nil
 }
 
-// ListRuns returns the runs of sweep ("" for all runs), in the order they were first added.
+// ListRuns returns the runs of sweep ("" for all runs), in the order they were first added,
+// each with its config as that sweep gives it (its label there, its metrics list).
 func (s *Store) ListRuns(sweep string) ([]Run, error) {
 	q := `SELECT ` + runColumns + ` FROM runs r ORDER BY r.seq`
 	args := []any{}
 	if sweep != "" {
-		q = `SELECT ` + runColumns + ` FROM runs r JOIN sweep_runs m ON m.run_id = r.id WHERE m.sweep = ? ORDER BY r.seq`
+		q = `SELECT ` + sweepRunColumns + ` FROM runs r JOIN sweep_runs m ON m.run_id = r.id WHERE m.sweep = ? ORDER BY r.seq`
 		args = append(args, sweep)
 	}
 	rows, err := s.db.Query(q, args...)
@@ -333,17 +369,51 @@ func replaceMetrics(tx *sql.Tx, id string, metrics []rundir.Metric) error {
 	if _, err := tx.Exec(`DELETE FROM metrics WHERE run_id = ?`, id); err != nil {
 		return fmt.Errorf("run %s: metrics: %w", id, err)
 	}
-	st, err := tx.Prepare(`INSERT INTO metrics (run_id, pos, name, value, step, identity) VALUES (?, ?, ?, ?, ?, ?)`)
+	return insertMetrics(tx, id, metrics)
+}
+
+// insertMetrics adds metrics after the run's others, replacing a stored one of the same name
+// and step; the same name and step twice in metrics is an error.
+func insertMetrics(tx *sql.Tx, id string, metrics []rundir.Metric) error {
+	type at struct {
+		name string
+		step int
+	}
+	seen := map[at]bool{}
+	for _, m := range metrics {
+		if seen[at{m.Name, m.Step}] {
+			return fmt.Errorf("run %s: metric %q step %d given twice", id, m.Name, m.Step)
+		}
+		seen[at{m.Name, m.Step}] = true
+	}
+	var next int
+	if err := tx.QueryRow(`SELECT coalesce(max(pos) + 1, 0) FROM metrics WHERE run_id = ?`, id).Scan(&next); err != nil {
+		return fmt.Errorf("run %s: metrics: %w", id, err)
+	}
+	st, err := tx.Prepare(`INSERT INTO metrics (run_id, pos, name, value, step, epoch, identity) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (run_id, name, step) DO UPDATE SET value = excluded.value, epoch = excluded.epoch, identity = excluded.identity`)
 	if err != nil {
 		return fmt.Errorf("run %s: metrics: %w", id, err)
 	}
 	defer st.Close()
 	for i, m := range metrics {
-		if _, err := st.Exec(id, i, m.Name, m.Value, m.Step, m.Identity); err != nil {
+		if _, err := st.Exec(id, next+i, m.Name, m.Value, m.Step, m.Epoch, m.Identity); err != nil {
 			return fmt.Errorf("run %s: metric %q step %d: %w", id, m.Name, m.Step, err)
 		}
 	}
 	return nil
+}
+
+// AddMetrics records metrics computed after the run completed (by evaluation), replacing
+// any of the same name and step, in one transaction.
+func (s *Store) AddMetrics(id string, metrics []rundir.Metric) error {
+	return s.inTx(func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRow(`SELECT count(*) FROM runs WHERE id = ?`, id).Scan(&n); err != nil || n != 1 {
+			return fmt.Errorf("run %s: no such run (%v)", id, err)
+		}
+		return insertMetrics(tx, id, metrics)
+	})
 }
 
 func replaceLosses(tx *sql.Tx, id string, losses []Loss) error {
@@ -363,9 +433,9 @@ func replaceLosses(tx *sql.Tx, id string, losses []Loss) error {
 	return nil
 }
 
-// Metrics returns the run's metrics in the order Complete received them.
+// Metrics returns the run's metrics in the order they were recorded.
 func (s *Store) Metrics(runID string) ([]rundir.Metric, error) {
-	rows, err := s.db.Query(`SELECT name, value, step, identity FROM metrics WHERE run_id = ? ORDER BY pos`, runID)
+	rows, err := s.db.Query(`SELECT name, value, step, epoch, identity FROM metrics WHERE run_id = ? ORDER BY pos`, runID)
 	if err != nil {
 		return nil, fmt.Errorf("run %s: metrics: %w", runID, err)
 	}
@@ -373,7 +443,7 @@ func (s *Store) Metrics(runID string) ([]rundir.Metric, error) {
 	var out []rundir.Metric
 	for rows.Next() {
 		var m rundir.Metric
-		if err := rows.Scan(&m.Name, &m.Value, &m.Step, &m.Identity); err != nil {
+		if err := rows.Scan(&m.Name, &m.Value, &m.Step, &m.Epoch, &m.Identity); err != nil {
 			return nil, fmt.Errorf("run %s: metrics: %w", runID, err)
 		}
 		out = append(out, m)

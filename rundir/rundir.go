@@ -47,6 +47,7 @@ type Metric struct {
 	Name     string  `json:"name"` // e.g. "swd_avg", "swd_64", "fid", "seg_miou", "gt_background_l1"
 	Value    float64 `json:"value"`
 	Step     int     `json:"step"`     // training iteration the value belongs to
+	Epoch    int     `json:"epoch"`    // epoch of the checkpoint it scores (0: a given checkpoint, not trained here)
 	Identity string  `json:"identity"` // implementation, version, resize mode, image count, seed
 }
 

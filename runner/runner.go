@@ -123,12 +123,18 @@ func register(store *results.Store, sweep string, plan []Planned, force bool) ([
 	sum := Summary{Total: len(plan)}
 	var tasks []*task
 	for _, p := range plan {
-		if err := store.AddRun(sweep, results.Run{ID: p.ID, Sweep: sweep, Config: p.Config, Dir: p.Dir}); err != nil {
+		if err := adoptLegacy(store, p); err != nil {
+			return nil, sum, err
+		}
+		if err := store.AddRun(sweep, results.Run{ID: p.ID, Sweep: sweep, Config: p.Config, Dir: p.Dir, Key: string(p.Key.JSON())}); err != nil {
 			return nil, sum, err
 		}
 		r, _, err := store.GetRun(p.ID)
 		if err != nil {
 			return nil, sum, err
+		}
+		if r.Dir != p.Dir && isDir(r.Dir) {
+			p.Dir = r.Dir // where its checkpoint and results are (an adopted or moved run)
 		}
 		if r.Status == results.StatusCompleted && !force {
 			sum.Skipped++
@@ -137,6 +143,20 @@ func register(store *results.Store, sweep string, plan []Planned, force bool) ([
 		tasks = append(tasks, &task{Planned: p})
 	}
 	return tasks, sum, nil
+}
+
+// adoptLegacy renames a run that an earlier version recorded under p's legacy ID (a hash of
+// the whole configuration, labels included) to p's ID, so an upgrade retrains nothing. Its
+// run directory keeps its old name; the store records where it is.
+func adoptLegacy(store *results.Store, p Planned) error {
+	if _, ok, err := store.GetRun(p.ID); ok || err != nil {
+		return err
+	}
+	old, ok, err := store.GetRun(p.LegacyID)
+	if !ok || err != nil || old.Key != "" {
+		return err // none, or a run of the current scheme that happens to have that ID
+	}
+	return store.Rekey(old.ID, p.ID, string(p.Key.JSON()))
 }
 
 // sched runs the queue on the slots.
@@ -351,3 +371,8 @@ func (nopReporter) Start(RunInfo)                    {}
 func (nopReporter) Progress(string, rundir.Progress) {}
 func (nopReporter) Finish(RunInfo, string, string)   {}
 func (nopReporter) Close()                           {}
+
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
+}
