@@ -80,6 +80,18 @@ var Modes = []string{"global", "random_global", "entropy_noroute", "self_route_e
 // MetricNames are the metrics a run can compute.
 var MetricNames = []string{"swd", "fid", "seg", "gt"}
 
+// MetricKind is the metric kind (one of MetricNames) that recorded a value of the given
+// name: "fid", "swd_avg" and "swd_64" are fid and swd, "seg_miou" is seg, "gt_l1" is gt;
+// "" for a name of no kind.
+func MetricKind(name string) string {
+	for _, k := range MetricNames {
+		if name == k || strings.HasPrefix(name, k+"_") {
+			return k
+		}
+	}
+	return ""
+}
+
 // Default returns the official training defaults (QS-Attn global, paper scale).
 func Default() Run {
 	return Run{

@@ -101,3 +101,12 @@ func TestLegacyIDIsTheFormerID(t *testing.T) {
 		t.Errorf("LegacyID with eval_every = %s, want %s (evaluation settings did not exist)", got, want)
 	}
 }
+
+func TestMetricKind(t *testing.T) {
+	for name, want := range map[string]string{"fid": "fid", "swd_avg": "swd", "swd_64": "swd", "seg_miou": "seg",
+		"gt_background_l1": "gt", "fidelity": "", "swd": "swd", "loss_G": ""} {
+		if got := MetricKind(name); got != want {
+			t.Errorf("MetricKind(%q) = %q, want %q", name, got, want)
+		}
+	}
+}

@@ -40,13 +40,14 @@ type Options struct {
 
 // Summary counts what one invocation did with a sweep's runs.
 type Summary struct {
-	Total       int      // distinct runs in the sweep
-	Skipped     int      // completed before and not forced
-	Completed   int      // completed now, including runs recorded from their run directory
-	Failed      []string // IDs of runs that finally failed
-	Interrupted []string // IDs of runs stopped by an interrupt
-	Busy        []string // IDs of runs held by another process
-	NotStarted  int      // runs left in the queue by an interrupt or --fail-fast
+	Total       int            // distinct runs in the sweep
+	Skipped     int            // completed before and not forced
+	Completed   int            // completed now, including runs recorded from their run directory
+	Failed      []string       // IDs of runs that finally failed
+	Interrupted []string       // IDs of runs stopped by an interrupt
+	Busy        []string       // IDs of runs held by another process
+	NotStarted  int            // runs left in the queue by an interrupt or --fail-fast
+	Unscored    map[string]int // metric kind -> completed runs skipped without it ('sweep eval' adds them)
 }
 
 // ErrInterrupted is returned when the context ended before the sweep did.
@@ -95,6 +96,22 @@ func Run(ctx context.Context, store *results.Store, sweep string, runs []config.
 	return s.sum, s.sum.err(ctx)
 }
 
+// UnscoredNote says which metrics completed runs of sweep lack and how to add them without
+// retraining; "" when none lack any.
+func (s Summary) UnscoredNote(sweep string) string {
+	if len(s.Unscored) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, kind := range config.MetricNames {
+		if n := s.Unscored[kind]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s on %d", kind, n))
+		}
+	}
+	return fmt.Sprintf("completed runs lack metrics the sweep lists (%s): 'sweep eval --sweep %s' computes them from the checkpoints, without retraining",
+		strings.Join(parts, ", "), sweep)
+}
+
 func (s Summary) err(ctx context.Context) error {
 	var parts []string
 	if n := len(s.Failed); n > 0 {
@@ -120,7 +137,7 @@ func (s Summary) err(ctx context.Context) error {
 
 // register adds the sweep's runs to the store and returns those still to do.
 func register(store *results.Store, sweep string, plan []Planned, force bool) ([]*task, Summary, error) {
-	sum := Summary{Total: len(plan)}
+	sum := Summary{Total: len(plan), Unscored: map[string]int{}}
 	var tasks []*task
 	for _, p := range plan {
 		if err := adoptLegacy(store, p); err != nil {
@@ -138,11 +155,34 @@ func register(store *results.Store, sweep string, plan []Planned, force bool) ([
 		}
 		if r.Status == results.StatusCompleted && !force {
 			sum.Skipped++
+			if err := countUnscored(store, p, sum.Unscored); err != nil {
+				return nil, sum, err
+			}
 			continue
 		}
 		tasks = append(tasks, &task{Planned: p})
 	}
 	return tasks, sum, nil
+}
+
+// countUnscored adds to unscored each metric kind that p's config asks for and its stored
+// metrics lack: a metric added to a sweep file after the run was trained. Ground truth
+// exists for built-in datasets only.
+func countUnscored(store *results.Store, p Planned, unscored map[string]int) error {
+	ms, err := store.Metrics(p.ID)
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for _, m := range ms {
+		have[config.MetricKind(m.Name)] = true
+	}
+	for _, kind := range p.Config.Metrics {
+		if !have[kind] && (kind != "gt" || strings.HasPrefix(p.Config.Dataset, "builtin:")) {
+			unscored[kind]++
+		}
+	}
+	return nil
 }
 
 // adoptLegacy renames a run that an earlier version recorded under p's legacy ID (a hash of
