@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -142,11 +143,19 @@ func (r Run) Validate() error {
 	if r.Epochs+r.EpochsDecay < 1 && r.Checkpoint == "" {
 		bad("n_epochs + n_epochs_decay must be at least 1")
 	}
-	if r.LR <= 0 || r.Beta1 < 0 || r.Beta1 >= 1 || r.Beta2 < 0 || r.Beta2 >= 1 {
-		bad("lr %g, beta1 %g, beta2 %g: need lr > 0 and betas in [0, 1)", r.LR, r.Beta1, r.Beta2)
+	for _, f := range []struct {
+		name     string
+		v        float64
+		min, max float64
+		open     bool // max itself is excluded
+	}{{"lr", r.LR, 1e-12, 10, false}, {"beta1", r.Beta1, 0, 1, true}, {"beta2", r.Beta2, 0, 1, true},
+		{"lambda_gan", r.LambdaGAN, 0, 1e6, false}, {"lambda_nce", r.LambdaNCE, 0, 1e6, false}, {"nce_t", r.NCETemp, 1e-6, 1e3, false}} {
+		if !inRange(f.v, f.min, f.max, f.open) {
+			bad("%s %g is out of range; allowed: %s", f.name, f.v, rangeText(f.min, f.max, f.open))
+		}
 	}
-	if r.NCETemp <= 0 {
-		bad("nce_t %g must be positive", r.NCETemp)
+	for _, dup := range duplicates(r.Metrics) {
+		bad("metric %q is listed twice", dup)
 	}
 	if r.Direction != "AtoB" && r.Direction != "BtoA" {
 		bad("direction %q is unknown; allowed: AtoB, BtoA", r.Direction)
@@ -175,6 +184,34 @@ func (r Run) Validate() error {
 		return fmt.Errorf("invalid configuration: %s", strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+// inRange reports whether v is a finite number in [lo, hi] (or [lo, hi) when open): NaN
+// and the infinities never are.
+func inRange(v, lo, hi float64, open bool) bool {
+	if math.IsNaN(v) || v < lo || v > hi {
+		return false
+	}
+	return !open || v < hi
+}
+
+func rangeText(lo, hi float64, open bool) string {
+	if open {
+		return fmt.Sprintf("a finite number in [%g, %g)", lo, hi)
+	}
+	return fmt.Sprintf("a finite number in [%g, %g]", lo, hi)
+}
+
+// duplicates lists the values that occur more than once in list, each once.
+func duplicates(list []string) []string {
+	seen := map[string]int{}
+	var out []string
+	for _, v := range list {
+		if seen[v]++; seen[v] == 2 {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // Segmenter kinds.

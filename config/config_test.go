@@ -3,6 +3,7 @@ package config
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"math"
 	"strings"
 	"testing"
 )
@@ -23,7 +24,14 @@ func TestValidateRefusesWhatCannotWork(t *testing.T) {
 		{"metric", func(r *Run) { r.Metrics = []string{"lpips"} }, `metric "lpips" is unknown; allowed: swd, fid, seg, gt`},
 		{"executor", func(r *Run) { r.Executor = "slurm" }, `executor "slurm" is unknown`},
 		{"command without template", func(r *Run) { r.Executor = "command" }, "needs a command template"},
-		{"temperature", func(r *Run) { r.NCETemp = 0 }, "nce_t 0 must be positive"},
+		{"temperature", func(r *Run) { r.NCETemp = 0 }, "nce_t 0 is out of range; allowed: a finite number in [1e-06, 1000]"},
+		{"nan lr", func(r *Run) { r.LR = math.NaN() }, "lr NaN is out of range"},
+		{"infinite lr", func(r *Run) { r.LR = math.Inf(1) }, "lr +Inf is out of range"},
+		{"nan beta1", func(r *Run) { r.Beta1 = math.NaN() }, "beta1 NaN is out of range"},
+		{"beta2 of 1", func(r *Run) { r.Beta2 = 1 }, "beta2 1 is out of range; allowed: a finite number in [0, 1)"},
+		{"negative nan temperature", func(r *Run) { r.NCETemp = math.Copysign(math.NaN(), -1) }, "nce_t NaN is out of range"},
+		{"infinite lambda", func(r *Run) { r.LambdaNCE = math.Inf(-1) }, "lambda_nce -Inf is out of range"},
+		{"duplicate metric", func(r *Run) { r.Metrics = []string{"gt", "swd", "gt"} }, `metric "gt" is listed twice`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := Default()

@@ -222,7 +222,7 @@ func (s *sched) run(ctx context.Context) error {
 				}
 				again, err := s.attempt(ctx, slot, t)
 				s.q.done(t, again)
-				if err != nil {
+				if err != nil && !s.failRecording(slot, t, err) {
 					s.q.stop()
 					return fmt.Errorf("run %s: %w", t.ID, err)
 				}
@@ -258,6 +258,18 @@ func (s *sched) attempt(ctx context.Context, slot Slot, t *task) (again bool, er
 		return false, err
 	}
 	return s.execute(ctx, slot, t, lock)
+}
+
+// failRecording records a run whose outcome could not be recorded (a store or run directory
+// error about that run) as failed with that error, so it is neither left running nor stops
+// the other runs. It reports false when even that fails: then the store itself is broken.
+func (s *sched) failRecording(slot Slot, t *task, cause error) bool {
+	msg := fmt.Sprintf("recording the outcome failed: %v", cause)
+	if err := s.store.MarkFinished(t.ID, results.StatusFailed, msg, logTail(t.Dir, tailLines)); err != nil {
+		return false
+	}
+	s.note(t, slot, OutcomeFailed, msg, &s.sum.Failed)
+	return true
 }
 
 // prepare clears a forced run's directory (keeping its log and lock) once, and writes its
