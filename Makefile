@@ -4,7 +4,7 @@ GO ?= go
 
 # The core's matrix products run in OpenBLAS (Debian's libopenblas-dev), through cgo.
 deps:
-	@dpkg -s libopenblas-dev >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq libopenblas-dev; }
+	@dpkg -s libopenblas-dev python3-numpy >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq libopenblas-dev python3-numpy; }
 
 build: deps
 	$(GO) build -o sweep ./cmd/sweep

@@ -118,7 +118,8 @@ func (s seededSampler) Directions(level, repeat, dim, n int) ([]float64, error) 
 }
 
 // SWDAccumulator collects the descriptors of one image set, one image at a time: it keeps
-// NhoodsPerImage descriptors per image and level, never the images.
+// NhoodsPerImage descriptors per image and level, never the images. SWD uses a prefix of each
+// image's descriptors when the other set is smaller (see SWD).
 type SWDAccumulator struct {
 	set    SetKind
 	opt    SWDOptions
@@ -283,21 +284,27 @@ func (r *SWDResult) Metrics(step int) []rundir.Metric {
 	return append(out, metric("swd_avg", r.Avg, step, r.Identity))
 }
 
-// SWD compares the descriptors of a real and a fake set.
+// SWD compares the descriptors of a real and a fake set, which may hold different numbers of
+// images. At every level both sets enter with the same number of descriptors,
+//
+//	total = min(N_real·nhoods_real, N_fake·nhoods_fake),
+//
+// the smaller set's count. A set of N images spreads total over its images as evenly as
+// possible (see spread): image i contributes the first k_i of its descriptors, with
+// k_i ∈ {⌊total/N⌋, ⌈total/N⌉} and Σ k_i = total. For equal counts and options every k_i is
+// nhoods: all descriptors, in the order of earlier versions, so the result is the same.
 func SWD(real, fake *SWDAccumulator) (*SWDResult, error) {
 	if real.images == 0 || fake.images == 0 {
 		return nil, errors.New("SWD needs at least one real and one fake image")
-	}
-	if real.images != fake.images {
-		return nil, fmt.Errorf("SWD needs equal image counts: %d real, %d fake", real.images, fake.images)
 	}
 	if real.w != fake.w || real.h != fake.h {
 		return nil, fmt.Errorf("SWD needs one image size: real images are %dx%d, fake images %dx%d", real.w, real.h, fake.w, fake.h)
 	}
 	opt := fake.opt
-	res := &SWDResult{Identity: swdIdentity(real, opt)}
+	total := min(real.images*real.opt.NhoodsPerImage, fake.images*fake.opt.NhoodsPerImage)
+	res := &SWDResult{Identity: swdIdentity(real, fake, opt)}
 	for l, shape := range real.shapes {
-		reps, err := sliced(normalized(real.desc[l]), normalized(fake.desc[l]), l, opt)
+		reps, err := sliced(normalized(real.kept(l, total)), normalized(fake.kept(l, total)), l, opt)
 		if err != nil {
 			return nil, err
 		}
@@ -313,20 +320,59 @@ func SWD(real, fake *SWDAccumulator) (*SWDResult, error) {
 	return res, nil
 }
 
-func swdIdentity(a *SWDAccumulator, opt SWDOptions) Identity {
+// kept returns the descriptors of level l that enter SWD, total of them: the first k_i of
+// image i's descriptors, k_i = spread(total, images, ...)[i], in image order.
+func (a *SWDAccumulator) kept(l, total int) []float32 {
+	per := a.opt.NhoodsPerImage * descDim
+	out := make([]float32, 0, total*descDim)
+	for i, k := range a.counts(l, total) {
+		out = append(out, a.desc[l][i*per:i*per+k*descDim]...)
+	}
+	return out
+}
+
+// counts returns how many descriptors each image contributes to level l's total. The images
+// that get the extra descriptor come from the PCG stream (Seed, 3<<60 | set<<52 | level<<40).
+func (a *SWDAccumulator) counts(l, total int) []int {
+	return spread(total, a.images, seededSampler{a.opt.Seed}.rng(3, int(a.set), l, 0))
+}
+
+// spread divides total over n items as evenly as possible: each gets q = ⌊total/n⌋ and the
+// r = total mod n items listed first by rng.Perm(n) get q+1, so the counts sum to total. With
+// r = 0 the permutation is not drawn.
+func spread(total, n int, rng *rand.Rand) []int {
+	q, r := total/n, total%n
+	counts := make([]int, n)
+	for i := range counts {
+		counts[i] = q
+	}
+	if r > 0 {
+		for _, i := range rng.Perm(n)[:r] {
+			counts[i]++
+		}
+	}
+	return counts
+}
+
+// swdDrawRule names how SWD draws descriptors from sets of different sizes (see SWD).
+const swdDrawRule = "draw=min-total-even-spread"
+
+func swdIdentity(real, fake *SWDAccumulator, opt SWDOptions) Identity {
 	sampler := "seeded-pcg"
 	if _, ok := opt.Sampler.(seededSampler); !ok {
 		sampler = "injected"
 	}
-	res := make([]string, len(a.shapes))
-	for i, s := range a.shapes {
+	res := make([]string, len(fake.shapes))
+	for i, s := range fake.shapes {
 		res[i] = strconv.Itoa(s[0])
 	}
 	return Identity{
-		Impl: swdImplName, Version: swdVersion, Resize: "none", Images: a.images, Seed: opt.Seed,
+		Impl: swdImplName, Version: swdVersion, Resize: "none", Images: fake.images, Seed: opt.Seed,
 		Extra: []string{
+			fmt.Sprintf("real_images=%d", real.images),
 			"levels=" + strings.Join(res, ","),
 			fmt.Sprintf("nhoods=%d", opt.NhoodsPerImage),
+			swdDrawRule,
 			fmt.Sprintf("dirs=%dx%d", opt.DirRepeats, opt.DirsPerRepeat),
 			"sampler=" + sampler,
 		},
@@ -418,14 +464,12 @@ func sortedDistance(pa, pb []float64, k, n int) float64 {
 	return total
 }
 
-// SWDDirs computes SWD between the images of two folders, reading one image at a time.
+// SWDDirs computes SWD between the images of two folders, reading one image at a time. The
+// folders may hold different numbers of images (see SWD).
 func SWDDirs(realDir, fakeDir string, opt SWDOptions) (*SWDResult, error) {
 	realPaths, fakePaths, err := listPair(realDir, fakeDir)
 	if err != nil {
 		return nil, err
-	}
-	if len(realPaths) != len(fakePaths) {
-		return nil, fmt.Errorf("SWD needs equal image counts: %s has %d images, %s has %d", realDir, len(realPaths), fakeDir, len(fakePaths))
 	}
 	real, fake := NewSWDAccumulator(SetReal, opt), NewSWDAccumulator(SetFake, opt)
 	if err := accumulate(realPaths, real); err != nil {

@@ -6,6 +6,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -271,7 +273,6 @@ func TestSWDBadInput(t *testing.T) {
 		return p
 	}
 	base := mk("base", 2, 32, 32)
-	three := mk("three", 3, 32, 32)
 	small := mk("small", 2, 8, 8)
 	other := mk("other", 2, 32, 48)
 	mixed := mk("mixed", 1, 32, 32)
@@ -282,7 +283,6 @@ func TestSWDBadInput(t *testing.T) {
 		name, real, fake string
 		contains         []string
 	}{
-		{"count", base, three, []string{base, three, "2 images", "has 3"}},
 		{"too small", small, small, []string{"8x8", "at least 16x16"}},
 		{"sizes differ", base, other, []string{"32x32", "32x48"}},
 		{"mixed sizes", base, mixed, []string{"z.png", "31x32"}},
@@ -314,5 +314,152 @@ func TestSWDInjectedCentresChecked(t *testing.T) {
 	err := acc.Add(&Image{W: 16, H: 16, Pix: make([]uint8, 3*16*16)})
 	if err == nil || !strings.Contains(err.Error(), "outside") {
 		t.Fatalf("error %v", err)
+	}
+}
+
+// swdPair writes nReal and nFake random w×h PNGs to two folders of a temporary folder.
+func swdPair(t *testing.T, nReal, nFake, w, h int) (real, fake string) {
+	t.Helper()
+	dir := t.TempDir()
+	real, fake = filepath.Join(dir, "real"), filepath.Join(dir, "fake")
+	writePNGs(t, real, nReal, w, h, 1)
+	writePNGs(t, fake, nFake, w, h, 2)
+	return real, fake
+}
+
+func mustSWDDirs(t *testing.T, real, fake string, opt SWDOptions) *SWDResult {
+	t.Helper()
+	res, err := SWDDirs(real, fake, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// TestSWDUnequalMatchesNumPy compares SWD on folders of different sizes with the independent
+// NumPy implementation testdata/swd_numpy.py, given the same centres and directions.
+func TestSWDUnequalMatchesNumPy(t *testing.T) {
+	py := numpyPython(t)
+	tests := []struct {
+		name         string
+		nReal, nFake int
+		w, h         int
+		opt          SWDOptions
+	}{
+		{"12 real 14 fake", 12, 14, 48, 40, SWDOptions{Seed: 3, DirRepeats: 2, DirsPerRepeat: 64}},
+		{"14 real 12 fake", 14, 12, 32, 32, SWDOptions{Seed: 4, NhoodsPerImage: 50, DirRepeats: 3, DirsPerRepeat: 64}},
+		{"5 real 3 fake, 1 nhood", 5, 3, 16, 16, SWDOptions{Seed: 9, NhoodsPerImage: 1}},
+		{"equal 6", 6, 6, 32, 32, SWDOptions{Seed: 5, NhoodsPerImage: 32, DirRepeats: 2, DirsPerRepeat: 32}},
+		{"120 real 140 fake", 120, 140, 16, 16, SWDOptions{Seed: 1, NhoodsPerImage: 16, DirRepeats: 2, DirsPerRepeat: 32}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			real, fake := swdPair(t, tt.nReal, tt.nFake, tt.w, tt.h)
+			got := mustSWDDirs(t, real, fake, tt.opt)
+			dir := t.TempDir()
+			exportSWDDraws(t, dir, real, fake, tt.opt)
+			want := runNumPySWD(t, py, dir)
+			e := maxRelSWD(got, want)
+			t.Logf("Go %v avg %.12g, NumPy %v avg %.12g: max rel diff %.3g", got.Levels, got.Avg, want.Levels, want.Avg, e)
+			if !(e <= 1e-6) {
+				t.Errorf("Go and NumPy differ by %.3g relative", e)
+			}
+		})
+	}
+}
+
+// TestSWDEqualCountsBitIdentical checks equal image counts against values recorded from the
+// code before unequal counts were accepted (exact float64, printed with %v).
+func TestSWDEqualCountsBitIdentical(t *testing.T) {
+	tests := []struct {
+		n, w, h int
+		opt     SWDOptions
+		levels  []float64
+		repeats []float64 // level by level
+		avg     float64
+	}{
+		{4, 48, 40, SWDOptions{Seed: 7},
+			[]float64{80.17713626795907, 75.42784542394524},
+			[]float64{82.56246183727585, 78.34870030148483, 77.37748843140022, 82.41989450167539, 76.3474101667522, 74.48763156188811, 74.73932125106738, 76.13701871607329},
+			77.80249084595215},
+		{5, 37, 45, SWDOptions{Seed: 3, NhoodsPerImage: 16, DirRepeats: 2, DirsPerRepeat: 32},
+			[]float64{177.76900552662602, 163.51298552140884},
+			[]float64{189.0705319429785, 166.46747911027353, 164.65424249940293, 162.37172854341475},
+			170.64099552401743},
+		{1, 16, 16, SWDOptions{Seed: 11, NhoodsPerImage: 5},
+			[]float64{504.1255426913169},
+			[]float64{502.6721341381679, 512.5357838900323, 481.76507433738703, 519.5291783996805},
+			504.1255426913169},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%d %dx%d", tt.n, tt.w, tt.h), func(t *testing.T) {
+			real, fake := swdPair(t, tt.n, tt.n, tt.w, tt.h)
+			got := mustSWDDirs(t, real, fake, tt.opt)
+			if !slices.Equal(got.Levels, tt.levels) || !slices.Equal(slices.Concat(got.Repeats...), tt.repeats) || got.Avg != tt.avg {
+				t.Errorf("got levels %v repeats %v avg %v\nwant levels %v repeats %v avg %v", got.Levels, got.Repeats, got.Avg, tt.levels, tt.repeats, tt.avg)
+			}
+		})
+	}
+}
+
+// TestSWDUnequalDeterministic checks that unequal sets give the same bits for the same seed
+// whatever the number of goroutines, and that another seed draws other descriptors.
+func TestSWDUnequalDeterministic(t *testing.T) {
+	real, fake := swdPair(t, 12, 14, 32, 32)
+	opt := func(seed uint64) SWDOptions {
+		return SWDOptions{Seed: seed, NhoodsPerImage: 32, DirRepeats: 2, DirsPerRepeat: 32}
+	}
+	a := mustSWDDirs(t, real, fake, opt(5))
+	prev := runtime.GOMAXPROCS(1)
+	b := mustSWDDirs(t, real, fake, opt(5))
+	runtime.GOMAXPROCS(prev)
+	c := mustSWDDirs(t, real, fake, opt(6))
+	if !slices.Equal(a.Levels, b.Levels) || !slices.Equal(slices.Concat(a.Repeats...), slices.Concat(b.Repeats...)) || a.Avg != b.Avg {
+		t.Errorf("seed 5 gave %v, then %v with GOMAXPROCS=1", a.Repeats, b.Repeats)
+	}
+	if slices.Equal(a.Levels, c.Levels) {
+		t.Errorf("seeds 5 and 6 gave identical results %v", a.Levels)
+	}
+	id := a.Identity.String()
+	for _, want := range []string{"images=14 ", "real_images=12 ", "seed=5 ", "nhoods=32 ", swdDrawRule + " "} {
+		if !strings.Contains(id, want) {
+			t.Errorf("identity %q lacks %q", id, want)
+		}
+	}
+	// The extra descriptors of the larger set go to other images under another seed.
+	counts := func(seed uint64) []int {
+		acc := &SWDAccumulator{set: SetFake, opt: opt(seed).withDefaults(), images: 14}
+		return acc.counts(0, 12*32)
+	}
+	if c5, c6 := counts(5), counts(6); slices.Equal(c5, c6) || !slices.Equal(c5, counts(5)) {
+		t.Errorf("counts for seeds 5, 6, 5: %v %v %v", c5, c6, counts(5))
+	}
+}
+
+// TestSWDSpread checks the spread of a level's descriptors over a set's images.
+func TestSWDSpread(t *testing.T) {
+	tests := []struct{ total, n int }{
+		{12 * 128, 14},   // 109 or 110 each
+		{120 * 128, 140}, // 109 or 110 each
+		{12 * 128, 12},   // all 128, nothing drawn
+		{3, 5},           // fewer descriptors than images: two contribute none
+		{7, 1},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%d over %d", tt.total, tt.n), func(t *testing.T) {
+			counts := spread(tt.total, tt.n, NewSWDSampler(1).(seededSampler).rng(3, 0, 0, 0))
+			q := tt.total / tt.n
+			var sum, extra int
+			for _, k := range counts {
+				if k != q && k != q+1 {
+					t.Fatalf("counts %v: %d is neither %d nor %d", counts, k, q, q+1)
+				}
+				sum += k
+				extra += k - q
+			}
+			if sum != tt.total || extra != tt.total%tt.n {
+				t.Errorf("counts %v sum to %d with %d extra, want %d and %d", counts, sum, extra, tt.total, tt.total%tt.n)
+			}
+		})
 	}
 }
