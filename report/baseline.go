@@ -141,7 +141,7 @@ func sweepSuffix(sweep string) string {
 }
 
 func currentBaseline(s *results.Store, sweep string, tolRel, tolAbs float64) (*Baseline, error) {
-	d, err := load(s, sweep)
+	d, err := load(s, sweep, EpochFinal)
 	if err != nil {
 		return nil, err
 	}
@@ -232,7 +232,7 @@ func Check(w io.Writer, dbPath, baselinePath, sweep string) error {
 
 // Compare evaluates every baseline entry against the current means of sweep ("" for all).
 func Compare(s *results.Store, b *Baseline, sweep string) ([]CheckRow, error) {
-	d, err := load(s, sweep)
+	d, err := load(s, sweep, EpochFinal)
 	if err != nil {
 		return nil, err
 	}

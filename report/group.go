@@ -16,10 +16,12 @@ import (
 
 // Group is the completed runs of one configuration that differ only in seed (and repeat).
 type Group struct {
-	Key    string               // GroupKey of the configuration
-	Config config.Run           // the configuration, with Seed and Repeat of the first run
-	Runs   []results.Run        // ordered by seed
-	Values map[string][]float64 // metric -> one value per run that has it
+	Key     string             // GroupKey of the configuration
+	Config  config.Run         // the configuration, with Seed and Repeat of the first run
+	Runs    []results.Run      // ordered by seed
+	History []history          // per run: every metric at every epoch it was recorded at
+	Epochs  []int              // per run: the epoch its values are taken at; -1 when it has none
+	Values  map[string][]Value // metric -> the value of each run (in run order) that has it
 }
 
 // Stat is a mean and sample standard deviation over N seeds.
@@ -31,7 +33,10 @@ type Stat struct {
 
 // Stat summarises the group's values of metric; N is 0 when no run has it.
 func (g *Group) Stat(metric string) Stat {
-	v := g.Values[metric]
+	v := make([]float64, len(g.Values[metric]))
+	for i, x := range g.Values[metric] {
+		v[i] = x.Value
+	}
 	switch len(v) {
 	case 0:
 		return Stat{}
@@ -52,18 +57,25 @@ func GroupKey(c config.Run) string {
 
 // sweepData is what one sweep's report is built from.
 type sweepData struct {
-	Name   string
-	Counts map[string]int // runs per status
-	Groups []*Group       // in order of first creation
+	Name    string
+	Counts  map[string]int    // runs per status
+	Groups  []*Group          // in order of first creation
+	Mode    EpochMode         // how each run's epoch was chosen
+	Primary map[string]string // dataset -> the metric that decides the best epoch
+	Multi   bool              // some run has metrics at several epochs
 }
 
-// load reads the runs of sweep ("" for all) and groups the completed ones.
-func load(s *results.Store, sweep string) (*sweepData, error) {
+// load reads the runs of sweep ("" for all), each with its config as that sweep gives it,
+// groups the completed ones and takes each run's values at the epoch mode chooses.
+func load(s *results.Store, sweep string, mode EpochMode) (*sweepData, error) {
+	if mode == "" {
+		mode = EpochFinal
+	}
 	runs, err := s.ListRuns(sweep)
 	if err != nil {
 		return nil, err
 	}
-	d := &sweepData{Name: sweep, Counts: map[string]int{}}
+	d := &sweepData{Name: sweep, Counts: map[string]int{}, Mode: mode}
 	byKey := map[string]*Group{}
 	for _, r := range runs {
 		d.Counts[r.Status]++
@@ -73,7 +85,7 @@ func load(s *results.Store, sweep string) (*sweepData, error) {
 		k := GroupKey(r.Config)
 		g := byKey[k]
 		if g == nil {
-			g = &Group{Key: k, Config: r.Config, Values: map[string][]float64{}}
+			g = &Group{Key: k, Config: r.Config}
 			byKey[k] = g
 			d.Groups = append(d.Groups, g)
 		}
@@ -82,32 +94,54 @@ func load(s *results.Store, sweep string) (*sweepData, error) {
 	for _, g := range d.Groups {
 		sort.SliceStable(g.Runs, func(i, j int) bool { return g.Runs[i].Config.Seed < g.Runs[j].Config.Seed })
 		g.Config = g.Runs[0].Config
-		if err := fillValues(s, g); err != nil {
+		if err := readHistory(s, g); err != nil {
 			return nil, err
 		}
+	}
+	d.Primary, d.Multi = primaryMetrics(d.Groups), multiEpoch(d.Groups)
+	for _, g := range d.Groups {
+		g.takeValues(mode, d.Primary[g.Config.Dataset])
 	}
 	return d, nil
 }
 
-// fillValues takes each run's final value of every metric (the one at the highest step).
-func fillValues(s *results.Store, g *Group) error {
-	for _, r := range g.Runs {
+// readHistory reads every run's metrics at every epoch.
+func readHistory(s *results.Store, g *Group) error {
+	g.History = make([]history, len(g.Runs))
+	for i, r := range g.Runs {
 		ms, err := s.Metrics(r.ID)
 		if err != nil {
 			return err
 		}
-		final := map[string]int{}
-		vals := map[string]float64{}
-		for _, m := range ms {
-			if st, seen := final[m.Name]; !seen || m.Step >= st {
-				final[m.Name], vals[m.Name] = m.Step, m.Value
-			}
-		}
-		for name, v := range vals {
-			g.Values[name] = append(g.Values[name], v)
-		}
+		g.History[i] = historyOf(ms)
 	}
 	return nil
+}
+
+// takeValues takes every metric of each run at the epoch mode chooses for it.
+func (g *Group) takeValues(mode EpochMode, primary string) {
+	g.Epochs = make([]int, len(g.Runs))
+	g.Values = map[string][]Value{}
+	for i, h := range g.History {
+		e := h.choose(mode, primary)
+		g.Epochs[i] = e
+		for name, byEpoch := range h {
+			if v, ok := byEpoch[e]; ok {
+				g.Values[name] = append(g.Values[name], Value{Run: g.Runs[i].ID, Seed: g.Runs[i].Config.Seed, Epoch: e, Value: v})
+			}
+		}
+	}
+}
+
+// chosenEpochs lists, in seed order, the epoch each run with metrics is reported at.
+func (g *Group) chosenEpochs() []int {
+	var out []int
+	for _, e := range g.Epochs {
+		if e >= 0 {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // metricsOf returns every metric any of the groups has, in report order.

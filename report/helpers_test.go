@@ -7,8 +7,10 @@ import (
 	"flag"
 	"image"
 	"image/color"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"testing"
 
@@ -46,6 +48,7 @@ type fake struct {
 	seed                          int64
 	status                        string // default completed
 	metrics                       map[string]float64
+	at                            map[int]map[string]float64 // metrics by epoch; when set, instead of metrics
 	losses                        []results.Loss
 	dir                           string
 }
@@ -94,7 +97,7 @@ func addFakes(t *testing.T, s *results.Store, fakes []fake) []results.Run {
 		switch f.status {
 		case "", results.StatusCompleted:
 			mustDo(t, s.MarkRunning(r.ID, "cpu:0"))
-			mustDo(t, s.Complete(r.ID, metricList(f.metrics), f.losses))
+			mustDo(t, s.Complete(r.ID, f.metricList(), f.losses))
 		case results.StatusFailed, results.StatusInterrupted:
 			mustDo(t, s.MarkRunning(r.ID, "cpu:0"))
 			mustDo(t, s.MarkFinished(r.ID, f.status, "exit status 1", "boom"))
@@ -108,6 +111,21 @@ func mustDo(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// metricList is the fake's metrics: f.metrics at step 100, or f.at at step 10·epoch.
+func (f fake) metricList() []rundir.Metric {
+	if f.at == nil {
+		return metricList(f.metrics)
+	}
+	var out []rundir.Metric
+	for _, e := range slices.Sorted(maps.Keys(f.at)) {
+		for _, m := range metricList(f.at[e]) {
+			m.Step, m.Epoch = 10*e, e
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func metricList(m map[string]float64) []rundir.Metric {

@@ -229,9 +229,9 @@ func writeMetrics(w io.Writer, ms []rundir.Metric) error {
 	fmt.Fprintf(w, "\nmetrics:\n")
 	var rows [][]string
 	for _, m := range ms {
-		rows = append(rows, []string{m.Name, strconv.FormatFloat(m.Value, 'g', -1, 64), strconv.Itoa(m.Step), m.Identity})
+		rows = append(rows, []string{m.Name, strconv.FormatFloat(m.Value, 'g', -1, 64), strconv.Itoa(m.Step), strconv.Itoa(m.Epoch), m.Identity})
 	}
-	return writeGrid(w, false, false, []string{"metric", "value", "step", "identity"}, rows)
+	return writeGrid(w, false, false, []string{"metric", "value", "step", "epoch", "identity"}, rows)
 }
 
 func writeLossSummary(w io.Writer, losses map[string]LossSeries) {

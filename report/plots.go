@@ -21,9 +21,10 @@ type PlotKind string
 
 // Plot kinds.
 const (
-	PlotBar  PlotKind = "bar"  // one metric per row of a table, mean with std error bars
-	PlotGrid PlotKind = "grid" // test inputs and each row's outputs for one seed
-	PlotLoss PlotKind = "loss" // one run's training losses
+	PlotBar   PlotKind = "bar"   // one metric per row of a table, mean with std error bars
+	PlotGrid  PlotKind = "grid"  // test inputs and each row's outputs for one seed
+	PlotLoss  PlotKind = "loss"  // one run's training losses
+	PlotEpoch PlotKind = "epoch" // one metric against epoch, one line per row
 )
 
 // Plot is one written PNG.
@@ -36,14 +37,18 @@ type Plot struct {
 // defaultGridImages is how many test images an image grid shows unless told otherwise.
 const defaultGridImages = 4
 
-// writePlots writes a sweep's bar charts, image grids and loss curves under
-// opt.PlotsDir/<sweep>/ and returns them in that order.
+// writePlots writes a sweep's bar charts, metric-versus-epoch curves, image grids and loss
+// curves under opt.PlotsDir/<sweep>/ and returns them in that order.
 func writePlots(s *results.Store, d *sweepData, t Table, opt Options) ([]Plot, error) {
 	dir := filepath.Join(opt.PlotsDir, safeName(d.Name))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
 	bars, err := writeBars(dir, t)
+	if err != nil {
+		return nil, err
+	}
+	curves, err := writeEpochCurves(dir, d, t)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +64,7 @@ func writePlots(s *results.Store, d *sweepData, t Table, opt Options) ([]Plot, e
 	if err != nil {
 		return nil, err
 	}
-	return append(append(bars, grids...), losses...), nil
+	return slices.Concat(bars, curves, grids, losses), nil
 }
 
 // safeName keeps a name usable as a file name on any system.
@@ -100,10 +105,7 @@ func writeBars(dir string, t Table) ([]Plot, error) {
 		if len(labels) == 0 {
 			continue
 		}
-		title := fmt.Sprintf("%s: %s (%s is better)", t.Sweep, t.header(c), c.Better)
-		if len(t.Datasets()) == 1 {
-			title = fmt.Sprintf("%s, %s: %s (%s is better)", t.Sweep, c.Group.Dataset, t.header(c), c.Better)
-		}
+		title := columnTitle(t, c, "")
 		path := filepath.Join(dir, plotFile("bar", c.Group.Dataset, c.Metric, c.Group.Side))
 		if err := saveBars(path, title, c.Metric, labels, me); err != nil {
 			return nil, err
@@ -111,6 +113,14 @@ func writeBars(dir string, t Table) ([]Plot, error) {
 		out = append(out, Plot{Kind: PlotBar, Title: title, Path: path})
 	}
 	return out, nil
+}
+
+// columnTitle names a column's plot: sweep, dataset, heading, what the plot shows, direction.
+func columnTitle(t Table, c Column, what string) string {
+	if len(t.Datasets()) == 1 {
+		return fmt.Sprintf("%s, %s: %s%s (%s is better)", t.Sweep, c.Group.Dataset, t.header(c), what, c.Better)
+	}
+	return fmt.Sprintf("%s: %s%s (%s is better)", t.Sweep, t.header(c), what, c.Better)
 }
 
 func saveBars(path, title, metric string, labels []string, me meanErrs) error {

@@ -29,9 +29,10 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-var csvHeader = []string{"sweep", "kind", "row", "published", "dataset", "side", "metric", "better", "n", "mean", "std", "best"}
+var csvHeader = []string{"sweep", "kind", "row", "published", "dataset", "side", "metric", "better", "n", "mean", "std", "best", "epochs"}
 
-// writeCSV writes one line per non-empty cell, numbers in full precision.
+// writeCSV writes one line per non-empty cell, numbers in full precision; epochs are the
+// epochs of the seeds' values, in seed order, separated by ";".
 func writeCSV(w io.Writer, rep *Report) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(csvHeader); err != nil {
@@ -48,7 +49,7 @@ func writeCSV(w io.Writer, rep *Report) error {
 					}
 					rec := []string{t.Sweep, string(t.Kind), r.Label, strconv.FormatBool(r.Published),
 						c.Group.Dataset, c.Group.Side, c.Metric, c.Better,
-						strconv.Itoa(cell.N), num(cell.Mean), num(cell.Std), strconv.FormatBool(cell.Best)}
+						strconv.Itoa(cell.N), num(cell.Mean), num(cell.Std), strconv.FormatBool(cell.Best), valueEpochs(cell.Values)}
 					if err := cw.Write(rec); err != nil {
 						return err
 					}
@@ -58,6 +59,15 @@ func writeCSV(w io.Writer, rep *Report) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// valueEpochs joins the values' epochs with ";".
+func valueEpochs(vs []Value) string {
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = strconv.Itoa(v.Epoch)
+	}
+	return strings.Join(parts, ";")
 }
 
 // statusOrder is the order run counts are listed in.
@@ -111,7 +121,10 @@ func writeTableMarkdown(w io.Writer, t Table, source string) error {
 	}
 	fmt.Fprintf(w, "\n### %s%s\n\nDatasets: %s.\n\n", kindTitle(t.Kind), paper, strings.Join(t.Datasets(), ", "))
 	header := []string{t.RowHeader}
-	for _, c := range t.Columns {
+	for i, c := range t.Columns {
+		for _, j := range t.epochColsBefore(i) {
+			header = append(header, t.epochHeader(t.EpochCols[j]))
+		}
 		header = append(header, t.header(c))
 	}
 	dec := t.columnDecimals()
@@ -119,6 +132,9 @@ func writeTableMarkdown(w io.Writer, t Table, source string) error {
 	for _, r := range t.Rows {
 		row := []string{r.Label}
 		for i, c := range r.Cells {
+			for _, j := range t.epochColsBefore(i) {
+				row = append(row, epochText(r, j))
+			}
 			s := cellText(c, dec[i], r.Published)
 			if c.Best {
 				s = "**" + s + "**"
@@ -169,6 +185,7 @@ func legend(t Table, source string) string {
 	}
 	s := "Mean ± sample standard deviation over seeds; n is the number of seeds. " +
 		"**Bold**: the best of this sweep's rows in its column (" + strings.Join(dirs, "; ") + "). —: no value."
+	s += epochLegend(t)
 	if len(t.Extras) > 0 {
 		s += " Row labels also give " + strings.Join(t.Extras, ", ") + ", to tell apart configurations that would share a row."
 	}

@@ -15,12 +15,13 @@ import (
 
 // Options choose what a report shows.
 type Options struct {
-	Format     string // "md", "csv" or "json"
-	Sweep      string // one sweep; "" for every sweep in the store
-	Kind       Kind   // table kind; "" or KindAuto chooses by ChooseKind
-	PlotsDir   string // write plots here and link them; "" for none
-	LinkBase   string // directory the Markdown links are relative to; "" keeps PlotsDir as given
-	GridImages int    // test images per image grid; 0 for the default
+	Format     string    // "md", "csv" or "json"
+	Sweep      string    // one sweep; "" for every sweep in the store
+	Kind       Kind      // table kind; "" or KindAuto chooses by ChooseKind
+	PlotsDir   string    // write plots here and link them; "" for none
+	LinkBase   string    // directory the Markdown links are relative to; "" keeps PlotsDir as given
+	GridImages int       // test images per image grid; 0 for the default
+	Epoch      EpochMode // the epoch each run is reported at; "" for EpochFinal
 }
 
 // Formats lists the report formats.
@@ -42,6 +43,9 @@ type SweepReport struct {
 
 // WriteReport opens the store at dbPath and writes its report to w.
 func WriteReport(w io.Writer, dbPath string, opt Options) error {
+	if err := opt.check(); err != nil {
+		return err
+	}
 	s, err := openExisting(dbPath)
 	if err != nil {
 		return err
@@ -52,8 +56,8 @@ func WriteReport(w io.Writer, dbPath string, opt Options) error {
 
 // Render builds the report of s and writes it to w in opt.Format.
 func Render(w io.Writer, s *results.Store, opt Options) error {
-	if !slices.Contains(Formats, opt.Format) {
-		return fmt.Errorf("format %q is unknown; allowed: md, csv, json", opt.Format)
+	if err := opt.check(); err != nil {
+		return err
 	}
 	rep, err := Build(s, opt)
 	if err != nil {
@@ -70,8 +74,8 @@ func Render(w io.Writer, s *results.Store, opt Options) error {
 
 // Build assembles the report: one table per sweep, and plots when opt.PlotsDir is set.
 func Build(s *results.Store, opt Options) (*Report, error) {
-	if opt.Kind != "" && !slices.Contains(Kinds, opt.Kind) {
-		return nil, fmt.Errorf("table kind %q is unknown; allowed: auto, methods, ablation, layers, queries", opt.Kind)
+	if err := opt.checkTable(); err != nil {
+		return nil, err
 	}
 	pub, err := LoadPublished()
 	if err != nil {
@@ -92,6 +96,22 @@ func Build(s *results.Store, opt Options) (*Report, error) {
 	return rep, nil
 }
 
+// check refuses an unknown format, table kind or epoch mode.
+func (opt Options) check() error {
+	if !slices.Contains(Formats, opt.Format) {
+		return fmt.Errorf("format %q is unknown; allowed: md, csv, json", opt.Format)
+	}
+	return opt.checkTable()
+}
+
+// checkTable refuses an unknown table kind or epoch mode.
+func (opt Options) checkTable() error {
+	if opt.Kind != "" && !slices.Contains(Kinds, opt.Kind) {
+		return fmt.Errorf("table kind %q is unknown; allowed: auto, methods, ablation, layers, queries", opt.Kind)
+	}
+	return checkEpochMode(opt.Epoch)
+}
+
 func sweepNames(s *results.Store, sweep string) ([]string, error) {
 	all, err := s.Sweeps()
 	if err != nil {
@@ -107,7 +127,7 @@ func sweepNames(s *results.Store, sweep string) ([]string, error) {
 }
 
 func buildSweep(s *results.Store, name string, opt Options, pub *Published) (SweepReport, error) {
-	d, err := load(s, name)
+	d, err := load(s, name, opt.Epoch)
 	if err != nil {
 		return SweepReport{}, err
 	}

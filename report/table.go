@@ -42,7 +42,8 @@ type Column struct {
 // Cell is one row's value in one column; N is 0 when there is none.
 type Cell struct {
 	Stat
-	Best bool `json:"best,omitempty"`
+	Best   bool    `json:"best,omitempty"`
+	Values []Value `json:"values,omitempty"` // each seed's value and its epoch, in seed order
 }
 
 // Row is one configuration (or, when Published, one row of the paper's table).
@@ -51,17 +52,21 @@ type Row struct {
 	Published bool     `json:"published,omitempty"`
 	Groups    []string `json:"groups,omitempty"` // GroupKeys of the configurations in the row
 	Cells     []Cell   `json:"cells"`
+	Epochs    [][]int  `json:"epochs,omitempty"` // per Table.EpochCols: each seed's epoch, in seed order
 }
 
 // Table is one results table of one sweep.
 type Table struct {
-	Sweep     string   `json:"sweep"`
-	Kind      Kind     `json:"kind"`
-	Paper     string   `json:"paper_table,omitempty"` // the paper's table it mirrors
-	RowHeader string   `json:"row_header"`
-	Extras    []string `json:"extra_fields,omitempty"` // config fields added to row labels to keep rows apart
-	Columns   []Column `json:"columns"`
-	Rows      []Row    `json:"rows"`
+	Sweep     string            `json:"sweep"`
+	Kind      Kind              `json:"kind"`
+	Paper     string            `json:"paper_table,omitempty"` // the paper's table it mirrors
+	RowHeader string            `json:"row_header"`
+	Extras    []string          `json:"extra_fields,omitempty"`  // config fields added to row labels to keep rows apart
+	Epoch     EpochMode         `json:"epoch"`                   // how each run's epoch was chosen
+	BestBy    map[string]string `json:"best_epoch_by,omitempty"` // with EpochBest: dataset -> the metric deciding the epoch
+	EpochCols []ColGroup        `json:"epoch_columns,omitempty"` // column groups given an epoch column: when a run has several epochs
+	Columns   []Column          `json:"columns"`
+	Rows      []Row             `json:"rows"`
 }
 
 // ChooseKind picks the table kind for a sweep's configurations:
@@ -123,9 +128,15 @@ func colGroup(kind Kind, c config.Run) ColGroup {
 
 // buildTable lays out the groups of one sweep as a table of kind, with reference rows.
 func buildTable(d *sweepData, kind Kind, pub *Published) Table {
-	t := Table{Sweep: d.Name, Kind: kind, Paper: pub.tableRef(kind), RowHeader: rowHeader(kind)}
+	t := Table{Sweep: d.Name, Kind: kind, Paper: pub.tableRef(kind), RowHeader: rowHeader(kind), Epoch: d.Mode}
 	t.Extras = extraFields(kind, d.Groups)
 	t.Columns = columns(kind, d.Groups)
+	if d.Mode == EpochBest {
+		t.BestBy = d.Primary
+	}
+	if d.Multi {
+		t.EpochCols = colGroups(t)
+	}
 	rows := map[string]*Row{}
 	var order []string
 	for _, g := range d.Groups {
@@ -133,6 +144,9 @@ func buildTable(d *sweepData, kind Kind, pub *Published) Table {
 		r := rows[label]
 		if r == nil {
 			r = &Row{Label: label, Cells: make([]Cell, len(t.Columns))}
+			if len(t.EpochCols) > 0 {
+				r.Epochs = make([][]int, len(t.EpochCols))
+			}
 			rows[label] = r
 			order = append(order, label)
 		}
@@ -140,8 +154,11 @@ func buildTable(d *sweepData, kind Kind, pub *Published) Table {
 		cg := colGroup(kind, g.Config)
 		for i, c := range t.Columns {
 			if c.Group == cg {
-				r.Cells[i] = Cell{Stat: g.Stat(c.Metric)}
+				r.Cells[i] = Cell{Stat: g.Stat(c.Metric), Values: g.Values[c.Metric]}
 			}
+		}
+		if j := slices.Index(t.EpochCols, cg); j >= 0 {
+			r.Epochs[j] = g.chosenEpochs()
 		}
 	}
 	sortRows(kind, order, d.Groups, t.Extras)
