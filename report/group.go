@@ -47,10 +47,12 @@ func (g *Group) Stat(metric string) Stat {
 	return Stat{N: len(v), Mean: m, Std: s}
 }
 
-// GroupKey identifies a configuration regardless of seed: a hash of its canonical form with
-// Seed and Repeat cleared. Baselines refer to groups by it.
+// GroupKey identifies a computation regardless of seed: a hash of the configuration's
+// Identity (no labels, no evaluation settings) with Seed cleared. Baselines refer to groups
+// by it, so relabelling a variant keeps its baseline.
 func GroupKey(c config.Run) string {
-	c.Seed, c.Repeat = 0, 0
+	c = c.Identity()
+	c.Seed = 0
 	h := sha256.Sum256(c.Canonical())
 	return hex.EncodeToString(h[:])[:12]
 }
