@@ -18,24 +18,26 @@ const maxInvalid = 10
 // candidate is a resolved, valid configuration before repeats.
 type candidate struct {
 	run   config.Run
-	label string   // "grid point (variant=\"A\", queries=64)", "include[0]", "base"
-	at    []string // where to point errors about it
+	label string    // "grid point (variant=\"A\", queries=64)", "include[0]", "base"
+	at    []string  // where to point errors about it
+	sets  []partial // the settings that made it, most specific first (see Sweep.Origin)
 }
 
 // expand turns a checked spec into runs: the grid in product order minus exclusions, then the
-// includes, the whole list once per repeat.
-func (p *parser) expand(sp *spec) []config.Run {
+// includes, the whole list once per repeat. It also gives, for each run, the settings that
+// made it.
+func (p *parser) expand(sp *spec) ([]config.Run, [][]partial) {
 	if !p.gridSize(sp) {
-		return nil
+		return nil, nil
 	}
 	cands := p.gridRuns(sp)
 	cands = append(cands, p.includeRuns(sp)...)
 	if len(p.errs) > 0 {
-		return nil
+		return nil, nil
 	}
 	if len(cands) == 0 {
 		p.fail(nil, "the sweep has no runs: the exclude rules drop every grid point")
-		return nil
+		return nil, nil
 	}
 	return p.repeat(sp, cands)
 }
@@ -147,7 +149,7 @@ func (p *parser) gridRuns(sp *spec) []candidate {
 			}
 			return
 		}
-		cands = append(cands, candidate{run: run, label: label, at: at})
+		cands = append(cands, candidate{run: run, label: label, at: at, sets: []partial{set, sp.variants[variant], sp.base}})
 	})
 	if invalid > maxInvalid {
 		p.fail(at, "%d more grid points fail validation (%d in all)", invalid-maxInvalid, invalid)
@@ -195,18 +197,17 @@ func (p *parser) includeRuns(sp *spec) []candidate {
 			p.errs.add(&Error{File: p.file, Line: p.places.lookup(where).line, Key: label, Msg: err.Error()})
 			continue
 		}
-		cands = append(cands, candidate{run: run, label: label, at: in.at})
+		cands = append(cands, candidate{run: run, label: label, at: in.at, sets: []partial{in.set, sp.variants[variant], sp.base}})
 	}
 	return cands
 }
 
 // repeat lays out the runs, repeat by repeat, deriving each repeat's seed, and refuses two
-// runs that would compute the same thing.
-func (p *parser) repeat(sp *spec, cands []candidate) []config.Run {
+// runs that would compute the same thing. sets[i] are the settings that made run i.
+func (p *parser) repeat(sp *spec, cands []candidate) (runs []config.Run, sets [][]partial) {
 	type origin struct{ cand, rep int }
 	seen := map[[sha256.Size]byte]origin{}
 	reported := map[[2]int]bool{}
-	var runs []config.Run
 	for rep := range sp.repeats {
 		for i, c := range cands {
 			run := c.run
@@ -222,9 +223,10 @@ func (p *parser) repeat(sp *spec, cands []candidate) []config.Run {
 			}
 			seen[canon] = origin{i, rep}
 			runs = append(runs, run)
+			sets = append(sets, c.sets)
 		}
 	}
-	return runs
+	return runs, sets
 }
 
 func (p *parser) duplicate(sp *spec, c candidate, rep int, first candidate, firstRep int) {

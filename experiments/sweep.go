@@ -16,6 +16,9 @@ type Sweep struct {
 	Name, Description string
 	File              string       // path it was loaded from
 	Runs              []config.Run // fully resolved, each valid, deterministic order, no duplicates
+
+	sets   [][]partial // sets[i]: the settings that made Runs[i], most specific first
+	places places      // where every key of File is
 }
 
 // Load reads a sweep file and parses it.
@@ -39,9 +42,9 @@ func Parse(file string, data []byte) (*Sweep, error) {
 	if err := p.errs.err(); err != nil {
 		return nil, err
 	}
-	runs := p.expand(sp)
+	runs, sets := p.expand(sp)
 	if err := p.errs.err(); err != nil {
 		return nil, err
 	}
-	return &Sweep{Name: sp.name, Description: sp.description, File: file, Runs: runs}, nil
+	return &Sweep{Name: sp.name, Description: sp.description, File: file, Runs: runs, sets: sets, places: p.places}, nil
 }

@@ -28,6 +28,13 @@ type Args struct {
 	Force    bool
 	DryRun   bool
 	Every    time.Duration // progress interval of the plain (non-terminal) display
+
+	// Check, when set, vets everything the planned runs will need (data, weights, programs,
+	// files) before the dry run prints or anything is written; its error ends Main. plan is
+	// nil when planning failed (a dataset folder that cannot be read), so that Check can
+	// report the cause at its place in the file; when Check then finds nothing, the planning
+	// error stands.
+	Check func(sw *experiments.Sweep, plan []Planned) error
 }
 
 // ExitCodeInterrupted is the exit status of "sweep run" after a Ctrl-C.
@@ -48,8 +55,12 @@ func Main(a Args) error {
 	if err != nil {
 		return err
 	}
+	plan, err := a.plan(sw)
+	if err != nil {
+		return err
+	}
 	if a.DryRun {
-		return dryRun(os.Stdout, a, sw)
+		return dryRun(os.Stdout, a, sw, plan)
 	}
 	store, err := results.Open(a.DB)
 	if err != nil {
@@ -75,11 +86,22 @@ func Main(a Args) error {
 	return err
 }
 
-func dryRun(w io.Writer, a Args, sw *experiments.Sweep) error {
+// plan places the sweep's runs and, with a.Check, checks them. It writes nothing.
+func (a Args) plan(sw *experiments.Sweep) ([]Planned, error) {
 	plan, err := Plan(sw.Runs, a.RunsDir)
-	if err != nil {
-		return err
+	if a.Check == nil {
+		return plan, err
 	}
+	if err != nil {
+		plan = nil
+	}
+	if cerr := a.Check(sw, plan); cerr != nil {
+		return nil, cerr
+	}
+	return plan, err
+}
+
+func dryRun(w io.Writer, a Args, sw *experiments.Sweep, plan []Planned) error {
 	status := map[string]string{}
 	if _, err := os.Stat(a.DB); err == nil { // a dry run creates no database
 		store, err := results.Open(a.DB)

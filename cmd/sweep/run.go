@@ -5,6 +5,7 @@ import (
 	"flag"
 	"time"
 
+	"sweep/preflight"
 	"sweep/results"
 	"sweep/runner"
 )
@@ -34,5 +35,6 @@ func runRun(args []string) error {
 		return errors.New("want exactly one sweep file")
 	}
 	a.File = fs.Arg(0)
+	a.Check = preflight.Check
 	return runner.Main(a)
 }
