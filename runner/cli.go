@@ -80,6 +80,9 @@ func Main(a Args) error {
 	sum, err := Run(ctx, store, sw.Name, sw.Runs, opt)
 	fmt.Fprintf(os.Stderr, "sweep %q: %d runs: %d done before, %d completed now, %d failed, %d interrupted, %d busy, %d not started\n",
 		sw.Name, sum.Total, sum.Skipped, sum.Completed, len(sum.Failed), len(sum.Interrupted), len(sum.Busy), sum.NotStarted)
+	if note := sum.UnscoredNote(sw.Name); note != "" {
+		fmt.Fprintln(os.Stderr, note)
+	}
 	if errors.Is(err, ErrInterrupted) {
 		return &ExitError{Code: ExitCodeInterrupted, Err: err}
 	}

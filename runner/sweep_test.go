@@ -331,14 +331,16 @@ func TestFailurePolicy(t *testing.T) {
 	}
 }
 
-func TestUnknownPlaceholderFailsTheRun(t *testing.T) {
+// TestUnknownPlaceholderRefusesTheSweep: a template naming an unknown placeholder is refused
+// before anything runs, at the line of the template, and nothing is written.
+func TestUnknownPlaceholderRefusesTheSweep(t *testing.T) {
 	e := newEnv(t, 1, `echo {nope}`)
-	if _, code := e.sweep(); code != 1 {
-		t.Fatalf("exit %d, want 1", code)
+	out, code := e.sweep()
+	if code != 1 || !strings.Contains(out, "s.toml:7: base.command (run ") || !strings.Contains(out, "unknown placeholder {nope}") {
+		t.Fatalf("exit %d, want 1 and the template's line:\n%s", code, out)
 	}
-	r := e.runs()[0]
-	if r.Status != results.StatusFailed || !strings.Contains(r.Error, "unknown placeholder {nope}") {
-		t.Errorf("status %s, error %q", r.Status, r.Error)
+	if _, err := os.Stat(e.db); err == nil {
+		t.Error("the refused sweep wrote a database")
 	}
 }
 
