@@ -1,5 +1,6 @@
 // Package job runs one built-in run in its run directory: data, training with checkpoints
-// and exact resume, translation of the test set to PNG, and the run's metrics.
+// and exact resume (keeping the generator of every eval_every-th epoch), then the evaluation
+// of the final and every kept checkpoint (package evaluate) into result.json.
 package job
 
 import (
@@ -7,71 +8,65 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
 	"sweep/config"
 	"sweep/core"
 	"sweep/data"
-	"sweep/metrics"
+	"sweep/evaluate"
 	"sweep/rundir"
-	"sweep/translate"
+	"sweep/safetensors"
 )
 
-const checkpointFile = "latest.safetensors"
+const checkpointFile = evaluate.LatestFile
 
-// Execute trains the run in dir (resuming from its checkpoint), translates the test set and
-// writes result.json. When ctx ends it stops and returns ctx's error; the run resumes from
-// its last checkpoint, taken at every epoch's end.
+// Execute trains the run in dir (resuming from its checkpoint), scores the final checkpoint
+// and every kept one, and writes result.json. A run whose metrics cannot be computed (FID
+// weights missing, no segmenter) fails before training. When ctx ends it stops and returns
+// ctx's error; the run resumes from its last checkpoint, taken at every epoch's end.
 func Execute(ctx context.Context, dir string, progress func(rundir.Progress)) error {
 	start := time.Now()
 	cfg, err := rundir.ReadConfig(dir)
 	if err != nil {
 		return err
 	}
-	root, err := data.Prepare(cfg, "")
+	if err := evaluate.Check(cfg); err != nil {
+		return err
+	}
+	ds, err := evaluate.OpenDataset(cfg)
 	if err != nil {
 		return err
 	}
-	ds, err := data.Open(cfg, root)
+	iters, err := train(ctx, cfg, dir, ds, progress)
 	if err != nil {
 		return err
 	}
-	g, iters, err := generator(ctx, cfg, dir, ds, progress)
-	if err != nil {
-		return err
-	}
-	if err := translateTest(g, ds, dir); err != nil {
-		return err
-	}
-	ms, err := evaluate(cfg, ds, filepath.Join(dir, rundir.FakeImagesDir), filepath.Join(dir, rundir.RealImagesDir), iters)
+	ms, err := evaluate.Run(ctx, dir, cfg, ds, progress)
 	if err != nil {
 		return err
 	}
 	return rundir.WriteJSON(filepath.Join(dir, rundir.ResultFile), rundir.Result{Metrics: ms, Iters: iters, Duration: time.Since(start)})
 }
 
-// generator trains the run's generator, or loads the checkpoint the run evaluates (a
-// published latest_net_G.pth or one of ours), and reports the training iterations done.
-func generator(ctx context.Context, cfg config.Run, dir string, ds *data.Dataset, progress func(rundir.Progress)) (*core.Generator, int, error) {
+// train trains the run's generator and reports the training iterations done; a run that
+// evaluates a given checkpoint trains nothing.
+func train(ctx context.Context, cfg config.Run, dir string, ds *data.Dataset, progress func(rundir.Progress)) (int, error) {
 	if cfg.Checkpoint != "" {
-		g, err := translate.LoadGenerator(cfg.Checkpoint)
-		return g, 0, err
+		return 0, nil
 	}
 	t, err := newTrainer(cfg, dir)
 	if err != nil {
-		return nil, 0, err
+		return 0, err
 	}
 	if err := t.train(ctx, ds, progress); err != nil {
-		return nil, 0, err
+		return 0, err
 	}
-	return t.model.G, t.iter, nil
+	return t.iter, nil
 }
 
 // Options maps a run configuration onto the core's model options.
@@ -141,7 +136,48 @@ func (t *trainer) save() error {
 	if err := t.model.WriteCheckpoint(&buf, meta); err != nil {
 		return err
 	}
+	if t.keeps(t.epoch) {
+		if err := keepGenerator(buf.Bytes(), filepath.Join(dir, evaluate.EpochFile(t.epoch))); err != nil {
+			return err
+		}
+	}
 	return rundir.WriteFileAtomic(filepath.Join(dir, checkpointFile), buf.Bytes())
+}
+
+// keeps reports whether the generator of epoch e is kept for evaluation: every eval_every-th
+// epoch before the last (the last one is latest.safetensors).
+func (t *trainer) keeps(e int) bool {
+	n := t.cfg.EvalEvery
+	return n > 0 && e%n == 0 && e < t.cfg.Epochs+t.cfg.EpochsDecay
+}
+
+// keepGenerator writes the generator's tensors (G.*) and the iteration, epoch and config of a
+// training checkpoint to path: what evaluation needs, without D, F and the optimizer state. It is
+// written before latest.safetensors, so a resumed run never lacks a kept epoch.
+func keepGenerator(checkpoint []byte, path string) error {
+	f, err := safetensors.Parse(checkpoint)
+	if err != nil {
+		return err
+	}
+	w := safetensors.NewWriter()
+	for _, k := range []string{"iter", "epoch", "config"} {
+		w.Metadata[k] = f.Metadata[k]
+	}
+	for name, ten := range f.Tensors {
+		if !strings.HasPrefix(name, "G.") {
+			continue
+		}
+		v, err := ten.Float32s()
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		w.AddFloat32(name, ten.Shape, v)
+	}
+	var buf bytes.Buffer
+	if _, err := w.WriteTo(&buf); err != nil {
+		return err
+	}
+	return rundir.WriteFileAtomic(path, buf.Bytes())
 }
 
 // lrFactor is the reference's linear policy: 1 for epochs 1..n, then 1 - (e-n)/(nd+1).
@@ -191,96 +227,8 @@ func (t *trainer) train(ctx context.Context, ds *data.Dataset, progress func(run
 
 func toVar(img data.Image) *core.Var { return core.NewVar(img.Pix, img.C, img.H, img.W) }
 
-// translateTest writes G's output for every test input, and the input itself, as PNGs.
-func translateTest(g *core.Generator, ds *data.Dataset, dir string) error {
-	samples, err := ds.Test()
-	if err != nil {
-		return err
-	}
-	for _, sub := range []string{rundir.FakeImagesDir, rundir.InputImagesDir} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
-			return err
-		}
-	}
-	for _, s := range samples {
-		out, _ := g.Forward(nil, toVar(s.A), false)
-		fake := data.Image{C: 3, H: out.Shape[1], W: out.Shape[2], Pix: out.Data}
-		if err := data.WritePNG(filepath.Join(dir, rundir.FakeImagesDir, s.Name+".png"), fake); err != nil {
-			return err
-		}
-		if err := data.WritePNG(filepath.Join(dir, rundir.InputImagesDir, s.Name+".png"), s.A); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // EvaluateImages computes a run's configured metrics on translated images that something
 // else produced (the command executor's external trainer), in the run directory fakeDir is in.
 func EvaluateImages(ctx context.Context, cfg config.Run, fakeDir string) ([]rundir.Metric, error) {
-	root, err := data.Prepare(cfg, "")
-	if err != nil {
-		return nil, err
-	}
-	ds, err := data.Open(cfg, root)
-	if err != nil {
-		return nil, err
-	}
-	return evaluate(cfg, ds, fakeDir, filepath.Join(filepath.Dir(filepath.Dir(fakeDir)), rundir.RealImagesDir), 0)
-}
-
-// evaluate computes the configured metrics of the translated test set in fake against the
-// target domain's real test images, written to real at the test size.
-func evaluate(cfg config.Run, ds *data.Dataset, fake, real string, step int) ([]rundir.Metric, error) {
-	if err := ds.WriteRealTest(real); err != nil {
-		return nil, err
-	}
-	var out []rundir.Metric
-	for _, kind := range cfg.Metrics {
-		var ms []rundir.Metric
-		var err error
-		switch kind {
-		case "gt":
-			if !ds.HasGroundTruth() {
-				continue
-			}
-			ms, err = ds.GroundTruthScores(fake)
-		case "seg":
-			ms, err = segScores(cfg, ds, fake, step)
-		case "swd", "fid":
-			opt := metrics.Options{}
-			opt.SWD.Seed = uint64(cfg.Seed)
-			ms, err = metrics.Compute(kind, real, fake, opt, step)
-			if kind == "fid" && errors.Is(err, metrics.ErrInceptionUnavailable) {
-				fmt.Fprintf(os.Stderr, "fid absent: %v\n", err)
-				continue
-			}
-		}
-		if err != nil {
-			return nil, fmt.Errorf("metric %s: %w", kind, err)
-		}
-		for i := range ms {
-			ms[i].Step = step
-		}
-		out = append(out, ms...)
-	}
-	slices.SortFunc(out, func(a, b rundir.Metric) int { return strings.Compare(a.Name, b.Name) })
-	return out, nil
-}
-
-// segScores segments the translated photos of the built-in Cityscapes analogue with its
-// synthetic segmenter and scores them against the layouts they were translated from.
-func segScores(cfg config.Run, ds *data.Dataset, fake string, step int) ([]rundir.Metric, error) {
-	if cfg.Dataset != "builtin:cityscapes" {
-		return nil, fmt.Errorf("dataset %s: seg in a run needs builtin:cityscapes (for other data use 'sweep metrics seg' with a segmenter)", cfg.Dataset)
-	}
-	opt := metrics.Options{Seg: metrics.SegOptions{
-		Segmenter:     metrics.SegmentFunc(data.SegmentSynthetic),
-		SegmenterName: "synthetic",
-		Resize:        "nearest",
-		Truth: func(fakePath string) ([]uint8, int, int, error) {
-			return ds.SegmentationTruth(strings.TrimSuffix(filepath.Base(fakePath), filepath.Ext(fakePath)))
-		},
-	}}
-	return metrics.Compute("seg", fake, fake, opt, step)
+	return evaluate.Images(ctx, cfg, filepath.Dir(filepath.Dir(fakeDir)), fakeDir)
 }

@@ -9,9 +9,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"sweep/config"
+	"sweep/metrics"
 	"sweep/rundir"
 	"sweep/safetensors"
 )
@@ -75,6 +77,10 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	os.Setenv("SWEEP_CACHE", dir)
+	os.Setenv("HOME", filepath.Join(dir, "home"))
+	os.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "xdg"))
+	os.Setenv("SWEEP_NO_DOWNLOAD", "1") // no test downloads the Inception weights
+	os.Unsetenv("SWEEP_INCEPTION")
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -217,5 +223,62 @@ func TestCityscapesRunScoresSegmentation(t *testing.T) {
 		if m.Name == "seg_pixacc" && m.Value < 90 {
 			t.Errorf("ideal translations: pixel accuracy %.1f%%, want above 90%%", m.Value)
 		}
+	}
+}
+
+// TestFIDMissingWeightsFailsRun asks for FID with no Inception weights anywhere (downloads
+// off): the run fails before training with an error naming where the file must go, wherever
+// the run looks (the cache, $SWEEP_INCEPTION, its inception setting).
+func TestFIDMissingWeightsFailsRun(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("SWEEP_CACHE", cache)
+	mine := filepath.Join(t.TempDir(), "mine.pth")
+	env := filepath.Join(t.TempDir(), "env.pth")
+	for _, c := range []struct {
+		name, env, inception, want string
+	}{
+		{"cache", "", "", filepath.Join(cache, metrics.InceptionFile)},
+		{"SWEEP_INCEPTION", env, "", env},
+		{"inception setting", env, mine, mine},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("SWEEP_INCEPTION", c.env)
+			cfg := tinyConfig(1)
+			cfg.Metrics, cfg.Inception = []string{"swd", "fid"}, c.inception
+			dir := newRunDir(t, cfg)
+			err := execute(t, context.Background(), dir, nil)
+			if !errors.Is(err, metrics.ErrInceptionUnavailable) || !strings.Contains(err.Error(), "put it at "+c.want) {
+				t.Fatalf("error %v: want the weights missing at %s", err, c.want)
+			}
+			if _, err := os.Stat(filepath.Join(dir, rundir.CheckpointDir)); !os.IsNotExist(err) {
+				t.Error("the run trained before failing on its metrics")
+			}
+			if _, ok, _ := rundir.ReadResult(dir); ok {
+				t.Error("a failed run wrote result.json")
+			}
+		})
+	}
+}
+
+// TestFIDOptionalRecordsAbsent runs the same without weights but with fid_optional: the run
+// completes with its other metrics and no FID value.
+func TestFIDOptionalRecordsAbsent(t *testing.T) {
+	t.Setenv("SWEEP_INCEPTION", filepath.Join(t.TempDir(), "missing.pth"))
+	cfg := tinyConfig(1)
+	cfg.Metrics, cfg.FIDOptional = []string{"swd", "fid"}, true
+	dir := newRunDir(t, cfg)
+	if err := execute(t, context.Background(), dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	res, _, err := rundir.ReadResult(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, m := range res.Metrics {
+		names[m.Name] = true
+	}
+	if names["fid"] || !names["swd_avg"] {
+		t.Errorf("metrics %v: want swd and no fid", res.Metrics)
 	}
 }

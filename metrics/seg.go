@@ -132,19 +132,12 @@ func pairLabels(labelDir, fakeDir string) (fakes, labels []string, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	all, err := ListImages(labelDir)
+	byStem, err := labelsByStem(labelDir)
 	if err != nil {
 		return nil, nil, err
 	}
-	byStem := map[string]string{}
-	for _, p := range all {
-		if prev, ok := byStem[stem(p)]; ok {
-			return nil, nil, fmt.Errorf("%s and %s: two label files for one image", prev, p)
-		}
-		byStem[stem(p)] = p
-	}
-	if len(all) != len(fakes) {
-		return nil, nil, fmt.Errorf("segmentation needs one label per image: %s has %d labels, %s has %d images", labelDir, len(all), fakeDir, len(fakes))
+	if len(byStem) != len(fakes) {
+		return nil, nil, fmt.Errorf("segmentation needs one label per image: %s has %d labels, %s has %d images", labelDir, len(byStem), fakeDir, len(fakes))
 	}
 	for _, f := range fakes {
 		l, ok := byStem[stem(f)]
@@ -154,6 +147,41 @@ func pairLabels(labelDir, fakeDir string) (fakes, labels []string, err error) {
 		labels = append(labels, l)
 	}
 	return fakes, labels, nil
+}
+
+// labelsByStem maps each file name stem of labelDir's images to its file; two files with one
+// stem are an error.
+func labelsByStem(labelDir string) (map[string]string, error) {
+	all, err := ListImages(labelDir)
+	if err != nil {
+		return nil, err
+	}
+	byStem := map[string]string{}
+	for _, p := range all {
+		if prev, ok := byStem[stem(p)]; ok {
+			return nil, fmt.Errorf("%s and %s: two label files for one image", prev, p)
+		}
+		byStem[stem(p)] = p
+	}
+	return byStem, nil
+}
+
+// LabelTruth is a SegOptions.Truth that reads each fake image's ground truth from the label
+// image of labelDir with the same file name stem (any decodable extension), in format.
+// Unlike a label folder given to SegDirs, labelDir may hold labels of images that were not
+// translated (a test split limited by test_size); a fake image without a label is an error.
+func LabelTruth(labelDir string, format LabelFormat) (func(fakePath string) ([]uint8, int, int, error), error) {
+	byStem, err := labelsByStem(labelDir)
+	if err != nil {
+		return nil, err
+	}
+	return func(fake string) ([]uint8, int, int, error) {
+		l, ok := byStem[stem(fake)]
+		if !ok {
+			return nil, 0, 0, fmt.Errorf("%s: no label %s.* in %s", fake, stem(fake), labelDir)
+		}
+		return ReadLabelPNG(l, format)
+	}, nil
 }
 
 type predictFunc func(path string) ([]uint8, int, int, error)

@@ -103,6 +103,8 @@ const (
 	LabelTrainID LabelFormat = "trainid" // grey/paletted values are train ids; ≥ N (255) ignored
 	LabelID      LabelFormat = "labelid" // grey/paletted Cityscapes labelIds, mapped to train ids
 	LabelColor   LabelFormat = "color"   // RGB gtFine_color images, nearest Cityscapes colour
+	// LabelAuto reads grey and paletted images as train ids and any other as colours.
+	LabelAuto LabelFormat = "auto"
 )
 
 // ReadLabelPNG reads a label image as train ids.
@@ -127,6 +129,12 @@ func ReadLabelPNG(path string, format LabelFormat) ([]uint8, int, int, error) {
 func decodeLabels(img image.Image, format LabelFormat) ([]uint8, error) {
 	b := img.Bounds()
 	out := make([]uint8, 0, b.Dx()*b.Dy())
+	if format == LabelAuto {
+		format = LabelColor
+		if _, ok := labelValue(img, b.Min.X, b.Min.Y); ok {
+			format = LabelTrainID
+		}
+	}
 	switch format {
 	case LabelTrainID, LabelID:
 		for y := b.Min.Y; y < b.Max.Y; y++ {
@@ -149,7 +157,7 @@ func decodeLabels(img image.Image, format LabelFormat) ([]uint8, error) {
 			}
 		}
 	default:
-		return nil, fmt.Errorf("label format %q is unknown; use %s, %s or %s", format, LabelTrainID, LabelID, LabelColor)
+		return nil, fmt.Errorf("label format %q is unknown; use %s, %s, %s or %s", format, LabelTrainID, LabelID, LabelColor, LabelAuto)
 	}
 	return out, nil
 }

@@ -20,6 +20,12 @@ const (
 	InceptionFile = "pt_inception-2015-12-05-6726825d.pth"
 	InceptionURL  = "https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/" + InceptionFile
 	InceptionEnv  = "SWEEP_INCEPTION"
+	// NoDownloadEnv, when set to anything but "" or "0", forbids every download of weights
+	// (tests, machines without network): missing weights are then unavailable at once.
+	NoDownloadEnv = "SWEEP_NO_DOWNLOAD"
+	// CacheEnv is sweep's cache folder (generated data, hashes, weights); default
+	// <user cache dir>/sweep.
+	CacheEnv = "SWEEP_CACHE"
 )
 
 // ErrInceptionUnavailable is matched (errors.Is) by the error returned when the Inception
@@ -52,7 +58,8 @@ type weightsSpec struct {
 var inceptionSpec = weightsSpec{InceptionFile, InceptionURL, "6726825d"}
 
 // InceptionPath returns where the weights are looked for: explicit if not empty, else
-// $SWEEP_INCEPTION, else <user cache dir>/sweep/pt_inception-2015-12-05-6726825d.pth.
+// $SWEEP_INCEPTION, else sweep's cache folder: $SWEEP_CACHE/pt_inception-2015-12-05-6726825d.pth,
+// or <user cache dir>/sweep/pt_inception-2015-12-05-6726825d.pth without SWEEP_CACHE.
 func InceptionPath(explicit string) (string, error) {
 	if explicit != "" {
 		return explicit, nil
@@ -60,21 +67,40 @@ func InceptionPath(explicit string) (string, error) {
 	if p := os.Getenv(InceptionEnv); p != "" {
 		return p, nil
 	}
+	dir, err := CacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no --inception path, no %s and %w", InceptionEnv, err)
+	}
+	return filepath.Join(dir, InceptionFile), nil
+}
+
+// CacheDir is sweep's cache folder: $SWEEP_CACHE, else <user cache dir>/sweep.
+func CacheDir() (string, error) {
+	if d := os.Getenv(CacheEnv); d != "" {
+		return d, nil
+	}
 	dir, err := os.UserCacheDir()
 	if err != nil {
-		return "", fmt.Errorf("no --inception path, no %s and no user cache folder: %w", InceptionEnv, err)
+		return "", fmt.Errorf("no cache folder (set %s): %w", CacheEnv, err)
 	}
-	return filepath.Join(dir, "sweep", InceptionFile), nil
+	return filepath.Join(dir, "sweep"), nil
+}
+
+// DownloadAllowed reports whether $SWEEP_NO_DOWNLOAD leaves downloads allowed.
+func DownloadAllowed() bool {
+	v := os.Getenv(NoDownloadEnv)
+	return v == "" || v == "0"
 }
 
 // LocateInception returns the path of verified Inception weights. When the file is missing
-// and download is true, it is fetched from InceptionURL into that path first.
+// and download is true (and $SWEEP_NO_DOWNLOAD is unset), it is fetched from InceptionURL
+// into that path first.
 func LocateInception(explicit string, download bool) (string, error) {
 	path, err := InceptionPath(explicit)
 	if err != nil {
 		return "", &InceptionUnavailableError{Path: filepath.Join("<cache>", "sweep", InceptionFile), URL: InceptionURL, Reason: err}
 	}
-	return locate(inceptionSpec, path, download)
+	return locate(inceptionSpec, path, download && DownloadAllowed())
 }
 
 func locate(spec weightsSpec, path string, download bool) (string, error) {
