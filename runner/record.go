@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -20,8 +19,9 @@ import (
 const tailLines = 20
 
 // readLosses reads dir's losses.jsonl. A resumed run may have logged an iteration twice; the
-// later value wins. A torn last line (a crash mid-write) is ignored; a bad line before it is
-// an error naming file and line.
+// later value wins. A line that is not JSON is a torn write of a killed attempt (at the end,
+// or in the middle where the resumed attempt appended after the fragment) and is dropped:
+// losses are a log of the run, not its result, and a torn line must not lose the run.
 func readLosses(dir string) ([]results.Loss, error) {
 	path := filepath.Join(dir, rundir.LossesFile)
 	b, err := os.ReadFile(path)
@@ -36,17 +36,10 @@ func readLosses(dir string) ([]results.Loss, error) {
 		name string
 	}
 	byKey := map[key]float64{}
-	lines := bytes.Split(b, []byte("\n"))
-	for i, line := range lines {
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
+	for _, line := range bytes.Split(b, []byte("\n")) {
 		var p rundir.Progress
-		if err := json.Unmarshal(line, &p); err != nil {
-			if i == len(lines)-1 {
-				break // torn last line: no newline was written after it
-			}
-			return nil, fmt.Errorf("%s:%d: %w", path, i+1, err)
+		if len(bytes.TrimSpace(line)) == 0 || json.Unmarshal(line, &p) != nil {
+			continue
 		}
 		for name, v := range p.Losses {
 			byKey[key{p.Iter, name}] = v
