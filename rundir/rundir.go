@@ -3,9 +3,11 @@
 //
 //	config.json        the resolved config.Run (written by the runner before the child starts)
 //	log.txt            everything the child printed
-//	checkpoint/        the training state; a restarted child resumes from it
+//	checkpoint/        the training state (latest.safetensors); a restarted child resumes from it;
+//	                   with eval_every, also epoch_NNNN.safetensors (the generator of epoch NNNN)
 //	images/real_A/*.png the test inputs, at test size (for image grids)
-//	images/fake/*.png  the translated test images (same file names)
+//	images/fake/*.png  the translated test images (same file names), by the final generator
+//	images/epoch_NNNN/fake/*.png the same by the generator kept at epoch NNNN
 //	images/real_B/*.png the real target-domain test images at the test size (for metrics)
 //	losses.jsonl       one Progress line per logged iteration
 //	result.json        a Result; its presence means the run completed
