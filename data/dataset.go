@@ -103,7 +103,7 @@ func checkManifest(m Manifest, cfg config.Run, root string) error {
 
 // loadDomain lists and decodes one folder's images, keeping them while used stays in budget.
 func loadDomain(dir string, used *atomic.Int64) (*domain, error) {
-	files, err := listImages(dir)
+	files, err := ListImages(dir)
 	if err != nil {
 		return nil, err
 	}

@@ -63,7 +63,7 @@ func folderImages(root string) ([]string, error) {
 	}
 	var all []string
 	for _, d := range []string{dirs.trainA, dirs.trainB, dirs.testA, dirs.testB} {
-		files, err := listImages(d)
+		files, err := ListImages(d)
 		if err != nil {
 			return nil, err
 		}

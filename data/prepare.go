@@ -297,7 +297,7 @@ func checkFolder(root string) (string, error) {
 	}
 	var problems []error
 	for _, d := range []string{dirs.trainA, dirs.trainB, dirs.testA, dirs.testB} {
-		if files, err := listImages(d); err != nil {
+		if files, err := ListImages(d); err != nil {
 			problems = append(problems, err)
 		} else if len(files) == 0 {
 			problems = append(problems, fmt.Errorf("%s: no PNG or JPEG images", d))
@@ -333,10 +333,11 @@ func findSplits(root string) (splitDirs, error) {
 	return d, nil
 }
 
-// listImages returns the PNG and JPEG files under dir (recursively, like the reference's
-// make_dataset), sorted by path. Hidden files and folders are skipped, other files ignored;
-// image types that cannot be read (BMP, TIFF, ...) are an error naming the file.
-func listImages(dir string) ([]string, error) {
+// ListImages returns the PNG and JPEG files under dir (recursively, like the reference's
+// make_dataset), sorted by path, as a folder dataset's images are read. Hidden files and
+// folders are skipped, other files ignored; image types that cannot be read (BMP, TIFF, ...)
+// are an error naming the file.
+func ListImages(dir string) ([]string, error) {
 	var files, refused []string
 	err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
 		if err != nil {

@@ -10,8 +10,10 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	"sweep/config"
+	"sweep/internal/exitcode"
 	"sweep/results"
 	"sweep/rundir"
 )
@@ -27,16 +29,6 @@ type Args struct {
 	Epochs    string    // "all" (default: the final and every kept checkpoint) or "final"
 	Log       io.Writer // progress and notes; nil: os.Stderr
 }
-
-// ExitError is an error that chooses the program's exit status.
-type ExitError struct {
-	Code int
-	Err  error
-}
-
-func (e *ExitError) Error() string { return e.Err.Error() }
-func (e *ExitError) Unwrap() error { return e.Err }
-func (e *ExitError) ExitCode() int { return e.Code }
 
 // ExitCodeInterrupted is the exit status of "sweep eval" after a Ctrl-C.
 const ExitCodeInterrupted = 130
@@ -65,9 +57,9 @@ func Main(a Args) error {
 	}
 	switch {
 	case errors.Is(err, ErrInterrupted):
-		return &ExitError{Code: ExitCodeInterrupted, Err: err}
+		return &exitcode.Error{Code: ExitCodeInterrupted, Err: err}
 	case err != nil:
-		return &ExitError{Code: 1, Err: err}
+		return &exitcode.Error{Code: 1, Err: err}
 	}
 	return nil
 }
@@ -278,10 +270,15 @@ func planRun(store *results.Store, r results.Run, a Args) (p *plan, checkpoints,
 	return p, len(cks), before, nil
 }
 
-// execute computes the plan's items under the run's lock, recording each value set at once.
-// A failed item is counted and the others go on; err is an error of the store.
+// lockWait is how long an evaluation waits for a run that another process holds.
+const lockWait = 5 * time.Second
+
+// execute computes the plan's items under the run's lock (the one the runner holds while a
+// run executes, so a run is not evaluated while "sweep run --force" retrains it or another
+// evaluation scores it), recording each value set at once. A failed item is counted and the
+// others go on; err is an error of the store.
 func (p *plan) execute(ctx context.Context, store *results.Store, a Args, rep *reporter, sum *Summary) error {
-	lock, err := lockRun(p.run.Dir)
+	lock, err := rundir.Lock(p.run.Dir, lockWait)
 	if err != nil {
 		sum.Busy = append(sum.Busy, p.run.ID+" (busy)")
 		rep.skip(p.run, len(p.items), err)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"sweep/internal/humanize"
 	"sweep/results"
 	"sweep/rundir"
 )
@@ -50,9 +51,9 @@ func (r *reporter) skip(run results.Run, n int, err error) {
 func (r *reporter) line(outcome string, run results.Run, it item, detail string) {
 	now := r.now()
 	s := fmt.Sprintf("%-7s [%d/%d] %s %s epoch %d %s after %s: %s [elapsed %s", outcome, r.n, r.total,
-		run.ID, label(run), it.ck.Epoch, it.kind, short(now.Sub(r.item)), detail, short(now.Sub(r.began)))
+		run.ID, label(run), it.ck.Epoch, it.kind, humanize.Duration(now.Sub(r.item)), detail, humanize.Duration(now.Sub(r.began)))
 	if left := r.total - r.n; left > 0 {
-		s += ", ETA " + short(now.Sub(r.began)/time.Duration(r.n)*time.Duration(left))
+		s += ", ETA " + humanize.Duration(now.Sub(r.began)/time.Duration(r.n)*time.Duration(left))
 	}
 	fmt.Fprintln(r.w, s+"]")
 }
@@ -70,15 +71,4 @@ func values(ms []rundir.Metric) string {
 		parts[i] = fmt.Sprintf("%s=%.4g", m.Name, m.Value)
 	}
 	return strings.Join(parts, " ")
-}
-
-func short(d time.Duration) string {
-	switch {
-	case d >= time.Hour:
-		return d.Round(time.Minute).String()
-	case d >= time.Minute:
-		return d.Round(time.Second).String()
-	default:
-		return d.Round(100 * time.Millisecond).String()
-	}
 }

@@ -27,13 +27,6 @@ const minSide = 8
 // maxListed is how many unusable images of one dataset are reported one by one.
 const maxListed = 10
 
-// The image files a folder dataset may hold, and the image types refused as unreadable
-// (those of package data).
-var (
-	imageExts = []string{".png", ".jpg", ".jpeg"}
-	otherExts = []string{".bmp", ".ppm", ".pgm", ".tif", ".tiff", ".webp", ".gif"}
-)
-
 // folder is what the checks found in one dataset folder.
 type folder struct {
 	problems []string          // the same for every run on the folder
@@ -112,7 +105,7 @@ func splitImages(root string, names []string) ([]string, string) {
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 			continue
 		}
-		files, err := listImages(dir)
+		files, err := data.ListImages(dir)
 		switch {
 		case err != nil:
 			return nil, err.Error()
@@ -123,40 +116,6 @@ func splitImages(root string, names []string) ([]string, string) {
 	}
 	return nil, fmt.Sprintf("dataset %s lacks the folder %s (CycleGAN layout: trainA, trainB, testA, testB; valA and valB stand in for testA and testB)",
 		root, strings.Join(names, " or "))
-}
-
-// listImages returns the PNG and JPEG files under dir, recursively and sorted, as package
-// data reads them: hidden files and folders are skipped, other image types refused.
-func listImages(dir string) ([]string, error) {
-	var files, refused []string
-	err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
-		switch {
-		case err != nil:
-			return err
-		case path != dir && strings.HasPrefix(e.Name(), "."):
-			if e.IsDir() {
-				return filepath.SkipDir
-			}
-		case e.IsDir():
-		case hasExt(path, imageExts):
-			files = append(files, path)
-		case hasExt(path, otherExts):
-			refused = append(refused, path)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if len(refused) > 0 {
-		return nil, fmt.Errorf("unsupported image type (convert to PNG or JPEG): %s", strings.Join(refused, ", "))
-	}
-	slices.Sort(files)
-	return files, nil
-}
-
-func hasExt(name string, exts []string) bool {
-	return slices.Contains(exts, strings.ToLower(filepath.Ext(name)))
 }
 
 // headers decodes every file's header, on all processors, and returns the problems in file

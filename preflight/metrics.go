@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"sweep/config"
+	"sweep/data"
 	"sweep/metrics"
 )
 
@@ -121,7 +122,7 @@ func labels(dir string) string {
 	case !st.IsDir():
 		return fmt.Sprintf("seg scores against the label maps in %s, which is not a folder", dir)
 	}
-	files, err := listImages(dir)
+	files, err := data.ListImages(dir)
 	switch {
 	case err != nil:
 		return fmt.Sprintf("seg label maps: %v", err)

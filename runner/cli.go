@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"sweep/experiments"
+	"sweep/internal/exitcode"
 	"sweep/results"
 )
 
@@ -84,7 +85,7 @@ func Main(a Args) error {
 		fmt.Fprintln(os.Stderr, note)
 	}
 	if errors.Is(err, ErrInterrupted) {
-		return &ExitError{Code: ExitCodeInterrupted, Err: err}
+		return &exitcode.Error{Code: ExitCodeInterrupted, Err: err}
 	}
 	return err
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"sweep/internal/humanize"
 	"sweep/rundir"
 )
 
@@ -141,7 +142,7 @@ func (b *board) summary() string {
 		s += fmt.Sprintf(", %d running", n)
 	}
 	if e, ok := b.overallETA(); ok && len(b.active) > 0 {
-		s += ", ETA " + short(e)
+		s += ", ETA " + humanize.Duration(e)
 	}
 	return s
 }
@@ -158,7 +159,7 @@ func (f *flight) status() string {
 		s += " " + l
 	}
 	if e, ok := f.eta(); ok {
-		s += " ETA " + short(e)
+		s += " ETA " + humanize.Duration(e)
 	}
 	return s
 }
@@ -176,21 +177,10 @@ func bar(frac float64, width int) string {
 	return "[" + strings.Repeat("#", n) + strings.Repeat("-", width-n) + "]"
 }
 
-func short(d time.Duration) string {
-	switch {
-	case d >= time.Hour:
-		return d.Round(time.Minute).String()
-	case d >= time.Minute:
-		return d.Round(time.Second).String()
-	default:
-		return d.Round(100 * time.Millisecond).String()
-	}
-}
-
 func finishLine(r RunInfo, outcome, detail string, took time.Duration) string {
 	s := fmt.Sprintf("%-11s %s %s on %s", outcome, r.ID, r.Label, r.Device)
 	if took > 0 {
-		s += " after " + short(took)
+		s += " after " + humanize.Duration(took)
 	}
 	if detail != "" {
 		s += ": " + detail
@@ -314,7 +304,7 @@ func (t *termReporter) bars() []string {
 		lines = append(lines, clip(fmt.Sprintf("%-6s %s %s %s %s", f.Device, bar(frac, 20), id, f.Label, f.status())))
 	}
 	frac := float64(t.done) / float64(max(1, t.total))
-	lines = append(lines, clip(fmt.Sprintf("sweep  %s %s, elapsed %s", bar(frac, 20), t.summary(), short(t.now().Sub(t.began)))))
+	lines = append(lines, clip(fmt.Sprintf("sweep  %s %s, elapsed %s", bar(frac, 20), t.summary(), humanize.Duration(t.now().Sub(t.began)))))
 	return lines
 }
 

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"syscall"
 
+	"sweep/internal/exitcode"
 	"sweep/rundir"
 )
 
@@ -17,16 +18,6 @@ import (
 // and, last, result.json. It reports progress through progress and, when ctx ends, stops
 // (keeping what lets it resume) and returns an error wrapping context.Canceled.
 type Executor func(ctx context.Context, dir string, progress func(rundir.Progress)) error
-
-// ExitError is an error that chooses the program's exit status.
-type ExitError struct {
-	Code int
-	Err  error
-}
-
-func (e *ExitError) Error() string { return e.Err.Error() }
-func (e *ExitError) Unwrap() error { return e.Err }
-func (e *ExitError) ExitCode() int { return e.Code }
 
 // lockFD is the descriptor a child inherits its run's lock on.
 const lockFD = 3
@@ -50,7 +41,7 @@ func Exec(dir string, executors map[string]Executor) error {
 	defer stop()
 	err = execute(ctx, dir, progressPrinter())
 	if err != nil && (errors.Is(err, context.Canceled) || ctx.Err() != nil) {
-		return &ExitError{Code: ExitInterrupted, Err: err}
+		return &exitcode.Error{Code: ExitInterrupted, Err: err}
 	}
 	return err
 }

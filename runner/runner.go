@@ -242,8 +242,8 @@ func (s *sched) attempt(ctx context.Context, slot Slot, t *task) (again bool, er
 	if err := os.MkdirAll(t.Dir, 0o755); err != nil {
 		return false, err
 	}
-	lock, err := lockRun(t.Dir, s.opt.LockWait)
-	if errors.Is(err, errBusy) {
+	lock, err := rundir.Lock(t.Dir, s.opt.LockWait)
+	if errors.Is(err, rundir.ErrBusy) {
 		s.note(t, slot, OutcomeBusy, "held by another process", &s.sum.Busy)
 		return false, nil
 	}
@@ -281,7 +281,7 @@ func (s *sched) prepare(t *task) error {
 			return err
 		}
 		for _, e := range entries {
-			if e.Name() != rundir.LogFile && e.Name() != LockFile {
+			if e.Name() != rundir.LogFile && e.Name() != rundir.LockFile {
 				if err := os.RemoveAll(filepath.Join(t.Dir, e.Name())); err != nil {
 					return err
 				}
