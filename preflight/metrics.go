@@ -42,7 +42,7 @@ func (c *checker) fid(cfg config.Run) []problem {
 // locateInception finds the weights, downloading them when allowed and missing.
 func (c *checker) locateInception(explicit string) error {
 	_, err := metrics.LocateInception(explicit, false)
-	if err == nil || !c.opt.Download || !errors.Is(err, metrics.ErrInceptionUnavailable) {
+	if err == nil || !c.opt.Download || !metrics.DownloadAllowed() || !errors.Is(err, metrics.ErrInceptionUnavailable) {
 		return err
 	}
 	if c.opt.Log != nil {

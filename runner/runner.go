@@ -409,10 +409,17 @@ func failure(err error, tail string) string {
 	return msg
 }
 
+// metricsLine shows the values of the last epoch scored (eval_every records earlier ones too).
 func metricsLine(ms []rundir.Metric) string {
+	last := 0
+	for _, m := range ms {
+		last = max(last, m.Epoch)
+	}
 	var parts []string
 	for _, m := range ms {
-		parts = append(parts, fmt.Sprintf("%s=%.4g", m.Name, m.Value))
+		if m.Epoch == last {
+			parts = append(parts, fmt.Sprintf("%s=%.4g", m.Name, m.Value))
+		}
 	}
 	return strings.Join(parts, " ")
 }

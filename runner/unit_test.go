@@ -82,7 +82,7 @@ func TestReadLosses(t *testing.T) {
 			want: []results.Loss{{Iter: 1, Name: "G", Value: 1}}},
 		{name: "torn line inside: a killed attempt's fragment, then the resumed attempt's lines",
 			content: `{"iter":1,"losses":{"G":1}}` + "\n" + `{"iter":2,"lo{"iter":2,"losses":{"G":5}}` + "\n" + `{"iter":3,"losses":{"G":3}}` + "\n",
-			want: []results.Loss{{Iter: 1, Name: "G", Value: 1}, {Iter: 3, Name: "G", Value: 3}}},
+			want:    []results.Loss{{Iter: 1, Name: "G", Value: 1}, {Iter: 3, Name: "G", Value: 3}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
