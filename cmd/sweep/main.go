@@ -4,6 +4,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"runtime/debug"
 	"sort"
@@ -31,20 +32,31 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(gcPercent)
 	}
-	if len(os.Args) < 2 || os.Args[1] == "help" || os.Args[1] == "-h" || os.Args[1] == "--help" {
-		usage()
-		return
+	os.Exit(dispatch(os.Args[1:], os.Stderr))
+}
+
+// dispatch runs the subcommand args name and returns the exit status: 2 with the usage for
+// no or an unknown command, 0 for help.
+func dispatch(args []string, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
 	}
-	cmd, ok := commands[os.Args[1]]
+	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stderr)
+		return 0
+	}
+	cmd, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "sweep: unknown command %q\n\n", os.Args[1])
-		usage()
-		os.Exit(2)
+		fmt.Fprintf(stderr, "sweep: unknown command %q\n\n", args[0])
+		usage(stderr)
+		return 2
 	}
-	if err := cmd.run(os.Args[2:]); err != nil {
-		fmt.Fprintf(os.Stderr, "sweep %s: %v\n", os.Args[1], err)
-		os.Exit(exitCode(err))
+	if err := cmd.run(args[1:]); err != nil {
+		fmt.Fprintf(stderr, "sweep %s: %v\n", args[0], err)
+		return exitCode(err)
 	}
+	return 0
 }
 
 // exitCoder lets a subcommand choose its exit status (for example 1 for a failed check).
@@ -57,15 +69,15 @@ func exitCode(err error) int {
 	return 1
 }
 
-func usage() {
-	fmt.Fprintln(os.Stderr, "usage: sweep <command> [options]\n\ncommands:")
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: sweep <command> [options]\n\ncommands:")
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(os.Stderr, "  %-10s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(os.Stderr, "\nRun 'sweep <command> -h' for a command's options.")
+	fmt.Fprintln(w, "\nRun 'sweep <command> -h' for a command's options.")
 }
