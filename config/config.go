@@ -106,6 +106,16 @@ func Default() Run {
 	}
 }
 
+// Bounds of the size settings. They are far above any published configuration (ngf 64,
+// 9 blocks, crop 256, a few thousand images) and keep a typo such as ngf = 1e9 from
+// becoming a multi-gigabyte allocation that dies with an out-of-memory trace.
+const (
+	maxWidth  = 1024   // ngf, ndf, netf_nc
+	maxBlocks = 64     // n_blocks
+	maxSide   = 4096   // load_size, crop_size
+	maxCount  = 100000 // epochs, images per split, eval_every
+)
+
 // Validate refuses a configuration that cannot work, naming the option and what is allowed.
 func (r Run) Validate() error {
 	var errs []string
@@ -128,13 +138,15 @@ func (r Run) Validate() error {
 		bad("queries %d exceeds the %d positions of the attention layers at crop_size %d; allowed: 1..%d", r.Queries, hw, r.CropSize, hw)
 	}
 	for _, p := range []struct {
-		name string
-		v    int
-		min  int
-	}{{"ngf", r.NGF, 1}, {"ndf", r.NDF, 1}, {"n_blocks", r.NBlocks, 5}, {"netf_nc", r.NetFNC, 1},
-		{"n_epochs", r.Epochs, 0}, {"n_epochs_decay", r.EpochsDecay, 0}, {"batch_size", r.BatchSize, 1}} {
-		if p.v < p.min {
-			bad("%s %d must be at least %d", p.name, p.v, p.min)
+		name     string
+		v        int
+		min, max int
+	}{{"ngf", r.NGF, 1, maxWidth}, {"ndf", r.NDF, 1, maxWidth}, {"n_blocks", r.NBlocks, 5, maxBlocks},
+		{"netf_nc", r.NetFNC, 1, maxWidth}, {"n_epochs", r.Epochs, 0, maxCount}, {"n_epochs_decay", r.EpochsDecay, 0, maxCount},
+		{"batch_size", r.BatchSize, 1, 1 << 10}, {"load_size", r.LoadSize, 1, maxSide}, {"crop_size", r.CropSize, 1, maxSide},
+		{"train_size", r.TrainSize, 0, maxCount}, {"test_size", r.TestSize, 0, maxCount}, {"eval_every", r.EvalEvery, 0, maxCount}} {
+		if p.v < p.min || p.v > p.max {
+			bad("%s %d is out of range; allowed: %d..%d", p.name, p.v, p.min, p.max)
 		}
 	}
 	if r.BatchSize != 1 {
@@ -170,9 +182,6 @@ func (r Run) Validate() error {
 		if !slices.Contains(MetricNames, m) {
 			bad("metric %q is unknown; allowed: %s", m, strings.Join(MetricNames, ", "))
 		}
-	}
-	if r.EvalEvery < 0 {
-		bad("eval_every %d must be at least 0 (0: score the final checkpoint only)", r.EvalEvery)
 	}
 	if _, _, err := r.SegmenterSpec(); err != nil && slices.Contains(r.Metrics, "seg") {
 		bad("%v", err)

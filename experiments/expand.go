@@ -3,6 +3,7 @@ package experiments
 import (
 	"crypto/sha256"
 	"fmt"
+	"math"
 	"strings"
 
 	"sweep/config"
@@ -208,6 +209,9 @@ func (p *parser) repeat(sp *spec, cands []candidate) (runs []config.Run, sets []
 	type origin struct{ cand, rep int }
 	seen := map[[sha256.Size]byte]origin{}
 	reported := map[[2]int]bool{}
+	if !p.seedsFit(sp, cands) {
+		return nil, nil
+	}
 	for rep := range sp.repeats {
 		for i, c := range cands {
 			run := c.run
@@ -227,6 +231,19 @@ func (p *parser) repeat(sp *spec, cands []candidate) (runs []config.Run, sets []
 		}
 	}
 	return runs, sets
+}
+
+// seedsFit refuses a seed so large that a repeat's seed (seed + repeat) would wrap around.
+func (p *parser) seedsFit(sp *spec, cands []candidate) bool {
+	ok := true
+	for _, c := range cands {
+		if c.run.Seed > math.MaxInt64-int64(sp.repeats-1) {
+			p.errs.add(&Error{File: p.file, Line: p.places.lookup(c.at).line, Key: c.label,
+				Msg: fmt.Sprintf("seed %d + %d repeats would overflow; allowed: at most %d", c.run.Seed, sp.repeats, math.MaxInt64-int64(sp.repeats-1))})
+			ok = false
+		}
+	}
+	return ok
 }
 
 func (p *parser) duplicate(sp *spec, c candidate, rep int, first candidate, firstRep int) {

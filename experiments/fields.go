@@ -156,6 +156,21 @@ func sameValue(a, b any) bool {
 	return a == b
 }
 
+// valueKey is a text that two normalized values share exactly when sameValue holds for them,
+// so duplicates are found with a map in linear time.
+func valueKey(v any) string {
+	switch v := v.(type) {
+	case []string:
+		return "L" + strings.Join(v, "\x00") + "\x00" + strconv.Itoa(len(v))
+	case float64:
+		if v == 0 {
+			v = 0 // -0 == 0
+		}
+		return "F" + strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	return fmt.Sprintf("%T %v", v, v)
+}
+
 func tomlType(v any) string {
 	switch v.(type) {
 	case int64:
@@ -176,27 +191,51 @@ func tomlType(v any) string {
 
 // formatTOML writes a value the way it would appear in a TOML file.
 func formatTOML(v any) string {
+	var b strings.Builder
+	writeTOML(&b, v, 0)
+	if b.Len() > maxShown {
+		return b.String()[:maxShown] + "…"
+	}
+	return b.String()
+}
+
+// maxShown bounds a value quoted in a message; arrays deeper than maxShownDepth show as [...],
+// so that a hostile value costs its size to show, not its size squared.
+const (
+	maxShown      = 200
+	maxShownDepth = 3
+)
+
+func writeTOML(b *strings.Builder, v any, depth int) {
 	switch x := v.(type) {
 	case string:
-		return strconv.Quote(x)
+		b.WriteString(strconv.Quote(x))
 	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64)
+		b.WriteString(strconv.FormatFloat(x, 'g', -1, 64))
 	case []string:
-		q := make([]string, len(x))
-		for i, s := range x {
-			q[i] = strconv.Quote(s)
-		}
-		return "[" + strings.Join(q, ", ") + "]"
+		writeList(b, len(x), depth, func(i int) { b.WriteString(strconv.Quote(x[i])) })
 	case []any:
-		q := make([]string, len(x))
-		for i, e := range x {
-			q[i] = formatTOML(e)
-		}
-		return "[" + strings.Join(q, ", ") + "]"
+		writeList(b, len(x), depth, func(i int) { writeTOML(b, x[i], depth+1) })
 	case map[string]any, []map[string]any:
-		return "{...}"
+		b.WriteString("{...}")
+	default:
+		fmt.Fprint(b, v)
 	}
-	return fmt.Sprint(v)
+}
+
+func writeList(b *strings.Builder, n, depth int, elem func(i int)) {
+	if depth >= maxShownDepth {
+		b.WriteString("[...]")
+		return
+	}
+	b.WriteByte('[')
+	for i := 0; i < n && b.Len() <= maxShown; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		elem(i)
+	}
+	b.WriteByte(']')
 }
 
 // unknownKey explains a key that is not allowed, suggesting the closest allowed one.

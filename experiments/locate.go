@@ -43,6 +43,10 @@ func (ps places) lookup(path []string) place {
 	return place{}
 }
 
+// maxLocatedDepth bounds the path of a located array element: config values nest two
+// levels at most, and locating every level of a deeply nested array costs its depth squared.
+const maxLocatedDepth = 16
+
 type scanner struct {
 	src    string
 	i      int
@@ -155,6 +159,10 @@ func (s *scanner) value(path []string) {
 	case '[':
 		s.i++
 		s.sequence(']', func(n int) {
+			if len(path) >= maxLocatedDepth || n > maxRuns {
+				s.value(path) // scanned, not located: no setting nests or counts that far
+				return
+			}
 			elem := append(append([]string{}, path...), index(n))
 			s.record(elem, s.i)
 			s.value(elem)

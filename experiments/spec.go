@@ -312,19 +312,28 @@ func (p *parser) axisValues(path []string, key string, v any, distinct bool) ([]
 		p.fail(path, "empty axis: it would give no runs; give at least one value")
 		return nil, false
 	}
+	if len(list) > maxRuns {
+		p.fail(path, "the axis has %d values; a sweep has at most %d runs, split it into several files", len(list), maxRuns)
+		return nil, false
+	}
 	vals := make([]any, len(list))
+	first := make(map[string]int, len(list)) // value key -> first index
 	good := true
 	for i, e := range list {
 		ep := child(path, index(i))
 		val, ok := p.value(ep, key, e, true)
 		good = good && ok
 		vals[i] = val
-		for j := range i {
-			if distinct && ok && vals[j] != nil && sameValue(vals[j], val) {
-				p.fail(ep, "value %s repeats value [%d]; the values of an axis must differ", formatTOML(val), j)
-				good = false
-			}
+		if !distinct || !ok || val == nil {
+			continue
 		}
+		k := valueKey(val)
+		if j, dup := first[k]; dup {
+			p.fail(ep, "value %s repeats value [%d]; the values of an axis must differ", formatTOML(val), j)
+			good = false
+			continue
+		}
+		first[k] = i
 	}
 	return vals, good
 }
@@ -395,21 +404,18 @@ func (p *parser) zipGroup(path []string, t map[string]any) (axis, bool) {
 
 // distinctRows refuses a zip group in which two positions set the same values.
 func (p *parser) distinctRows(ax axis) bool {
-	same := func(i, j int) bool {
-		for k := range ax.keys {
-			if !sameValue(ax.values[k][i], ax.values[k][j]) {
-				return false
-			}
-		}
-		return true
-	}
+	first := make(map[string]int, ax.n) // row key -> first position
 	for i := range ax.n {
-		for j := range i {
-			if same(i, j) {
-				p.fail(child(ax.keyAt[0], index(i)), "position [%d] of the zip group repeats position [%d]", i, j)
-				return false
-			}
+		var row strings.Builder
+		for k := range ax.keys {
+			row.WriteString(valueKey(ax.values[k][i]))
+			row.WriteByte(1)
 		}
+		if j, dup := first[row.String()]; dup {
+			p.fail(child(ax.keyAt[0], index(i)), "position [%d] of the zip group repeats position [%d]", i, j)
+			return false
+		}
+		first[row.String()] = i
 	}
 	return true
 }
