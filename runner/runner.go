@@ -380,7 +380,7 @@ func (s *sched) record(ctx context.Context, info RunInfo, t *task, ex exit) (aga
 		s.mu.Unlock()
 		return false, nil
 	}
-	msg := failure(ex.err, tail)
+	msg := failure(ex.err, tail, crashCause(t.Dir))
 	if err := s.store.MarkFinished(t.ID, results.StatusFailed, msg, tail); err != nil {
 		return false, err
 	}
@@ -398,10 +398,16 @@ func (s *sched) record(ctx context.Context, info RunInfo, t *task, ex exit) (aga
 	return false, nil
 }
 
-// failure says why an attempt failed: the exit status and the log's last line, which is
-// where "sweep exec" prints its error.
-func failure(err error, tail string) string {
+// failure says why an attempt failed: the exit status and the crash's cause, or else the
+// log's last line, which is where "sweep exec" prints its error.
+func failure(err error, tail, crash string) string {
 	msg := fmt.Sprint(err)
+	if strings.HasSuffix(msg, "signal: killed") {
+		msg += " (SIGKILL from outside sweep: most often the kernel's out-of-memory killer; see dmesg)"
+	}
+	if crash != "" {
+		return msg + ": " + crash
+	}
 	lines := strings.Split(strings.TrimSpace(tail), "\n")
 	if last := strings.TrimSpace(lines[len(lines)-1]); last != "" && !strings.HasPrefix(last, "==== attempt") {
 		msg += ": " + last
