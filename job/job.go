@@ -9,6 +9,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -190,7 +192,7 @@ func lrFactor(epoch, n, nd int) float64 {
 func (t *trainer) train(ctx context.Context, ds *data.Dataset, progress func(rundir.Progress)) error {
 	epochs := t.cfg.Epochs + t.cfg.EpochsDecay
 	total := epochs * ds.Len()
-	losses, err := os.OpenFile(filepath.Join(t.dir, rundir.LossesFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	losses, err := openLossLog(filepath.Join(t.dir, rundir.LossesFile))
 	if err != nil {
 		return err
 	}
@@ -211,9 +213,10 @@ func (t *trainer) train(ctx context.Context, ds *data.Dataset, progress func(run
 			s := t.model.Iteration(toVar(a), toVar(b), pick, pick, lr)
 			t.iter++
 			if t.iter%logEvery == 0 || t.iter == total {
-				p := rundir.Progress{Iter: t.iter, Total: total, Losses: s.Losses(), Phase: "train"}
-				line, _ := json.Marshal(p)
-				fmt.Fprintf(losses, "%s\n", line)
+				p := rundir.Progress{Iter: t.iter, Total: total, Losses: finiteLosses(s.Losses(), t.iter), Phase: "train"}
+				if err := logLosses(losses, p); err != nil {
+					return err
+				}
 				progress(p)
 			}
 		}
@@ -223,6 +226,52 @@ func (t *trainer) train(ctx context.Context, ds *data.Dataset, progress func(run
 		}
 	}
 	return nil
+}
+
+// openLossLog opens the losses log for appending, first cutting a torn last line (a killed
+// attempt's partial write) so the resumed attempt's lines do not join it.
+func openLossLog(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(f)
+	if err == nil {
+		err = f.Truncate(int64(bytes.LastIndexByte(b, '\n') + 1))
+	}
+	if err == nil {
+		_, err = f.Seek(0, io.SeekEnd)
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return f, nil
+}
+
+// logLosses appends one progress line; a failed write (a full disk) is the run's error,
+// not a silently missing curve.
+func logLosses(f *os.File, p rundir.Progress) error {
+	line, err := json.Marshal(p)
+	if err == nil {
+		_, err = fmt.Fprintf(f, "%s\n", line)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", f.Name(), err)
+	}
+	return nil
+}
+
+// finiteLosses drops NaN and infinite losses (JSON has no such numbers), saying so on the
+// run's log: a diverged run keeps training as the reference does, and its log shows when.
+func finiteLosses(ls map[string]float64, iter int) map[string]float64 {
+	for name, v := range ls {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			fmt.Fprintf(os.Stderr, "iteration %d: loss %s is %v\n", iter, name, v)
+			delete(ls, name)
+		}
+	}
+	return ls
 }
 
 func toVar(img data.Image) *core.Var { return core.NewVar(img.Pix, img.C, img.H, img.W) }
