@@ -1,6 +1,6 @@
 GO ?= go
 
-.PHONY: deps build test run bench bench-ref
+.PHONY: deps build test fuzz run bench bench-ref
 
 # The core's matrix products run in OpenBLAS (Debian's libopenblas-dev), through cgo.
 deps:
@@ -9,12 +9,18 @@ deps:
 build: deps
 	$(GO) build -o sweep ./cmd/sweep
 
-# Tests: vet, the unit and golden tests, then the smoke sweep checked against its baseline.
+# Tests: vet, the unit and golden tests, the smoke sweep checked against its baseline, then
+# every fuzz target for 10 seconds.
 test: build
 	$(GO) vet ./...
 	SWEEP_REQUIRE_NUMPY=1 $(GO) test -race -count=1 ./...
 	rm -rf .ci-tmp && ./sweep run --db .ci-tmp/ci.db --runs-dir .ci-tmp/runs --devices cpu:2 experiments/smoke.toml
 	./sweep check --baseline .ci/baseline-smoke.toml --db .ci-tmp/ci.db --sweep smoke
+	FUZZTIME=10s scripts/fuzz
+
+# Every fuzz target for FUZZTIME each (default 10s).
+fuzz: deps
+	scripts/fuzz
 
 # The ablation (paper Table 3) on the built-in data, then its report.
 run: build
