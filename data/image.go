@@ -5,18 +5,15 @@ package data
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"image"
 	"image/color"
-	_ "image/jpeg" // registers the JPEG decoder
 	"image/png"
-	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 
+	"sweep/internal/imagefile"
 	"sweep/rundir"
 )
 
@@ -145,31 +142,12 @@ func hasExt(name string, exts []string) bool {
 
 // readRGB decodes a PNG or JPEG file and converts it to 8-bit RGB. Gray and paletted images
 // are expanded, an alpha channel is dropped without compositing (as PIL's convert('RGB')),
-// and 16-bit samples keep their high byte. Every error names the file.
+// and 16-bit samples keep their high byte. Its size is checked against imagefile's limits
+// before decoding. Every error names the file.
 func readRGB(path string) (*rgb, error) {
-	f, err := os.Open(path)
+	img, _, err := imagefile.Read(path)
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	m, err := decodeRGB(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return m, nil
-}
-
-func decodeRGB(r io.Reader) (*rgb, error) {
-	img, format, err := image.Decode(r)
-	if err != nil {
-		if errors.Is(err, image.ErrFormat) {
-			return nil, errors.New("not a PNG or JPEG image")
-		}
-		return nil, fmt.Errorf("unreadable image: %w", err)
-	}
-	b := img.Bounds()
-	if b.Dx() < 1 || b.Dy() < 1 {
-		return nil, fmt.Errorf("empty %s image (%dx%d)", format, b.Dx(), b.Dy())
 	}
 	return toRGB(img), nil
 }

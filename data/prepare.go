@@ -17,7 +17,6 @@ import (
 	"sync"
 
 	"sweep/config"
-	"sweep/rundir"
 )
 
 // GenVersion is the version of the dataset generators. It is part of the cache folder name and
@@ -155,10 +154,10 @@ func prepareBuiltin(m Manifest, gen generator, cacheDir string) (string, error) 
 	if _, err := os.Stat(filepath.Join(root, ManifestFile)); err == nil {
 		return root, nil
 	}
-	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+	if err := os.MkdirAll(cacheDir, dirMode); err != nil {
 		return "", err
 	}
-	tmp, err := os.MkdirTemp(cacheDir, "."+m.Key()+".tmp-")
+	tmp, err := mkdirShared(cacheDir, "."+m.Key()+".tmp-")
 	if err != nil {
 		return "", err
 	}
@@ -191,7 +190,7 @@ func Generate(dir string, cfg config.Run) error {
 // depend on scheduling), then the manifest, which marks the dataset complete.
 func generate(dir string, m Manifest, gen generator) error {
 	for _, d := range []string{"trainA", "trainB", "testA", "testB", gen.truth} {
-		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(dir, d), dirMode); err != nil {
 			return err
 		}
 	}
@@ -218,7 +217,7 @@ func generate(dir string, m Manifest, gen generator) error {
 	if err := runParallel(jobs); err != nil {
 		return err
 	}
-	return rundir.WriteJSON(filepath.Join(dir, ManifestFile), m)
+	return writeJSONShared(filepath.Join(dir, ManifestFile), m)
 }
 
 func imageName(i int) string { return fmt.Sprintf("%04d.png", i) }
@@ -237,7 +236,7 @@ func writePNGFile(path string, img image.Image) error {
 	if err := enc.Encode(&buf, img); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	return os.WriteFile(path, buf.Bytes(), 0o644)
+	return os.WriteFile(path, buf.Bytes(), fileMode)
 }
 
 // encoderPool reuses PNG encoder state (its zlib writer is most of the cost of a small image).
@@ -334,38 +333,76 @@ func findSplits(root string) (splitDirs, error) {
 }
 
 // ListImages returns the PNG and JPEG files under dir (recursively, like the reference's
-// make_dataset), sorted by path, as a folder dataset's images are read. Hidden files and
+// make_dataset with os.walk(followlinks=True)), sorted by path, as a folder dataset's images are
+// read. Symbolic links to folders and files are followed, dir itself may be one; a folder
+// reached again (a link cycle, or two links to one folder) is listed once. Hidden files and
 // folders are skipped, other files ignored; image types that cannot be read (BMP, TIFF, ...)
 // are an error naming the file.
 func ListImages(dir string) ([]string, error) {
-	var files, refused []string
-	err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if path != dir && strings.HasPrefix(e.Name(), ".") {
-			if e.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		switch {
-		case e.IsDir():
-		case hasExt(path, imageExts):
-			files = append(files, path)
-		case hasExt(path, otherExts):
-			refused = append(refused, path)
-		}
-		return nil
-	})
-	if err != nil {
+	var w imageWalk
+	if err := w.walk(dir); err != nil {
 		return nil, err
 	}
-	if len(refused) > 0 {
-		return nil, fmt.Errorf("unsupported image type (convert to PNG or JPEG): %s", strings.Join(refused, ", "))
+	if len(w.refused) > 0 {
+		return nil, fmt.Errorf("unsupported image type (convert to PNG or JPEG): %s", strings.Join(w.refused, ", "))
 	}
-	slices.Sort(files)
-	return files, nil
+	slices.Sort(w.files)
+	return w.files, nil
+}
+
+// imageWalk collects a folder tree's image files, following symbolic links.
+type imageWalk struct {
+	files, refused []string
+	seen           []os.FileInfo // the folders listed so far, to stop at cycles
+}
+
+// walk lists dir (a folder or a link to one) and the folders under it that it has not seen.
+func (w *imageWalk) walk(dir string) error {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("%s is not a folder", dir)
+	}
+	for _, s := range w.seen {
+		if os.SameFile(s, st) {
+			return nil
+		}
+	}
+	w.seen = append(w.seen, st)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if err := w.entry(filepath.Join(dir, e.Name()), e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// entry records one folder entry: a folder (or a link to one) is walked, an image file (or a
+// link to one, even a broken one, whose reading will name it) is kept.
+func (w *imageWalk) entry(path string, e fs.DirEntry) error {
+	if strings.HasPrefix(e.Name(), ".") {
+		return nil
+	}
+	isDir := e.IsDir()
+	if e.Type()&fs.ModeSymlink != 0 {
+		st, err := os.Stat(path)
+		isDir = err == nil && st.IsDir()
+	}
+	switch {
+	case isDir:
+		return w.walk(path)
+	case hasExt(path, imageExts):
+		w.files = append(w.files, path)
+	case hasExt(path, otherExts):
+		w.refused = append(w.refused, path)
+	}
+	return nil
 }
 
 // readManifest reads root's manifest; ok is false for a folder dataset.

@@ -11,7 +11,7 @@ import (
 // kept in 8 bits as PIL does), the size the translated images have, so the metrics compare
 // like with like.
 func (d *Dataset) WriteRealTest(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, dirMode); err != nil {
 		return err
 	}
 	for i, f := range d.tgtTest.files {

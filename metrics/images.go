@@ -6,12 +6,12 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
-	_ "image/jpeg" // register the JPEG decoder
-	_ "image/png"  // register the PNG decoder
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"sweep/internal/imagefile"
 )
 
 // Image is an 8-bit RGB image with interleaved, row-major pixels: Pix[(y*W+x)*3+c].
@@ -54,16 +54,12 @@ func ListImages(dir string) ([]string, error) {
 	return paths, nil
 }
 
-// ReadImage decodes a PNG or JPEG file to 8-bit RGB.
+// ReadImage decodes a PNG or JPEG file to 8-bit RGB, refusing one whose header declares more
+// than imagefile's limits.
 func ReadImage(path string) (*Image, error) {
-	f, err := os.Open(path)
+	img, _, err := imagefile.Read(path)
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return ToRGB(img), nil
 }

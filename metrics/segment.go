@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"sweep/internal/imagefile"
 	"sweep/internal/pngfile"
 
 	"context"
@@ -107,16 +108,12 @@ const (
 	LabelAuto LabelFormat = "auto"
 )
 
-// ReadLabelPNG reads a label image as train ids.
+// ReadLabelPNG reads a label image as train ids, refusing one whose header declares more than
+// imagefile's limits.
 func ReadLabelPNG(path string, format LabelFormat) ([]uint8, int, int, error) {
-	f, err := os.Open(path)
+	img, _, err := imagefile.Read(path)
 	if err != nil {
 		return nil, 0, 0, err
-	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	if err != nil {
-		return nil, 0, 0, fmt.Errorf("%s: %w", path, err)
 	}
 	labels, err := decodeLabels(img, format)
 	if err != nil {

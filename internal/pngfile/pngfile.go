@@ -6,18 +6,19 @@ import (
 	"image"
 	"image/png"
 	"os"
+
+	"sweep/internal/imagefile"
 )
 
-// Read decodes the PNG at path.
+// Read decodes the PNG at path, refusing one whose header declares more than imagefile's
+// limits, and any other format.
 func Read(path string) (image.Image, error) {
-	f, err := os.Open(path)
+	img, format, err := imagefile.Read(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	if format != "png" {
+		return nil, fmt.Errorf("%s: a %s image, not a PNG", path, format)
 	}
 	return img, nil
 }

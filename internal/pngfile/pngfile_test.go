@@ -1,0 +1,35 @@
+package pngfile
+
+import (
+	"image"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"sweep/internal/imagefile"
+	"sweep/internal/imagefile/imagetest"
+)
+
+// TestReadRefusesHugeHeaders: a tiny PNG declaring a huge image is refused from its header.
+func TestReadRefusesHugeHeaders(t *testing.T) {
+	imagetest.CheckRefused(t, imagefile.ErrTooLarge, func(path string) error {
+		_, err := Read(path)
+		return err
+	}, ".png")
+}
+
+// TestReadWrite: a written PNG reads back; a JPEG is refused as not a PNG.
+func TestReadWrite(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a.png")
+	if err := Write(path, image.NewGray(image.Rect(0, 0, 3, 2))); err != nil {
+		t.Fatal(err)
+	}
+	if img, err := Read(path); err != nil || img.Bounds().Dx() != 3 || img.Bounds().Dy() != 2 {
+		t.Errorf("read back: %v %v", img, err)
+	}
+	jpg := imagetest.WriteFile(t, dir, "b.png", imagetest.SmallJPEG(4, 4))
+	if _, err := Read(jpg); err == nil || !strings.Contains(err.Error(), "not a PNG") {
+		t.Errorf("jpeg: %v", err)
+	}
+}
