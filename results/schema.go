@@ -68,6 +68,13 @@ var migrations = []string{
 	ALTER TABLE metrics ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
 	UPDATE metrics SET epoch = (SELECT coalesce(json_extract(r.config, '$.n_epochs'), 0) + coalesce(json_extract(r.config, '$.n_epochs_decay'), 0)
 		FROM runs r WHERE r.id = metrics.run_id AND coalesce(json_extract(r.config, '$.checkpoint'), '') = '');`,
+	// Claims: the runner process executing a running run (host, PID, the process's start
+	// time) and until when its claim holds unless refreshed, so two runners sharing the
+	// database never execute one run at once whatever their runs directories.
+	`ALTER TABLE runs ADD COLUMN owner_host TEXT NOT NULL DEFAULT '';
+	ALTER TABLE runs ADD COLUMN owner_pid INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE runs ADD COLUMN owner_start TEXT NOT NULL DEFAULT '';
+	ALTER TABLE runs ADD COLUMN lease_until TEXT;`,
 }
 
 // SchemaVersion is the schema version this package writes.

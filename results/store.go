@@ -55,6 +55,8 @@ type Run struct {
 	Finished time.Time // zero when no attempt has ended
 	Error    string
 	LogTail  string
+	Owner    Owner     // the runner that last claimed it (see Claim); it holds it while running
+	Lease    time.Time // until when Owner's claim holds unless refreshed; zero when never claimed
 }
 
 // Loss is one logged training loss.
@@ -84,8 +86,13 @@ func DefaultPath() string {
 	return "./sweep.db"
 }
 
-// Open opens the database at path, creating it or migrating its schema as needed.
+// Open opens the database at path for reading and writing, creating it or migrating its
+// schema as needed. An existing database that cannot be written is refused with an error
+// wrapping ErrReadOnly; OpenReadOnly reads it.
 func Open(path string) (*Store, error) {
+	if err := checkWritable(path); err != nil {
+		return nil, err
+	}
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("open %s: %w", path, err)
@@ -101,7 +108,7 @@ func Open(path string) (*Store, error) {
 	}
 	if err := migrate(db, path); err != nil {
 		db.Close()
-		return nil, err
+		return nil, readOnly(path, err)
 	}
 	return &Store{db: db, path: path}, nil
 }
@@ -138,13 +145,13 @@ func (s *Store) Close() error { return s.db.Close() }
 func (s *Store) inTx(f func(tx *sql.Tx) error) error {
 	tx, err := s.db.Begin()
 	if err != nil {
-		return fmt.Errorf("%s: %w", s.path, err)
+		return readOnly(s.path, fmt.Errorf("%s: %w", s.path, err))
 	}
 	defer tx.Rollback()
 	if err := f(tx); err != nil {
-		return err
+		return readOnly(s.path, err)
 	}
-	return tx.Commit()
+	return readOnly(s.path, tx.Commit())
 }
 
 func formatTime(t time.Time) any {
@@ -213,7 +220,8 @@ func (s *Store) Rekey(old, id, key string) error {
 	})
 }
 
-const runColumns = `r.id, r.sweep, r.config, r.key, r.status, r.attempts, r.device, r.dir, r.started, r.finished, r.error, r.log_tail`
+const runColumns = `r.id, r.sweep, r.config, r.key, r.status, r.attempts, r.device, r.dir, r.started, r.finished, r.error, r.log_tail,
+	r.owner_host, r.owner_pid, r.owner_start, r.lease_until`
 
 // sweepRunColumns are runColumns with the config as the sweep m gives it.
 var sweepRunColumns = strings.Replace(runColumns, "r.config", "coalesce(nullif(m.config, ''), r.config)", 1)
@@ -223,8 +231,9 @@ type scanner interface{ Scan(dest ...any) error }
 func scanRun(sc scanner) (Run, error) {
 	var r Run
 	var cfg string
-	var started, finished sql.NullString
-	err := sc.Scan(&r.ID, &r.Sweep, &cfg, &r.Key, &r.Status, &r.Attempts, &r.Device, &r.Dir, &started, &finished, &r.Error, &r.LogTail)
+	var started, finished, lease sql.NullString
+	err := sc.Scan(&r.ID, &r.Sweep, &cfg, &r.Key, &r.Status, &r.Attempts, &r.Device, &r.Dir, &started, &finished, &r.Error, &r.LogTail,
+		&r.Owner.Host, &r.Owner.PID, &r.Owner.Start, &lease)
 	if err != nil {
 		return r, err
 	}
@@ -236,6 +245,9 @@ func scanRun(sc scanner) (Run, error) {
 	}
 	if r.Finished, err = parseTime(finished); err != nil {
 		return r, fmt.Errorf("run %s: finished: %w", r.ID, err)
+	}
+	if r.Lease, err = parseTime(lease); err != nil {
+		return r, fmt.Errorf("run %s: lease_until: %w", r.ID, err)
 	}
 	return r, nil
 }

@@ -16,8 +16,10 @@ package rundir
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"sweep/config"
@@ -60,10 +62,12 @@ type Result struct {
 	Duration time.Duration `json:"duration_ns"`
 }
 
-// WriteFileAtomic writes data to path through a temporary file, fsync and rename.
+// WriteFileAtomic writes data to path through a temporary file, fsync and rename. The file
+// gets mode 0666 less the umask (0644 under the usual 022), as os.WriteFile would, so that
+// others on a shared machine can read results.
 func WriteFileAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	tmp, err := createTemp(dir, "."+filepath.Base(path)+".tmp")
 	if err != nil {
 		return err
 	}
@@ -83,6 +87,19 @@ func WriteFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return syncDir(dir)
+}
+
+// createTemp creates a new file dir/prefixNNN with mode 0666 less the umask (and less what a
+// default ACL of dir withholds), unlike os.CreateTemp's 0600.
+func createTemp(dir, prefix string) (*os.File, error) {
+	for range 10000 {
+		name := filepath.Join(dir, prefix+strconv.FormatUint(uint64(rand.Uint32()), 10))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if !os.IsExist(err) {
+			return f, err
+		}
+	}
+	return nil, fmt.Errorf("create a temporary file in %s: too many names taken", dir)
 }
 
 func syncDir(dir string) error {

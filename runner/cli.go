@@ -105,10 +105,12 @@ func (a Args) plan(sw *experiments.Sweep) ([]Planned, error) {
 	return plan, err
 }
 
+// dryRun prints the plan with each run's stored status. It only reads the database (none
+// is created, migrated or written), so it works on a read-only one.
 func dryRun(w io.Writer, a Args, sw *experiments.Sweep, plan []Planned) error {
 	status := map[string]string{}
-	if _, err := os.Stat(a.DB); err == nil { // a dry run creates no database
-		store, err := results.Open(a.DB)
+	if _, err := os.Stat(a.DB); err == nil {
+		store, err := results.OpenReadOnly(a.DB)
 		if err != nil {
 			return err
 		}

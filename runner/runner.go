@@ -36,7 +36,13 @@ type Options struct {
 	Provenance results.Provenance                    // recorded for every attempt, with the run's seed
 	Reporter   func(total, done, slots int) Reporter // nil: report nothing
 	LockWait   time.Duration                         // how long to wait for a run held by another process
+	Lease      time.Duration                         // how long a run's claim holds unless refreshed; 0: DefaultLease
 }
+
+// DefaultLease is how long a runner's claim on a run holds without a heartbeat: a runner
+// refreshes it every quarter of that while the run executes, and another runner takes over
+// the run of one that stopped refreshing (a crash on another host) once it lapses.
+const DefaultLease = 2 * time.Minute
 
 // Summary counts what one invocation did with a sweep's runs.
 type Summary struct {
@@ -45,7 +51,7 @@ type Summary struct {
 	Completed   int            // completed now, including runs recorded from their run directory
 	Failed      []string       // IDs of runs that finally failed
 	Interrupted []string       // IDs of runs stopped by an interrupt
-	Busy        []string       // IDs of runs held by another process
+	Busy        []string       // IDs of runs held by another process or runner
 	NotStarted  int            // runs left in the queue by an interrupt or --fail-fast
 	Unscored    map[string]int // metric kind -> completed runs skipped without it ('sweep eval' adds them)
 }
@@ -83,7 +89,13 @@ func Run(ctx context.Context, store *results.Store, sweep string, runs []config.
 	if err != nil {
 		return sum, err
 	}
-	s := &sched{store: store, opt: opt, sum: sum, q: newQueue(tasks), rep: nopReporter{}}
+	s := &sched{store: store, opt: opt, sum: sum, q: newQueue(tasks), rep: nopReporter{}, owner: results.Self()}
+	if s.opt.Lease <= 0 {
+		s.opt.Lease = DefaultLease
+	}
+	if opt.Force {
+		s.redoBefore = time.Now() // a run another runner completes from now on is not redone
+	}
 	if opt.Reporter != nil {
 		s.rep = opt.Reporter(sum.Total, sum.Skipped, len(opt.Slots))
 	}
@@ -207,6 +219,9 @@ type sched struct {
 	rep   Reporter
 	mu    sync.Mutex // guards sum
 	sum   Summary
+
+	owner      results.Owner // this runner, as its claims name it
+	redoBefore time.Time     // with Force: completed runs that finished before are run again
 }
 
 func (s *sched) run(ctx context.Context) error {
@@ -251,6 +266,11 @@ func (s *sched) attempt(ctx context.Context, slot Slot, t *task) (again bool, er
 		return false, err
 	}
 	defer lock.Close()
+	release, ok, err := s.claim(t, slot)
+	if !ok || err != nil {
+		return false, err
+	}
+	defer release()
 	if err := s.prepare(t); err != nil {
 		return false, err
 	}
@@ -258,6 +278,51 @@ func (s *sched) attempt(ctx context.Context, slot Slot, t *task) (again bool, er
 		return false, err
 	}
 	return s.execute(ctx, slot, t, lock)
+}
+
+// claim takes t in the store for this runner, so that no other runner executes it whatever
+// its runs directory, and refreshes the claim until release is called. ok is false, with
+// the outcome reported, when another live runner holds t (busy) or completed it meanwhile.
+func (s *sched) claim(t *task, slot Slot) (release func(), ok bool, err error) {
+	err = s.store.Claim(t.ID, s.owner, s.opt.Lease, s.redoBefore)
+	switch {
+	case errors.Is(err, results.ErrHeld):
+		s.note(t, slot, OutcomeBusy, err.Error(), &s.sum.Busy)
+		return nil, false, nil
+	case errors.Is(err, results.ErrCompleted):
+		s.note(t, slot, OutcomeCompleted, "completed by another runner", nil)
+		s.mu.Lock()
+		s.sum.Skipped++
+		s.mu.Unlock()
+		return nil, false, nil
+	case err != nil:
+		return nil, false, err
+	}
+	return s.heartbeat(t.ID), true, nil
+}
+
+// heartbeat extends this runner's claim on run id every quarter lease until stop is called.
+// A failed refresh is tried again at the next beat; the claim lapses only after a lease
+// without one.
+func (s *sched) heartbeat(id string) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(s.opt.Lease / 4)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				s.store.Heartbeat(id, s.owner, s.opt.Lease)
+			}
+		}
+	})
+	return func() {
+		close(done)
+		wg.Wait()
+	}
 }
 
 // failRecording records a run whose outcome could not be recorded (a store or run directory
