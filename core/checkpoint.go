@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"sweep/safetensors"
@@ -123,7 +124,8 @@ func (m *Model) WriteCheckpoint(out io.Writer, meta map[string]string) error {
 	return err
 }
 
-// LoadCheckpoint restores what SaveCheckpoint wrote and returns its metadata.
+// LoadCheckpoint restores what WriteCheckpoint wrote (weights, filter buffers, Adam moments
+// and step counts) and returns its metadata. Every problem is an error naming the file.
 func (m *Model) LoadCheckpoint(path string) (map[string]string, error) {
 	f, err := safetensors.ReadFile(path)
 	if err != nil {
@@ -139,24 +141,78 @@ func (m *Model) LoadCheckpoint(path string) (map[string]string, error) {
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("%s: %w", path, errors.Join(problems...))
 	}
-	for prefix, n := range m.Nets() {
-		for _, p := range n.Params {
-			if !f.Has("adam." + prefix + "." + p.Name + ".m") {
-				continue
-			}
-			mv, _, err := f.Float32("adam." + prefix + "." + p.Name + ".m")
-			if err != nil {
-				return nil, err
-			}
-			vv, _, err := f.Float32("adam." + prefix + "." + p.Name + ".v")
-			if err != nil {
-				return nil, err
-			}
-			p.m, p.v = mv, vv
-		}
-	}
-	for name, a := range map[string]*Adam{"G": m.AdamG, "D": m.AdamD, "F": m.AdamF} {
-		fmt.Sscan(f.Metadata["adam_step."+name], &a.Step)
+	if err := m.loadAdam(f); err != nil {
+		return nil, err
 	}
 	return f.Metadata, nil
+}
+
+// loadAdam restores the Adam step counts (metadata adam_step.G/D/F) and moments
+// (adam.<net>.<param>.m/.v). A missing or malformed step count is an error: resetting it
+// would silently change Adam's bias correction. Moments must have their parameter's shape,
+// and be present for every parameter exactly when the net's step count is positive. The
+// optimizer state is only changed when everything checks.
+func (m *Model) loadAdam(f *safetensors.File) error {
+	adams := map[string]*Adam{"G": m.AdamG, "D": m.AdamD, "F": m.AdamF}
+	steps := map[string]int{}
+	var problems []string
+	for _, prefix := range []string{"G", "D", "F"} {
+		step, err := adamStep(f.Metadata, "adam_step."+prefix)
+		if err != nil {
+			problems = append(problems, err.Error())
+			continue
+		}
+		steps[prefix] = step
+		problems = append(problems, momentProblems(f, prefix, m.Nets()[prefix], step)...)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%s: Adam state: %s", f.Path, strings.Join(problems, "; "))
+	}
+	for prefix, a := range adams {
+		a.Step = steps[prefix]
+		for _, p := range m.Nets()[prefix].Params {
+			p.m, p.v = nil, nil
+			if steps[prefix] > 0 {
+				p.m, _, _ = f.Float32("adam." + prefix + "." + p.Name + ".m")
+				p.v, _, _ = f.Float32("adam." + prefix + "." + p.Name + ".v")
+			}
+		}
+	}
+	return nil
+}
+
+// adamStep parses the non-negative step count stored under key.
+func adamStep(meta map[string]string, key string) (int, error) {
+	s, ok := meta[key]
+	if !ok {
+		return 0, fmt.Errorf("metadata key %s (the Adam step count) is missing", key)
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("metadata key %s is %q, not a step count", key, s)
+	}
+	return n, nil
+}
+
+// momentProblems checks the Adam moments of one net: with step > 0 every parameter needs
+// F32 .m and .v tensors of its own shape; with step 0 there must be none.
+func momentProblems(f *safetensors.File, prefix string, n *Net, step int) []string {
+	var problems []string
+	for _, p := range n.Params {
+		for _, suffix := range []string{".m", ".v"} {
+			name := "adam." + prefix + "." + p.Name + suffix
+			t, ok := f.Tensors[name]
+			switch {
+			case !ok && step > 0:
+				problems = append(problems, fmt.Sprintf("missing %s (adam_step.%s is %d)", name, prefix, step))
+			case ok && step == 0:
+				problems = append(problems, fmt.Sprintf("unexpected %s (adam_step.%s is 0)", name, prefix))
+			case ok && !slices.Equal(t.Shape, p.Shape):
+				problems = append(problems, fmt.Sprintf("%s has shape %v, want %v", name, t.Shape, p.Shape))
+			case ok && t.DType != "F32":
+				problems = append(problems, fmt.Sprintf("%s is %s, want F32", name, t.DType))
+			}
+		}
+	}
+	return problems
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	"os"
 	"sort"
 )
@@ -53,7 +54,10 @@ func ReadFile(path string) (*File, error) {
 	return f, nil
 }
 
-// Parse decodes a whole safetensors file held in memory.
+// Parse decodes a whole safetensors file held in memory. Every tensor's shape is checked
+// here, once: non-negative dimensions whose product does not overflow, a byte span equal to
+// that product times the dtype size, inside the data, and not overlapping another tensor's.
+// After Parse, Len and the conversions cannot overflow or read out of range.
 func Parse(raw []byte) (*File, error) {
 	if len(raw) < 8 {
 		return nil, fmt.Errorf("not a safetensors file: %d bytes", len(raw))
@@ -68,6 +72,7 @@ func Parse(raw []byte) (*File, error) {
 	}
 	data := raw[8+n:]
 	f := &File{Tensors: map[string]Tensor{}, Metadata: map[string]string{}}
+	spans := map[string][2]int64{}
 	for name, msg := range header {
 		if name == "__metadata__" {
 			if err := json.Unmarshal(msg, &f.Metadata); err != nil {
@@ -84,27 +89,89 @@ func Parse(raw []byte) (*File, error) {
 			return nil, fmt.Errorf("tensor %q: %w", name, err)
 		}
 		f.Tensors[name] = t
+		spans[name] = e.Offsets
+	}
+	if err := checkOverlap(spans); err != nil {
+		return nil, err
 	}
 	return f, nil
 }
 
+// tensor checks the entry against the data section and returns its tensor.
 func (e headerEntry) tensor(data []byte) (Tensor, error) {
 	size, ok := dtypeSize[e.DType]
 	if !ok {
 		return Tensor{}, fmt.Errorf("unknown dtype %q", e.DType)
 	}
-	count := int64(1)
-	for _, d := range e.Shape {
-		if d < 0 {
-			return Tensor{}, fmt.Errorf("negative dimension in shape %v", e.Shape)
-		}
-		count *= int64(d)
+	count, err := elements(e.Shape)
+	if err != nil {
+		return Tensor{}, err
 	}
+	nbytes, ok := mul(count, int64(size))
 	b, end := e.Offsets[0], e.Offsets[1]
-	if b < 0 || end < b || end > int64(len(data)) || end-b != count*int64(size) {
+	if !ok || b < 0 || end < b || end > int64(len(data)) || end-b != nbytes {
 		return Tensor{}, fmt.Errorf("offsets %v do not fit shape %v of %s in %d data bytes", e.Offsets, e.Shape, e.DType, len(data))
 	}
 	return Tensor{DType: e.DType, Shape: e.Shape, Data: data[b:end]}, nil
+}
+
+// elements is the product of shape, refusing negative dimensions and overflow.
+func elements(shape []int) (int64, error) {
+	count := int64(1)
+	for _, d := range shape {
+		if d < 0 {
+			return 0, fmt.Errorf("negative dimension in shape %v", shape)
+		}
+		var ok bool
+		if count, ok = mul(count, int64(d)); !ok {
+			return 0, fmt.Errorf("shape %v has more than %d elements", shape, int64(math.MaxInt64))
+		}
+	}
+	return count, nil
+}
+
+// mul multiplies two non-negative int64s, reporting whether the product fits.
+func mul(a, b int64) (int64, bool) {
+	hi, lo := bits.Mul64(uint64(a), uint64(b))
+	return int64(lo), hi == 0 && lo <= math.MaxInt64
+}
+
+// checkOverlap refuses tensors whose byte ranges overlap, as the safetensors format does:
+// aliased data would let a small file expand into many copies when converted.
+func checkOverlap(spans map[string][2]int64) error {
+	names := make([]string, 0, len(spans))
+	for n := range spans {
+		if spans[n][1] > spans[n][0] {
+			names = append(names, n)
+		}
+	}
+	sort.Slice(names, func(i, j int) bool {
+		a, b := spans[names[i]][0], spans[names[j]][0]
+		return a < b || a == b && names[i] < names[j]
+	})
+	for i := 1; i < len(names); i++ {
+		if a, b := spans[names[i-1]], spans[names[i]]; b[0] < a[1] {
+			return fmt.Errorf("tensors %q %v and %q %v overlap", names[i-1], a, names[i], b)
+		}
+	}
+	return nil
+}
+
+// check reports whether Data holds exactly Len elements of DType, so the conversions
+// below cannot index out of range even for a Tensor built by hand.
+func (t Tensor) check() error {
+	size, ok := dtypeSize[t.DType]
+	if !ok {
+		return fmt.Errorf("unknown dtype %q", t.DType)
+	}
+	count, err := elements(t.Shape)
+	if err != nil {
+		return err
+	}
+	if n, ok := mul(count, int64(size)); !ok || n != int64(len(t.Data)) {
+		return fmt.Errorf("shape %v of %s does not match %d data bytes", t.Shape, t.DType, len(t.Data))
+	}
+	return nil
 }
 
 // Len is the number of elements.
@@ -118,6 +185,9 @@ func (t Tensor) Len() int {
 
 // Float32s converts F32 or F64 data to float32.
 func (t Tensor) Float32s() ([]float32, error) {
+	if err := t.check(); err != nil {
+		return nil, err
+	}
 	out := make([]float32, t.Len())
 	switch t.DType {
 	case "F32":
@@ -136,6 +206,9 @@ func (t Tensor) Float32s() ([]float32, error) {
 
 // Float64s converts F32 or F64 data to float64.
 func (t Tensor) Float64s() ([]float64, error) {
+	if err := t.check(); err != nil {
+		return nil, err
+	}
 	out := make([]float64, t.Len())
 	switch t.DType {
 	case "F64":
@@ -154,6 +227,9 @@ func (t Tensor) Float64s() ([]float64, error) {
 
 // Ints converts I64, I32 or U8 data to int.
 func (t Tensor) Ints() ([]int, error) {
+	if err := t.check(); err != nil {
+		return nil, err
+	}
 	out := make([]int, t.Len())
 	switch t.DType {
 	case "I64":

@@ -86,9 +86,9 @@ func TestBadCheckpointsAreRefusedWithWhatIsWrong(t *testing.T) {
 		name, path string
 		want       []string
 	}{
-		{"not a checkpoint", junk, []string{"neither a safetensors checkpoint nor a PyTorch state_dict"}},
+		{"not a checkpoint", junk, []string{"is neither a safetensors checkpoint (safetensors: not a safetensors file", "nor a PyTorch state_dict (torchpt: not a PyTorch checkpoint"}},
 		{"discriminator", save("D.pth", fixtureTensors(t, "D.")), []string{"looks like a discriminator"}},
-		{"missing, extra and mis-shaped", save("edited.pth", edited), []string{"missing [model.4.bias]", "unexpected [model.99.weight]"}},
+		{"missing, extra and mis-shaped", save("edited.pth", edited), []string{"edited.pth: generator of ngf 8 with 9 blocks: 1 missing: model.4.bias; 1 unexpected: model.99.weight; 1 mis-shaped: model.8.bias has shape [2], want [32]"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := LoadGenerator(c.path)
