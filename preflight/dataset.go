@@ -18,6 +18,7 @@ import (
 
 	"sweep/config"
 	"sweep/data"
+	"sweep/internal/imagefile"
 )
 
 // minSide is the smallest width and height accepted of a dataset image: anything smaller is
@@ -148,6 +149,9 @@ func header(path string) string {
 		return fmt.Sprintf("%s: not a readable PNG or JPEG image: %v", path, err)
 	case cfg.Width < minSide || cfg.Height < minSide:
 		return fmt.Sprintf("%s: %s image of %dx%d pixels, smaller than %dx%d: not real data", path, format, cfg.Width, cfg.Height, minSide, minSide)
+	}
+	if err := imagefile.CheckSize(path, format, cfg.Width, cfg.Height); err != nil {
+		return err.Error()
 	}
 	return ""
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"sweep/results"
 )
 
 // baselineStore holds one sweep with one lower-is-better and one higher-is-better metric.
@@ -99,7 +101,7 @@ func TestCheckSeededRegression(t *testing.T) {
 	for i := range worse {
 		worse[i].metrics["fid"] += 17.5
 	}
-	s, err := openExisting(db)
+	s, err := results.Open(db)
 	mustDo(t, err)
 	addFakes(t, s, worse)
 	s.Close()

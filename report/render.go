@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -14,13 +13,11 @@ import (
 	"sweep/results"
 )
 
-// openExisting opens a store that must already exist: a report of a mistyped path should
-// say so rather than show an empty, freshly created database.
+// openExisting opens a store that must already exist, read-only: a report of a mistyped
+// path should say so rather than show an empty, freshly created database, and reading
+// results must work on read-only media and never upgrade a schema.
 func openExisting(path string) (*results.Store, error) {
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("results database: %w", err)
-	}
-	return results.Open(path)
+	return results.OpenReadOnly(path)
 }
 
 func writeJSON(w io.Writer, v any) error {
