@@ -63,6 +63,9 @@ type Run struct {
 	Executor   string   `json:"executor" toml:"executor"`       // "builtin" or "command"
 	Command    string   `json:"command" toml:"command"`         // command executor: shell template, {key} substituted
 	CommandOut string   `json:"command_out" toml:"command_out"` // command executor: folder of fake images, {key} substituted
+	// OfficialCode is the official executor's checkout of the official QS-Attn (or, for mode
+	// cut, CUT) code. It changes the trained weights, so it is part of the run's identity.
+	OfficialCode string `json:"official_code,omitempty" toml:"official_code"`
 
 	// Evaluation only: these never change the trained weights, so they are not part of the
 	// run's identity (see Identity). omitempty keeps the canonical JSON of configurations
@@ -77,6 +80,13 @@ type Run struct {
 // Modes are the anchor-selection modes, named after the paper's ablation models.
 var Modes = []string{"global", "random_global", "entropy_noroute", "self_route_entropy",
 	"self_route_random", "informer", "local", "local_global", "cut"}
+
+// Executors run a run: the built-in core, a shell command template, or the official PyTorch
+// QS-Attn / CUT code driven by sweep.
+var Executors = []string{"builtin", "command", "official"}
+
+// OfficialModes are the modes the official code has: QS-Attn's --QS_mode values, and CUT.
+var OfficialModes = []string{"global", "local", "local_global", "cut"}
 
 // MetricNames are the metrics a run can compute.
 var MetricNames = []string{"swd", "fid", "seg", "gt"}
@@ -172,8 +182,16 @@ func (r Run) Validate() error {
 	if r.Direction != "AtoB" && r.Direction != "BtoA" {
 		bad("direction %q is unknown; allowed: AtoB, BtoA", r.Direction)
 	}
-	if r.Executor != "builtin" && r.Executor != "command" {
-		bad("executor %q is unknown; allowed: builtin, command", r.Executor)
+	if !slices.Contains(Executors, r.Executor) {
+		bad("executor %q is unknown; allowed: %s", r.Executor, strings.Join(Executors, ", "))
+	}
+	if r.Executor == "official" {
+		if r.OfficialCode == "" {
+			bad("executor \"official\" needs official_code, the folder of a checkout of the official QS-Attn or CUT code")
+		}
+		if !slices.Contains(OfficialModes, r.Mode) {
+			bad("mode %q is not in the official code; executor \"official\" has: %s", r.Mode, strings.Join(OfficialModes, ", "))
+		}
 	}
 	if r.Executor == "command" && r.Command == "" {
 		bad("executor \"command\" needs a command template")
