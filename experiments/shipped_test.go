@@ -91,6 +91,11 @@ var shipped = map[string]struct {
 			if r.Executor != "command" || !strings.Contains(r.Command, "--QS_mode {mode}") || strings.Contains(r.Command, "\n") {
 				t.Errorf("executor %q command %q", r.Executor, r.Command)
 			}
+			// A GPU slot's child sees its GPU as device 0: --gpu_ids takes the ordinal {gpu},
+			// never the physical {gpu_index}.
+			if strings.Count(r.Command, "--gpu_ids {gpu} ") != 2 || strings.Contains(r.Command, "--gpu_ids {gpu_index}") {
+				t.Errorf("command %q: want --gpu_ids {gpu} in train and test", r.Command)
+			}
 			checkPlaceholders(t, r.Command)
 			checkPlaceholders(t, r.CommandOut)
 		}
@@ -107,11 +112,12 @@ func sameScale(t *testing.T, s *Sweep, dataset string, crop, load, queries int) 
 	}
 }
 
-// checkPlaceholders refuses a {name} that is neither a config key nor id, run_dir or gpu.
+// checkPlaceholders refuses a {name} that is neither a config key nor id, run_dir, gpu or
+// gpu_index.
 func checkPlaceholders(t *testing.T, template string) {
 	t.Helper()
 	for _, m := range regexp.MustCompile(`\{([^{}]*)\}`).FindAllStringSubmatch(template, -1) {
-		if _, ok := fields[m[1]]; !ok && !slices.Contains([]string{"id", "run_dir", "gpu"}, m[1]) {
+		if _, ok := fields[m[1]]; !ok && !slices.Contains([]string{"id", "run_dir", "gpu", "gpu_index"}, m[1]) {
 			t.Errorf("unknown placeholder {%s} in %q", m[1], template)
 		}
 	}

@@ -87,9 +87,12 @@ func jsonKeys() []string {
 
 // Values returns a run's config as key → value text, the way the command executor and the
 // dry run show it: strings bare, lists comma-joined, numbers and booleans as in JSON.
+// Numbers keep their exact JSON text (an int64 seed is not rounded through float64).
 func Values(r config.Run) map[string]string {
 	var raw map[string]any
-	if err := json.Unmarshal(r.Canonical(), &raw); err != nil {
+	dec := json.NewDecoder(strings.NewReader(string(r.Canonical())))
+	dec.UseNumber()
+	if err := dec.Decode(&raw); err != nil {
 		panic(err) // canonical JSON of a plain struct always decodes
 	}
 	out := make(map[string]string, len(raw))
@@ -105,6 +108,8 @@ func valueText(v any) string {
 		return ""
 	case string:
 		return v
+	case json.Number:
+		return v.String()
 	case []any:
 		parts := make([]string, len(v))
 		for i, e := range v {

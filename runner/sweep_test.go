@@ -209,8 +209,10 @@ func numCPU() int {
 	return n
 }
 
+// TestEachGPUSlotSeesOnlyItsGPU: the child of slot gpu:I sees only GPU I
+// (CUDA_VISIBLE_DEVICES=I), where it is device 0, so {gpu} is 0 and {gpu_index} is I.
 func TestEachGPUSlotSeesOnlyItsGPU(t *testing.T) {
-	e := newEnv(t, 4, `echo "$CUDA_VISIBLE_DEVICES|{gpu}|$SWEEP_DEVICE" > {run_dir}/gpu; sleep 0.3; `+produce)
+	e := newEnv(t, 4, `echo "$CUDA_VISIBLE_DEVICES|{gpu} {gpu_index}|$SWEEP_DEVICE" > {run_dir}/gpu; sleep 0.3; `+produce)
 	if out, code := e.sweep("--devices", "gpu:0,1"); code != 0 {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
@@ -221,7 +223,7 @@ func TestEachGPUSlotSeesOnlyItsGPU(t *testing.T) {
 			t.Fatal(err)
 		}
 		gpu := strings.TrimPrefix(r.Device, "gpu:")
-		if got, want := strings.TrimSpace(string(b)), gpu+"|"+gpu+"|"+r.Device; got != want {
+		if got, want := strings.TrimSpace(string(b)), gpu+"|0 "+gpu+"|"+r.Device; got != want {
 			t.Errorf("run %s on %s saw %q, want %q", r.ID, r.Device, got, want)
 		}
 		seen[gpu] = true

@@ -101,9 +101,11 @@ func run(ctx context.Context, line string) error {
 	return nil
 }
 
-// Vars are the values a template may name: every config key, plus id, run_dir (absolute)
-// and gpu (the slot's GPU index, or empty).
-func Vars(cfg config.Run, dir, gpu string) (map[string]string, error) {
+// Vars are the values a template may name: every config key, plus id, run_dir (absolute),
+// gpu_index (gpuIndex: the slot's physical GPU index, empty on CPU slots) and gpu (the
+// device ordinal the program must use: "0" on a GPU slot, since the slot's
+// CUDA_VISIBLE_DEVICES shows the child only its own GPU, as device 0; empty on CPU slots).
+func Vars(cfg config.Run, dir, gpuIndex string) (map[string]string, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -111,7 +113,11 @@ func Vars(cfg config.Run, dir, gpu string) (map[string]string, error) {
 	vars := runner.Values(cfg)
 	vars["id"] = filepath.Base(abs) // the run directory is named by the run's ID
 	vars["run_dir"] = abs
-	vars["gpu"] = gpu
+	vars["gpu_index"] = gpuIndex
+	vars["gpu"] = ""
+	if gpuIndex != "" {
+		vars["gpu"] = "0"
+	}
 	return vars, nil
 }
 
