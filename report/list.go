@@ -94,6 +94,7 @@ func firstLine(s string, n int) string {
 type RunDetail struct {
 	RunSummary
 	Config     json.RawMessage       `json:"config"`
+	Key        json.RawMessage       `json:"key,omitempty"` // what the run's ID hashes
 	Metrics    []rundir.Metric       `json:"metrics"`
 	Losses     map[string]LossSeries `json:"losses"`
 	Provenance *results.Provenance   `json:"provenance,omitempty"`
@@ -157,6 +158,9 @@ func findRun(s *results.Store, id string) (results.Run, error) {
 
 func detail(s *results.Store, r results.Run) (*RunDetail, error) {
 	d := &RunDetail{RunSummary: summarize(r), Config: r.Config.Canonical(), LogTail: r.LogTail, Losses: map[string]LossSeries{}}
+	if r.Key != "" {
+		d.Key = json.RawMessage(r.Key)
+	}
 	var err error
 	if d.Sweeps, err = s.SweepsOf(r.ID); err != nil {
 		return nil, err
@@ -204,6 +208,13 @@ func writeDetail(w io.Writer, d *RunDetail) error {
 		return err
 	}
 	fmt.Fprintf(w, "\nconfig:\n  %s\n", cfg.String())
+	if len(d.Key) > 0 {
+		var key struct{ Dataset, Code, Backend string }
+		if json.Unmarshal(d.Key, &key) == nil {
+			fmt.Fprintf(w, "\nidentity: dataset %s, code %s, backend %s (the ID hashes these and the config less labels and evaluation settings)\n",
+				key.Dataset, key.Code, key.Backend)
+		}
+	}
 	if err := writeMetrics(w, d.Metrics); err != nil {
 		return err
 	}
