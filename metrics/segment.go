@@ -3,6 +3,7 @@ package metrics
 import (
 	"sweep/internal/imagefile"
 	"sweep/internal/pngfile"
+	"sweep/internal/shellquote"
 
 	"context"
 	"fmt"
@@ -88,7 +89,7 @@ func (s CommandSegmenter) Segment(img image.Image) ([]uint8, int, int, error) {
 	return ReadLabelPNG(filepath.Join(out, "image.png"), LabelTrainID)
 }
 
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+func shellQuote(s string) string { return shellquote.Quote(s) }
 
 func tail(b []byte, n int) string {
 	if len(b) > n {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"sweep/config"
+	"sweep/internal/shellquote"
 	"sweep/rundir"
 	"sweep/runner"
 )
@@ -125,10 +126,14 @@ func Vars(cfg config.Run, dir, gpuIndex string) (map[string]string, error) {
 var placeholder = regexp.MustCompile(`\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
 // Expand replaces each {name} in tmpl with vars[name], passed through quote when not nil.
-// A name not in vars is an error that names it and the known ones.
+// A name not in vars is an error that names it and the known ones. A placeholder inside
+// single or double quotes (as a POSIX shell reads tmpl) is an error naming it: the shell
+// would run a value's $(...) or `...` inside double quotes, and ShellQuote already makes
+// each value one word, so a template never needs quotes around a placeholder.
 func Expand(tmpl string, vars map[string]string, quote func(string) string) (string, error) {
 	var sb strings.Builder
 	last := 0
+	quotes := quoting(tmpl)
 	for _, m := range placeholder.FindAllStringSubmatchIndex(tmpl, -1) {
 		if m[0] > 0 && tmpl[m[0]-1] == '$' {
 			continue
@@ -137,6 +142,9 @@ func Expand(tmpl string, vars map[string]string, quote func(string) string) (str
 		v, ok := vars[name]
 		if !ok {
 			return "", fmt.Errorf("unknown placeholder {%s} in %q; known: %s", name, tmpl, known(vars))
+		}
+		if q := quotes[m[0]]; q != 0 {
+			return "", fmt.Errorf("placeholder {%s} stands inside %s quotes in %q: values are substituted as quoted shell words, so remove the quotes around it", name, quoteName[q], tmpl)
 		}
 		if quote != nil {
 			v = quote(v)
@@ -149,6 +157,28 @@ func Expand(tmpl string, vars map[string]string, quote func(string) string) (str
 	return sb.String(), nil
 }
 
+var quoteName = map[byte]string{'\'': "single", '"': "double"}
+
+// quoting returns, for each byte of a shell command line, the quote character it stands
+// in, or 0 outside quotes. A backslash outside single quotes escapes the next byte.
+func quoting(line string) []byte {
+	in := make([]byte, len(line))
+	var q byte
+	for i := 0; i < len(line); i++ {
+		in[i] = q
+		switch c := line[i]; {
+		case c == '\\' && q != '\'' && i+1 < len(line):
+			i++
+			in[i] = q
+		case q == 0 && (c == '\'' || c == '"'):
+			q = c
+		case c == q:
+			q = 0
+		}
+	}
+	return in
+}
+
 func known(vars map[string]string) string {
 	names := make([]string, 0, len(vars))
 	for k := range vars {
@@ -158,15 +188,9 @@ func known(vars map[string]string) string {
 	return strings.Join(names, " ")
 }
 
-var shellSafe = regexp.MustCompile(`^[A-Za-z0-9_./:=,+@%-]+$`)
-
-// ShellQuote returns s as one shell word: unchanged when it is plain, else single-quoted.
-func ShellQuote(s string) string {
-	if shellSafe.MatchString(s) {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+// ShellQuote returns s as one shell word: unchanged when it is plain, else single-quoted
+// (shellquote.Quote).
+func ShellQuote(s string) string { return shellquote.Quote(s) }
 
 // collect copies the images in src to dst, replacing what dst held; none is an error.
 func collect(src, dst string) error {

@@ -138,3 +138,63 @@ func TestExecuteCancelled(t *testing.T) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 }
+
+func TestExpandRefusesQuotedPlaceholders(t *testing.T) {
+	vars := map[string]string{"mode": "global", "dataset": "/d"}
+	for _, tt := range []struct{ tmpl, want string }{
+		{`echo "{dataset}"`, "{dataset} stands inside double quotes"},
+		{`echo '{mode}'`, "{mode} stands inside single quotes"},
+		{`echo "$(ls {dataset})"`, "{dataset} stands inside double quotes"},
+		{`echo "a"{mode}'b' \"{dataset}\" '"' {mode}`, ""},
+		{`echo "it's" {mode}`, ""},
+	} {
+		for _, quote := range []func(string) string{ShellQuote, nil} {
+			_, err := Expand(tt.tmpl, vars, quote)
+			if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+				t.Errorf("%s: err = %v, want %q", tt.tmpl, err, tt.want)
+			}
+		}
+	}
+}
+
+// hostile is a value that runs touch in dir through every shell construct it can.
+func hostile(dir string) string {
+	return strings.NewReplacer("D", dir).Replace("x$(touch D/p1)`touch D/p2`'\"; touch D/p3\ntouch D/p4 #\" '")
+}
+
+// TestHostileValuesRunNothing: values holding $(...), backticks, quotes, ; and newlines
+// reach the command as plain words, and a template that quotes a placeholder is refused.
+func TestHostileValuesRunNothing(t *testing.T) {
+	trap := t.TempDir()
+	for _, tt := range []struct{ name, command, wantErr string }{
+		{"unquoted", `printf %s {dataset} > {run_dir}/d && printf %s {variant} > {run_dir}/v`, ""},
+		{"double-quoted", `printf %s "{dataset}" > {run_dir}/d`, "placeholder {dataset} stands inside double quotes"},
+		{"single-quoted", `printf %s '{variant}' > {run_dir}/v`, "placeholder {variant} stands inside single quotes"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir, r := runDir(t, tt.command, "")
+			r.Dataset, r.Variant = hostile(trap), hostile(trap)+"v"
+			if err := rundir.WriteJSON(filepath.Join(dir, rundir.ConfigFile), r); err != nil {
+				t.Fatal(err)
+			}
+			err := Executor{}.Execute(context.Background(), dir, func(rundir.Progress) {})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if m, _ := filepath.Glob(filepath.Join(trap, "p*")); len(m) > 0 {
+				t.Fatalf("a value ran code: %v", m)
+			}
+			if tt.wantErr == "" {
+				d, _ := os.ReadFile(filepath.Join(dir, "d"))
+				v, _ := os.ReadFile(filepath.Join(dir, "v"))
+				if string(d) != r.Dataset || string(v) != r.Variant {
+					t.Errorf("the command got %q and %q, want %q and %q", d, v, r.Dataset, r.Variant)
+				}
+			}
+		})
+	}
+}
