@@ -10,7 +10,7 @@ var plain = regexp.MustCompile(`^[A-Za-z0-9_./:=,+@%-]+$`)
 
 // Quote returns s as exactly one shell word that the shell reads back as s: unchanged when
 // it holds only letters, digits and _./:=,+@%-, else in single quotes, each ' written as
-// '\'' (nothing is special inside single quotes, newlines included).
+// '\” (nothing is special inside single quotes, newlines included).
 func Quote(s string) string {
 	if plain.MatchString(s) {
 		return s
