@@ -7,14 +7,16 @@ import (
 	"sweep/job"
 	"sweep/runner"
 	commandexec "sweep/runner/command"
+	"sweep/runner/official"
 )
 
 func init() { register("exec", "execute one run directory (started by 'sweep run')", runExec) }
 
 // executors maps config.Run.Executor to its implementation.
 var executors = map[string]runner.Executor{
-	"builtin": job.Execute,
-	"command": commandexec.Executor{Evaluate: job.EvaluateImages}.Execute,
+	"builtin":  job.Execute,
+	"command":  commandexec.Executor{Evaluate: job.EvaluateImages}.Execute,
+	"official": official.Executor{}.Execute,
 }
 
 func runExec(args []string) error {
