@@ -58,11 +58,15 @@ func Load(path string) ([]Tensor, error) {
 	return ts, nil
 }
 
-// LoadMap reads the checkpoint at path and returns its tensors by name.
+// LoadMap reads the state_dict at path and returns its tensors by key, without the
+// DataParallel prefix "module." when every key has it (TrimDataParallel).
 func LoadMap(path string) (map[string]Tensor, error) {
 	ts, err := Load(path)
 	if err != nil {
 		return nil, err
+	}
+	if ts, err = TrimDataParallel(ts); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	m := make(map[string]Tensor, len(ts))
 	for _, t := range ts {

@@ -62,8 +62,8 @@ func CheckSize(size int) error {
 	return nil
 }
 
-// LoadGenerator reads a generator from a PyTorch .pth state_dict (keys model.1.weight, ...)
-// or from one of our safetensors checkpoints (keys G.model.1.weight, ...). The width and
+// LoadGenerator reads a generator from a PyTorch .pth state_dict (keys model.1.weight, ...,
+// or module.model.1.weight, ... as DataParallel saves them: all keys or none) or from one of our safetensors checkpoints (keys G.model.1.weight, ...). The width and
 // depth are read from the weights and bounded (MaxNGF, MaxBlocks), and every tensor's name
 // and shape is checked against that generator before it is allocated; every missing,
 // unexpected or mis-shaped key is listed.
@@ -145,6 +145,9 @@ func open(path string) (source, error) {
 	ts, ptErr := torchpt.Parse(bytes.NewReader(raw), int64(len(raw)))
 	if ptErr != nil {
 		return source{}, fmt.Errorf("%s is neither a safetensors checkpoint (safetensors: %v) nor a PyTorch state_dict (torchpt: %v)", path, stErr, ptErr)
+	}
+	if ts, err = torchpt.TrimDataParallel(ts); err != nil {
+		return source{}, fmt.Errorf("%s: %w", path, err)
 	}
 	tensors, shapes := pthSource{}, map[string][]int{}
 	for _, t := range ts {
