@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 
 	"sweep/config"
 	"sweep/data"
@@ -27,8 +28,12 @@ func OfficialCheckpointDir(dir string) string {
 }
 
 // OfficialItersPerEpoch is the iterations of one official epoch at batch size 1: the larger
-// training domain's image count, as the official unaligned dataset's length.
+// training domain's image count, as the official unaligned dataset's length (train_size for
+// a built-in dataset, which is not generated for this).
 func OfficialItersPerEpoch(cfg config.Run) (int, error) {
+	if strings.HasPrefix(cfg.Dataset, "builtin:") {
+		return cfg.TrainSize, nil
+	}
 	root, err := data.Prepare(cfg, "")
 	if err != nil {
 		return 0, err

@@ -9,6 +9,7 @@ import (
 
 	"sweep/config"
 	"sweep/data"
+	"sweep/evaluate"
 )
 
 // File names the executor writes in a run directory.
@@ -27,6 +28,7 @@ type Invocation struct {
 	DataRoot string // the dataset folder in CycleGAN layout
 	GPU      bool   // the slot has a GPU (the child sees it as device 0)
 	Resume   int    // the last saved epoch to continue from; 0 starts afresh
+	Iters    int    // iterations per epoch (evaluate.OfficialItersPerEpoch)
 }
 
 // Python is the interpreter: $SWEEP_PYTHON, else python3 on PATH.
@@ -62,6 +64,12 @@ func SaveEpochFreq(cfg config.Run) int {
 	return 1
 }
 
+// PrintFreq is --print_freq: the loss log gets about 100 lines over the schedule, as the
+// built-in trainer's losses.jsonl.
+func PrintFreq(cfg config.Run, itersPerEpoch int) int {
+	return max(1, (cfg.Epochs+cfg.EpochsDecay)*itersPerEpoch/100)
+}
+
 // TrainArgs is the command line of the official train.py for run cfg.
 func TrainArgs(cfg config.Run, inv Invocation) []string {
 	args := launch(cfg, inv, "train.py")
@@ -71,7 +79,7 @@ func TrainArgs(cfg config.Run, inv Invocation) []string {
 		"--nce_idt", pyBool(cfg.NCEIdt),
 		"--n_epochs", strconv.Itoa(cfg.Epochs), "--n_epochs_decay", strconv.Itoa(cfg.EpochsDecay),
 		"--lr", num(cfg.LR), "--beta1", num(cfg.Beta1), "--beta2", num(cfg.Beta2),
-		"--batch_size", strconv.Itoa(cfg.BatchSize), "--display_id", "0",
+		"--batch_size", strconv.Itoa(cfg.BatchSize), "--display_id", "0", "--print_freq", strconv.Itoa(PrintFreq(cfg, inv.Iters)),
 		"--save_epoch_freq", strconv.Itoa(SaveEpochFreq(cfg)),
 		"--load_size", strconv.Itoa(cfg.LoadSize), "--crop_size", strconv.Itoa(cfg.CropSize))
 	if cfg.NoFlip {
@@ -157,6 +165,10 @@ func Commands(cfg config.Run, dir string, gpu bool) (train, test []string, err e
 	if err != nil {
 		return nil, nil, err
 	}
-	inv := Invocation{Dir: abs, DataRoot: root, GPU: gpu}
+	ipe, err := evaluate.OfficialItersPerEpoch(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	inv := Invocation{Dir: abs, DataRoot: root, GPU: gpu, Iters: ipe}
 	return TrainArgs(cfg, inv), TestArgs(cfg, inv), nil
 }

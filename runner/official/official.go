@@ -76,7 +76,7 @@ func newJob(dir string, progress func(rundir.Progress)) (*job, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &job{cfg: cfg, inv: Invocation{Dir: abs, DataRoot: root, GPU: onGPU()},
+	return &job{cfg: cfg, inv: Invocation{Dir: abs, DataRoot: root, GPU: onGPU(), Iters: ipe},
 		sched: schedule{itersPerEpoch: ipe, epochs: cfg.Epochs + cfg.EpochsDecay}, progress: progress}, nil
 }
 
