@@ -99,5 +99,6 @@ func (c *checker) run(t target) []problem {
 	ps = append(ps, seg(t.cfg)...)
 	ps = append(ps, checkpoint(t.cfg)...)
 	ps = append(ps, templates(t.cfg, t.dir)...)
+	ps = append(ps, officialRun(t.cfg)...)
 	return ps
 }
