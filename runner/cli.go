@@ -125,7 +125,10 @@ func dryRun(w io.Writer, a Args, sw *experiments.Sweep, plan []Planned) error {
 			}
 		}
 	}
-	return PrintPlan(w, sw.Name, plan, status, a.Force)
+	if err := PrintPlan(w, sw.Name, plan, status, a.Force); err != nil {
+		return err
+	}
+	return PrintOfficialCommands(w, plan, a.Devices)
 }
 
 // interrupts turns the first SIGINT/SIGTERM into ctx's end and the second into closing kill.

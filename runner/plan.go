@@ -12,6 +12,7 @@ import (
 	"sweep/config"
 	"sweep/data"
 	"sweep/results"
+	"sweep/runner/official"
 )
 
 // Planned is one run of a sweep, placed: its ID, run directory and a short label.
@@ -196,4 +197,22 @@ func PrintPlan(w io.Writer, sweep string, plan []Planned, status map[string]stri
 	}
 	_, err := fmt.Fprintf(w, "sweep %q: %d runs, %d done, %d to run\n", sweep, len(plan), len(plan)-todo, todo)
 	return err
+}
+
+// PrintOfficialCommands writes the two command lines (train.py, then test.py) of each run of
+// the official executor, as a slot of devices (cpu:N or gpu:I,...) would start them afresh.
+func PrintOfficialCommands(w io.Writer, plan []Planned, devices string) error {
+	gpu := strings.HasPrefix(strings.TrimSpace(devices), "gpu:")
+	for _, p := range plan {
+		if p.Config.Executor != "official" {
+			continue
+		}
+		train, test, err := official.Commands(p.Config, p.Dir, gpu)
+		if err != nil {
+			return fmt.Errorf("run %s: %w", p.ID, err)
+		}
+		fmt.Fprintf(w, "\nrun %s (official code %s):\n  %s\n  %s\n", p.ID, p.Config.OfficialCode,
+			official.CommandLine(train), official.CommandLine(test))
+	}
+	return nil
 }

@@ -108,7 +108,7 @@ func TestArgs(cfg config.Run, inv Invocation) []string {
 func launch(cfg config.Run, inv Invocation, script string) []string {
 	return []string{Python(), filepath.Join(inv.Dir, LauncherFile),
 		"--sweep-seed", strconv.FormatInt(cfg.Seed, 10),
-		"--sweep-code", cfg.OfficialCode,
+		"--sweep-code", absPath(cfg.OfficialCode),
 		"--sweep-provenance", filepath.Join(inv.Dir, EnvFile),
 		script}
 }
@@ -171,4 +171,29 @@ func Commands(cfg config.Run, dir string, gpu bool) (train, test []string, err e
 	}
 	inv := Invocation{Dir: abs, DataRoot: root, GPU: gpu, Iters: ipe}
 	return TrainArgs(cfg, inv), TestArgs(cfg, inv), nil
+}
+
+// CommandLine is argv as one shell line, each argument quoted when it needs it (for showing
+// a command; the executor runs argv without a shell).
+func CommandLine(argv []string) string {
+	words := make([]string, len(argv))
+	for i, a := range argv {
+		words[i] = quote(a)
+	}
+	return strings.Join(words, " ")
+}
+
+func quote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:=,+@%-") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// absPath is path made absolute, or path where that fails.
+func absPath(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
 }
