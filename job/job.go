@@ -1,6 +1,7 @@
-// Package job runs one built-in run in its run directory: data, training with checkpoints
-// and exact resume (keeping the generator of every eval_every-th epoch), then the evaluation
-// of the final and every kept checkpoint (package evaluate) into result.json.
+// Package job runs one built-in run in its run directory: data, training with checkpoints (at
+// every epoch's end, and mid-epoch when interrupted) and exact resume (keeping the generator of
+// every eval_every-th epoch), then the evaluation of the final and every kept checkpoint
+// (package evaluate) into result.json.
 package job
 
 import (
@@ -14,6 +15,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,8 +31,9 @@ const checkpointFile = evaluate.LatestFile
 
 // Execute trains the run in dir (resuming from its checkpoint), scores the final checkpoint
 // and every kept one, and writes result.json. A run whose metrics cannot be computed (FID
-// weights missing, no segmenter) fails before training. When ctx ends it stops and returns
-// ctx's error; the run resumes from its last checkpoint, taken at every epoch's end.
+// weights missing, no segmenter) fails before training. When ctx ends it finishes the current
+// iteration, saves a checkpoint there and returns ctx's error; the run resumes from that
+// iteration and ends exactly as an uninterrupted run would.
 func Execute(ctx context.Context, dir string, progress func(rundir.Progress)) error {
 	start := time.Now()
 	cfg, err := rundir.ReadConfig(dir)
@@ -83,13 +86,15 @@ func Options(cfg config.Run) core.Options {
 
 // trainer is the training state: everything a checkpoint must hold to resume bit for bit.
 type trainer struct {
-	cfg   config.Run
-	dir   string
-	model *core.Model
-	pcg   *rand.PCG
-	rng   *rand.Rand
-	iter  int // iterations done
-	epoch int // epochs done
+	cfg     config.Run
+	dir     string
+	model   *core.Model
+	pcg     *rand.PCG
+	rng     *rand.Rand
+	iter    int   // iterations done
+	epoch   int   // epochs done
+	order   []int // the data order of epoch epoch+1 while it is under way; nil between epochs
+	inEpoch int   // iterations of epoch epoch+1 done (the next one is order[inEpoch])
 }
 
 func newTrainer(cfg config.Run, dir string) (*trainer, error) {
@@ -118,10 +123,83 @@ func (t *trainer) restore(path string) error {
 	if _, err := fmt.Sscan(meta["iter"], &t.iter); err != nil {
 		return fmt.Errorf("%s: iter: %w", path, err)
 	}
-	_, err = fmt.Sscan(meta["epoch"], &t.epoch)
+	if _, err := fmt.Sscan(meta["epoch"], &t.epoch); err != nil {
+		return fmt.Errorf("%s: epoch: %w", path, err)
+	}
+	if err := t.restoreEpochState(meta); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// restoreEpochState reads the position inside an epoch of a mid-epoch checkpoint: iter_in_epoch
+// (absent or 0 at an epoch's end) and the epoch's data order. train checks them against the
+// dataset.
+func (t *trainer) restoreEpochState(meta map[string]string) error {
+	s, ok := meta["iter_in_epoch"]
+	if !ok || s == "0" {
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return fmt.Errorf("iter_in_epoch %q is not an iteration count", s)
+	}
+	t.inEpoch = n
+	t.order, err = parseOrder(meta["order"])
 	return err
 }
 
+// formatOrder and parseOrder store an epoch's data order as comma-separated indices.
+func formatOrder(order []int) string {
+	s := make([]string, len(order))
+	for i, v := range order {
+		s[i] = strconv.Itoa(v)
+	}
+	return strings.Join(s, ",")
+}
+
+func parseOrder(s string) ([]int, error) {
+	if s == "" {
+		return nil, fmt.Errorf("a mid-epoch checkpoint without the epoch's data order")
+	}
+	fields := strings.Split(s, ",")
+	order := make([]int, len(fields))
+	for i, f := range fields {
+		v, err := strconv.Atoi(f)
+		if err != nil {
+			return nil, fmt.Errorf("data order: %w", err)
+		}
+		order[i] = v
+	}
+	return order, nil
+}
+
+// checkPosition checks a restored position against the dataset and schedule: a mid-epoch
+// order is a permutation of the dataset's n indices, and iter counts the epochs and
+// iterations done.
+func (t *trainer) checkPosition(n, epochs int) error {
+	path := filepath.Join(t.dir, rundir.CheckpointDir, checkpointFile)
+	if t.order == nil {
+		if t.iter != t.epoch*n || t.epoch > epochs {
+			return fmt.Errorf("%s: iter %d at epoch %d does not fit %d epochs of %d iterations", path, t.iter, t.epoch, epochs, n)
+		}
+		return nil
+	}
+	seen := make([]bool, n)
+	for _, i := range t.order {
+		if len(t.order) != n || i < 0 || i >= n || seen[i] {
+			return fmt.Errorf("%s: the data order is not a permutation of the dataset's %d indices", path, n)
+		}
+		seen[i] = true
+	}
+	if t.inEpoch >= n || t.epoch >= epochs || t.iter != t.epoch*n+t.inEpoch {
+		return fmt.Errorf("%s: iter %d at epoch %d + %d does not fit %d epochs of %d iterations", path, t.iter, t.epoch, t.inEpoch, epochs, n)
+	}
+	return nil
+}
+
+// save writes latest.safetensors: at an epoch's end (and the kept generator of an eval_every
+// epoch), or in the middle of an epoch with the position inside it (iter_in_epoch, order).
 func (t *trainer) save() error {
 	state, err := t.pcg.MarshalBinary()
 	if err != nil {
@@ -131,14 +209,18 @@ func (t *trainer) save() error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	meta := map[string]string{"rng": hex.EncodeToString(state), "iter": fmt.Sprint(t.iter), "epoch": fmt.Sprint(t.epoch)}
+	meta := map[string]string{"rng": hex.EncodeToString(state), "iter": fmt.Sprint(t.iter), "epoch": fmt.Sprint(t.epoch),
+		"iter_in_epoch": fmt.Sprint(t.inEpoch)}
+	if t.inEpoch > 0 {
+		meta["order"] = formatOrder(t.order)
+	}
 	cfg, _ := json.Marshal(t.cfg)
 	meta["config"] = string(cfg)
 	var buf bytes.Buffer
 	if err := t.model.WriteCheckpoint(&buf, meta); err != nil {
 		return err
 	}
-	if t.keeps(t.epoch) {
+	if t.inEpoch == 0 && t.keeps(t.epoch) {
 		if err := keepGenerator(buf.Bytes(), filepath.Join(dir, evaluate.EpochFile(t.epoch))); err != nil {
 			return err
 		}
@@ -187,44 +269,84 @@ func lrFactor(epoch, n, nd int) float64 {
 	return 1 - float64(max(0, epoch-n))/float64(nd+1)
 }
 
-// train runs whole epochs from the last checkpoint; an interrupted epoch is redone from its
-// start, since the checkpoint is taken at epoch boundaries only.
+// lossLog is where train reports its progress: the losses log and the progress callback.
+type lossLog struct {
+	file            *os.File
+	progress        func(rundir.Progress)
+	total, logEvery int
+}
+
+// train runs the epochs left from the last checkpoint. When ctx ends it finishes the current
+// iteration, saves a mid-epoch checkpoint (unless the epoch just ended: then the epoch's own)
+// and returns ctx's error; the resumed run goes on with the next iteration.
 func (t *trainer) train(ctx context.Context, ds *data.Dataset, progress func(rundir.Progress)) error {
 	epochs := t.cfg.Epochs + t.cfg.EpochsDecay
-	total := epochs * ds.Len()
-	losses, err := openLossLog(filepath.Join(t.dir, rundir.LossesFile))
+	if err := t.checkPosition(ds.Len(), epochs); err != nil {
+		return err
+	}
+	f, err := openLossLog(filepath.Join(t.dir, rundir.LossesFile))
 	if err != nil {
 		return err
 	}
-	defer losses.Close()
-	logEvery := max(1, total/100)
+	defer f.Close()
+	total := epochs * ds.Len()
+	log := &lossLog{file: f, progress: progress, total: total, logEvery: max(1, total/100)}
+	if t.iter > 0 && t.iter < total {
+		fmt.Fprintf(os.Stderr, "resuming at iteration %d of %d (epoch %d, %d of its %d iterations done)\n",
+			t.iter+1, total, t.epoch+1, t.inEpoch, ds.Len())
+	}
 	for t.epoch < epochs {
-		e := t.epoch + 1
-		lr := t.cfg.LR * lrFactor(e, t.cfg.Epochs, t.cfg.EpochsDecay)
-		for _, i := range ds.Order(e, t.rng) {
-			if ctx.Err() != nil {
-				return ctx.Err() // resume restarts this epoch from its checkpoint
-			}
-			a, b, err := ds.TrainPair(i, e, t.rng)
-			if err != nil {
-				return err
-			}
-			pick := core.RandomPicker{Rng: t.rng}
-			s := t.model.Iteration(toVar(a), toVar(b), pick, pick, lr)
-			t.iter++
-			if t.iter%logEvery == 0 || t.iter == total {
-				p := rundir.Progress{Iter: t.iter, Total: total, Losses: finiteLosses(s.Losses(), t.iter), Phase: "train"}
-				if err := logLosses(losses, p); err != nil {
-					return err
-				}
-				progress(p)
-			}
+		if ctx.Err() != nil {
+			return ctx.Err() // the last checkpoint is at this epoch's start
 		}
-		t.epoch = e
-		if err := t.save(); err != nil {
+		if err := t.trainEpoch(ctx, ds, log); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// trainEpoch runs the rest of epoch t.epoch+1 (drawing its data order first when it starts)
+// and saves its checkpoint; when ctx ends inside the epoch it saves the position instead.
+func (t *trainer) trainEpoch(ctx context.Context, ds *data.Dataset, log *lossLog) error {
+	e := t.epoch + 1
+	lr := t.cfg.LR * lrFactor(e, t.cfg.Epochs, t.cfg.EpochsDecay)
+	if t.order == nil {
+		t.order, t.inEpoch = ds.Order(e, t.rng), 0
+	}
+	for t.inEpoch < len(t.order) {
+		if err := t.step(ds, e, lr, log); err != nil {
+			return err
+		}
+		if ctx.Err() != nil && t.inEpoch < len(t.order) {
+			if err := t.save(); err != nil {
+				return err
+			}
+			return ctx.Err()
+		}
+	}
+	t.epoch, t.order, t.inEpoch = e, nil, 0
+	return t.save()
+}
+
+// step runs the epoch's next iteration and logs its losses every logEvery iterations.
+func (t *trainer) step(ds *data.Dataset, e int, lr float64, log *lossLog) error {
+	a, b, err := ds.TrainPair(t.order[t.inEpoch], e, t.rng)
+	if err != nil {
+		return err
+	}
+	pick := core.RandomPicker{Rng: t.rng}
+	s := t.model.Iteration(toVar(a), toVar(b), pick, pick, lr)
+	t.iter++
+	t.inEpoch++
+	if t.iter%log.logEvery != 0 && t.iter != log.total {
+		return nil
+	}
+	p := rundir.Progress{Iter: t.iter, Total: log.total, Losses: finiteLosses(s.Losses(), t.iter), Phase: "train"}
+	if err := logLosses(log.file, p); err != nil {
+		return err
+	}
+	log.progress(p)
 	return nil
 }
 

@@ -6,13 +6,16 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"sweep/config"
+	"sweep/evaluate"
 	"sweep/metrics"
 	"sweep/rundir"
 	"sweep/safetensors"
@@ -280,5 +283,138 @@ func TestFIDOptionalRecordsAbsent(t *testing.T) {
 	}
 	if names["fid"] || !names["swd_avg"] {
 		t.Errorf("metrics %v: want swd and no fid", res.Metrics)
+	}
+}
+
+// interruptAt runs dir until iteration stop has been logged, then ends the context: the run
+// must return context.Canceled without writing result.json.
+func interruptAt(t *testing.T, dir string, stop int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	err := execute(t, ctx, dir, func(p rundir.Progress) {
+		if p.Iter >= stop {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run returned %v, want context.Canceled", err)
+	}
+	if _, ok, _ := rundir.ReadResult(dir); ok {
+		t.Fatal("an interrupted run wrote result.json")
+	}
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestMidEpochInterruptResumesExactly interrupts runs inside an epoch (iterations 4 and 14 of
+// 2 epochs of 10, eval_every 1): the checkpoint holds the iteration inside the epoch, and the
+// resumed run ends with the uninterrupted run's weights, kept epoch generator and losses log,
+// every iteration logged once. A mid-epoch checkpoint keeps no epoch generator.
+func TestMidEpochInterruptResumesExactly(t *testing.T) {
+	cfg := tinyConfig(5)
+	cfg.EvalEvery = 1
+	straight := newRunDir(t, cfg)
+	if err := execute(t, context.Background(), straight, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, stop := range []int{4, 14} {
+		t.Run(fmt.Sprint(stop), func(t *testing.T) {
+			resumed := newRunDir(t, cfg)
+			interruptAt(t, resumed, stop)
+			meta, err := evaluate.ReadMetadata(filepath.Join(resumed, rundir.CheckpointDir, checkpointFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]string{"iter": fmt.Sprint(stop), "epoch": fmt.Sprint(stop / 10), "iter_in_epoch": fmt.Sprint(stop % 10)}
+			for k, v := range want {
+				if meta[k] != v {
+					t.Errorf("checkpoint metadata %s = %q, want %q", k, meta[k], v)
+				}
+			}
+			kept, _ := filepath.Glob(filepath.Join(resumed, rundir.CheckpointDir, "epoch_*"))
+			if len(kept) != stop/10 {
+				t.Errorf("kept generators %v after %d iterations", kept, stop)
+			}
+			if err := execute(t, context.Background(), resumed, nil); err != nil {
+				t.Fatal(err)
+			}
+			if !sameWeights(weights(t, straight), weights(t, resumed)) {
+				t.Errorf("%d + %d resumed iterations differ from 20 straight ones", stop, 20-stop)
+			}
+			for _, f := range []string{filepath.Join(rundir.CheckpointDir, "epoch_0001.safetensors"), rundir.LossesFile} {
+				if !bytes.Equal(readFile(t, filepath.Join(straight, f)), readFile(t, filepath.Join(resumed, f))) {
+					t.Errorf("%s differs from the uninterrupted run's", f)
+				}
+			}
+		})
+	}
+}
+
+// TestMidEpochCheckpointRoundTrip saves a trainer in the middle of an epoch and restores it
+// into a fresh one (as a new process does): position, data order and RNG state come back.
+func TestMidEpochCheckpointRoundTrip(t *testing.T) {
+	cfg := tinyConfig(7)
+	dir := newRunDir(t, cfg)
+	a, err := newTrainer(cfg, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.order = []int{3, 1, 4, 0, 5, 9, 2, 6, 8, 7}
+	a.iter, a.epoch, a.inEpoch = 13, 1, 3
+	a.rng.Uint64()
+	if err := a.save(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := newTrainer(cfg, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.iter != 13 || b.epoch != 1 || b.inEpoch != 3 || !slices.Equal(b.order, a.order) {
+		t.Errorf("restored iter %d epoch %d inEpoch %d order %v, want 13 1 3 %v", b.iter, b.epoch, b.inEpoch, b.order, a.order)
+	}
+	if x, y := a.rng.Uint64(), b.rng.Uint64(); x != y {
+		t.Errorf("restored RNG draws %d, want %d", y, x)
+	}
+	if err := b.checkPosition(10, 2); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestMidEpochCheckpointChecked refuses restored positions that do not fit the dataset or
+// the schedule, naming the checkpoint.
+func TestMidEpochCheckpointChecked(t *testing.T) {
+	perm := []int{3, 1, 4, 0, 5, 9, 2, 6, 8, 7}
+	for _, c := range []struct {
+		name                 string
+		order                []int
+		iter, epoch, inEpoch int
+	}{
+		{"short order", perm[:9], 13, 1, 3},
+		{"repeated index", append([]int{3}, perm[1:9]...), 13, 1, 3},
+		{"index out of range", append(slices.Clone(perm[:9]), 10), 13, 1, 3},
+		{"iter mismatch", perm, 12, 1, 3},
+		{"past the schedule", perm, 23, 2, 3},
+		{"epoch end with other iter", nil, 13, 1, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tr := &trainer{dir: t.TempDir(), order: c.order, iter: c.iter, epoch: c.epoch, inEpoch: c.inEpoch}
+			if err := tr.checkPosition(10, 2); err == nil || !strings.Contains(err.Error(), checkpointFile) {
+				t.Errorf("checkPosition: %v, want an error naming the checkpoint", err)
+			}
+		})
+	}
+	if _, err := parseOrder(""); err == nil {
+		t.Error("a mid-epoch checkpoint without an order was accepted")
+	}
+	if _, err := parseOrder("1,x"); err == nil {
+		t.Error("an order with a non-number was accepted")
 	}
 }
