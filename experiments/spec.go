@@ -54,6 +54,8 @@ type extra struct {
 type spec struct {
 	name, description string
 	repeats           int
+	cluster           string
+	slurm             Slurm
 	baseAt            []string
 	base              partial
 	variant           string // selected by [base], "" if none
@@ -79,8 +81,8 @@ type parser struct {
 }
 
 var (
-	sections  = []string{"sweep", "base", "variants", "grid", "zip", "exclude", "include"}
-	sweepKeys = []string{"name", "description", "repeats"}
+	sections  = []string{"sweep", "base", "variants", "grid", "zip", "exclude", "include", "slurm"}
+	sweepKeys = []string{"name", "description", "repeats", "cluster"}
 	nameRE    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 )
 
@@ -150,6 +152,7 @@ func (p *parser) spec(doc map[string]any) *spec {
 		}
 	}
 	p.sweepTable(sp, doc["sweep"])
+	p.slurmTable(sp, doc["slurm"])
 	sp.baseAt = []string{"base"}
 	if v, ok := doc["base"]; ok {
 		sp.base, sp.variant = p.partialTable(sp.baseAt, v, true)
@@ -202,6 +205,12 @@ func (p *parser) sweepTable(sp *spec, v any) {
 			default:
 				sp.repeats = int(n)
 			}
+		case "cluster":
+			s, ok := t[k].(string)
+			if !ok || !slices.Contains(Clusters, s) {
+				p.fail(kp, "want one of %s, got %s %s", strings.Join(quoteAll(Clusters), ", "), tomlType(t[k]), formatTOML(t[k]))
+			}
+			sp.cluster = s
 		default:
 			p.fail(kp, "%s", unknownKey("key", k, sweepKeys))
 		}

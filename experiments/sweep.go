@@ -18,6 +18,8 @@ type Sweep struct {
 	Name, Description string
 	File              string       // path it was loaded from
 	Runs              []config.Run // fully resolved, each valid, deterministic order, no duplicates
+	Cluster           string       // [sweep] cluster: "" or "local" (children of sweep run), "slurm"
+	Slurm             Slurm        // the [slurm] table
 
 	sets   [][]partial // sets[i]: the settings that made Runs[i], most specific first
 	places places      // where every key of File is
@@ -60,5 +62,5 @@ func Parse(file string, data []byte) (*Sweep, error) {
 	if err := p.errs.err(); err != nil {
 		return nil, err
 	}
-	return &Sweep{Name: sp.name, Description: sp.description, File: file, Runs: runs, sets: sets, places: p.places}, nil
+	return &Sweep{Name: sp.name, Description: sp.description, File: file, Runs: runs, Cluster: sp.cluster, Slurm: sp.slurm, sets: sets, places: p.places}, nil
 }

@@ -75,6 +75,18 @@ var migrations = []string{
 	ALTER TABLE runs ADD COLUMN owner_pid INTEGER NOT NULL DEFAULT 0;
 	ALTER TABLE runs ADD COLUMN owner_start TEXT NOT NULL DEFAULT '';
 	ALTER TABLE runs ADD COLUMN lease_until TEXT;`,
+	// Cluster jobs: every batch job submitted for a run (a Slurm job ID), in order, so a
+	// coordinator started again re-attaches to a job still queued or running instead of
+	// submitting a second copy.
+	`CREATE TABLE jobs (
+		run_id    TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+		cluster   TEXT NOT NULL,
+		job_id    TEXT NOT NULL,
+		submitted TEXT NOT NULL,
+		state     TEXT NOT NULL DEFAULT '',
+		PRIMARY KEY (cluster, job_id)
+	);
+	CREATE INDEX jobs_run ON jobs(run_id);`,
 }
 
 // SchemaVersion is the schema version this package writes.

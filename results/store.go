@@ -207,6 +207,7 @@ func (s *Store) Rekey(old, id, key string) error {
 			`UPDATE metrics SET run_id = ? WHERE run_id = ?`,
 			`UPDATE losses SET run_id = ? WHERE run_id = ?`,
 			`UPDATE provenance SET run_id = ? WHERE run_id = ?`,
+			`UPDATE jobs SET run_id = ? WHERE run_id = ?`,
 		} {
 			args := []any{id, old}
 			if strings.Contains(q, "key") {

@@ -37,6 +37,7 @@ type Options struct {
 	Reporter   func(total, done, slots int) Reporter // nil: report nothing
 	LockWait   time.Duration                         // how long to wait for a run held by another process
 	Lease      time.Duration                         // how long a run's claim holds unless refreshed; 0: DefaultLease
+	Launcher   Launcher                              // how attempts execute; nil: LocalLauncher (children of this process)
 }
 
 // DefaultLease is how long a runner's claim on a run holds without a heartbeat: a runner
@@ -51,6 +52,7 @@ type Summary struct {
 	Completed   int            // completed now, including runs recorded from their run directory
 	Failed      []string       // IDs of runs that finally failed
 	Interrupted []string       // IDs of runs stopped by an interrupt
+	Detached    []string       // IDs of runs left running in a cluster at an interrupt
 	Busy        []string       // IDs of runs held by another process or runner
 	NotStarted  int            // runs left in the queue by an interrupt or --fail-fast
 	Unscored    map[string]int // metric kind -> completed runs skipped without it ('sweep eval' adds them)
@@ -89,7 +91,10 @@ func Run(ctx context.Context, store *results.Store, sweep string, runs []config.
 	if err != nil {
 		return sum, err
 	}
-	s := &sched{store: store, opt: opt, sum: sum, q: newQueue(tasks), rep: nopReporter{}, owner: results.Self()}
+	s := &sched{store: store, sweep: sweep, opt: opt, sum: sum, q: newQueue(tasks), rep: nopReporter{}, owner: results.Self()}
+	if s.opt.Launcher == nil {
+		s.opt.Launcher = LocalLauncher{}
+	}
 	if s.opt.Lease <= 0 {
 		s.opt.Lease = DefaultLease
 	}
@@ -134,6 +139,9 @@ func (s Summary) err(ctx context.Context) error {
 	}
 	if n := len(s.Interrupted); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d interrupted", n))
+	}
+	if n := len(s.Detached); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d detached, still in the cluster ('sweep run' again re-attaches)", n))
 	}
 	if s.NotStarted > 0 {
 		parts = append(parts, fmt.Sprintf("%d not started", s.NotStarted))
@@ -214,6 +222,7 @@ func adoptLegacy(store *results.Store, p Planned) error {
 // sched runs the queue on the slots.
 type sched struct {
 	store *results.Store
+	sweep string
 	opt   Options
 	q     *queue
 	rep   Reporter
@@ -397,15 +406,18 @@ func (s *sched) note(t *task, slot Slot, outcome, detail string, list *[]string)
 	}
 }
 
-// execute runs one attempt as a child and records how it ended.
+// execute runs one attempt through the launcher (a child by default) and records how it
+// ended. A job that an earlier coordinator left queued or running is followed, not started
+// again, and counts as the attempt it was.
 func (s *sched) execute(ctx context.Context, slot Slot, t *task, lock *os.File) (again bool, err error) {
-	if err := s.store.MarkRunning(t.ID, slot.Name); err != nil {
+	job, err := s.opt.Launcher.Attach(t.ID)
+	if err != nil {
 		return false, err
 	}
-	prov := s.opt.Provenance
-	prov.Seed, prov.Recorded = t.Config.Seed, time.Now()
-	if err := s.store.SetProvenance(t.ID, prov); err != nil {
-		return false, err
+	if job == "" {
+		if err := s.begin(t, slot); err != nil {
+			return false, err
+		}
 	}
 	rec, _, err := s.store.GetRun(t.ID)
 	if err != nil {
@@ -414,13 +426,32 @@ func (s *sched) execute(ctx context.Context, slot Slot, t *task, lock *os.File) 
 	t.tries++
 	info := RunInfo{ID: t.ID, Label: t.Label, Device: slot.Name, Attempt: rec.Attempts}
 	s.rep.Start(info)
-	spec := childSpec{exe: s.opt.Executable, dir: t.Dir, slot: slot, attempt: rec.Attempts, lock: lock}
-	ex := runChild(ctx, s.opt.Kill, spec, func(p rundir.Progress) { s.rep.Progress(t.ID, p) })
-	return s.record(ctx, info, t, ex)
+	a := Attempt{
+		Executable: s.opt.Executable, Sweep: s.sweep, ID: t.ID, Dir: t.Dir, Slot: slot, Number: rec.Attempts,
+		Lock: lock, Kill: s.opt.Kill, Job: job, Progress: func(p rundir.Progress) { s.rep.Progress(t.ID, p) },
+	}
+	return s.record(ctx, info, t, s.opt.Launcher.Launch(ctx, a))
 }
 
-func (s *sched) record(ctx context.Context, info RunInfo, t *task, ex exit) (again bool, err error) {
-	if ex.code == 0 {
+// begin counts a new attempt of t on slot and records its provenance.
+func (s *sched) begin(t *task, slot Slot) error {
+	if err := s.store.MarkRunning(t.ID, slot.Name); err != nil {
+		return err
+	}
+	prov := s.opt.Provenance
+	prov.Seed, prov.Recorded = t.Config.Seed, time.Now()
+	return s.store.SetProvenance(t.ID, prov)
+}
+
+func (s *sched) record(ctx context.Context, info RunInfo, t *task, ex Outcome) (again bool, err error) {
+	if ex.Detached {
+		s.rep.Finish(info, OutcomeInterrupted, "detached: "+fmt.Sprint(ex.Err))
+		s.mu.Lock()
+		s.sum.Detached = append(s.sum.Detached, t.ID)
+		s.mu.Unlock()
+		return false, nil
+	}
+	if ex.Code == 0 {
 		res, ok, rerr := rundir.ReadResult(t.Dir)
 		if ok {
 			if err := s.complete(t, res); err != nil {
@@ -429,13 +460,13 @@ func (s *sched) record(ctx context.Context, info RunInfo, t *task, ex exit) (aga
 			s.rep.Finish(info, OutcomeCompleted, metricsLine(res.Metrics))
 			return false, nil
 		}
-		ex.err = fmt.Errorf("exited 0 without a readable %s: %v", rundir.ResultFile, rerr)
+		ex.Err = fmt.Errorf("exited 0 without a readable %s: %v", rundir.ResultFile, rerr)
 		if rerr == nil {
-			ex.err = fmt.Errorf("exited 0 without writing %s", rundir.ResultFile)
+			ex.Err = fmt.Errorf("exited 0 without writing %s", rundir.ResultFile)
 		}
 	}
 	tail := logTail(t.Dir, tailLines)
-	if ex.interrupted {
+	if ex.Interrupted {
 		if err := s.store.MarkFinished(t.ID, results.StatusInterrupted, "interrupted", tail); err != nil {
 			return false, err
 		}
@@ -445,7 +476,10 @@ func (s *sched) record(ctx context.Context, info RunInfo, t *task, ex exit) (aga
 		s.mu.Unlock()
 		return false, nil
 	}
-	msg := failure(ex.err, tail, crashCause(t.Dir))
+	msg := failure(ex.Err, tail, crashCause(t.Dir))
+	if ex.Reason != "" {
+		msg = ex.Reason + ": " + msg
+	}
 	if err := s.store.MarkFinished(t.ID, results.StatusFailed, msg, tail); err != nil {
 		return false, err
 	}

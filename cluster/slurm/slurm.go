@@ -1,0 +1,156 @@
+// Package slurm runs a sweep's attempts as Slurm batch jobs: each attempt is an sbatch job
+// running "sweep exec RUNDIR" on a node, while the coordinator ("sweep run") follows the
+// job's state (scontrol, with back-off), shows its progress from the job's output file in the
+// run directory, records the job IDs and stays the only writer of the results database.
+package slurm
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"sweep/results"
+	"sweep/rundir"
+	"sweep/runner"
+)
+
+// Cluster is the name under which jobs are recorded in the results store.
+const Cluster = "slurm"
+
+// Options are the sbatch settings of a sweep ([slurm] in a sweep file) and how the
+// coordinator follows its jobs.
+type Options struct {
+	Partition, Time, GPUs, CPUsPerTask, Mem, Account, QOS, Constraint string
+	Extra                                                             []string // further sbatch arguments, as given
+	MaxParallel                                                       int      // jobs queued or running at once; 0: DefaultMaxParallel
+	// Signal is sbatch's --signal: TERM to the job's shell (which passes it on to sweep
+	// exec, which checkpoints and exits 3) that many seconds before the time limit.
+	// "": DefaultSignal; "none": no --signal.
+	Signal            string
+	Resubmits         int           // how often a job stopped at its time limit is resubmitted; 0: DefaultResubmits
+	CancelOnInterrupt bool          // at an interrupt scancel the jobs (else leave them running, detached)
+	PollMin, PollMax  time.Duration // back-off bounds of state queries; 0: 1s and 15s
+	WorkDir           string        // the jobs' working directory; "": this process's
+}
+
+// Defaults.
+const (
+	DefaultMaxParallel = 32
+	DefaultSignal      = "B:TERM@120"
+	DefaultResubmits   = 20
+)
+
+// Launcher submits and follows attempts as Slurm jobs. It implements runner.Launcher.
+type Launcher struct {
+	opt   Options
+	store *results.Store
+}
+
+// New checks that Slurm answers and returns a launcher recording its jobs in store.
+func New(store *results.Store, opt Options) (*Launcher, error) {
+	if err := Available(); err != nil {
+		return nil, err
+	}
+	if opt.PollMin <= 0 {
+		opt.PollMin = time.Second
+	}
+	if opt.PollMax < opt.PollMin {
+		opt.PollMax = max(opt.PollMin, 15*time.Second)
+	}
+	if opt.Resubmits <= 0 {
+		opt.Resubmits = DefaultResubmits
+	}
+	if opt.Signal == "" {
+		opt.Signal = DefaultSignal
+	}
+	if opt.WorkDir == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return nil, err
+		}
+		opt.WorkDir = wd
+	}
+	return &Launcher{opt: opt, store: store}, nil
+}
+
+// Slots are the coordinator's slots: one per job that may be queued or running at once.
+func (o Options) Slots() []runner.Slot {
+	n := o.MaxParallel
+	if n <= 0 {
+		n = DefaultMaxParallel
+	}
+	slots := make([]runner.Slot, n)
+	for i := range slots {
+		slots[i] = runner.Slot{Name: "slurm", Env: []string{"SWEEP_GPU="}}
+	}
+	return slots
+}
+
+// Attach returns the last job recorded for run id when Slurm still holds it queued or running.
+func (l *Launcher) Attach(id string) (string, error) {
+	j, ok, err := l.store.LastJob(id, Cluster)
+	if err != nil || !ok {
+		return "", err
+	}
+	st, err := query(j.ID)
+	if err != nil {
+		return "", err
+	}
+	if st.known && !st.ended() {
+		return j.ID, nil
+	}
+	return "", nil
+}
+
+// Launch submits a (or follows a.Job), follows it to its end and resubmits a job stopped by
+// its time limit after a checkpoint (exit 3), so the run resumes.
+func (l *Launcher) Launch(ctx context.Context, a runner.Attempt) runner.Outcome {
+	job := a.Job
+	for resubmits := 0; ; resubmits++ {
+		if job == "" {
+			var err error
+			if job, err = l.submit(a); err != nil {
+				return runner.Outcome{Code: -1, Err: err}
+			}
+		}
+		logHeader(a, job)
+		out := l.follow(ctx, a, job)
+		copyOutput(a.Dir, outputFile(a, job))
+		if !out.timedOut || resubmits >= l.opt.Resubmits || ctx.Err() != nil {
+			return out.Outcome
+		}
+		job = ""
+	}
+}
+
+// logHeader starts the attempt's section of the run's log.
+func logHeader(a runner.Attempt, job string) {
+	f, err := os.OpenFile(filepath.Join(a.Dir, rundir.LogFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	fmt.Fprintf(f, "==== attempt %d on slurm job %s at %s ====\n", a.Number, job, time.Now().Format(time.RFC3339))
+}
+
+// safeName keeps letters, digits and ._- of s, for job and file names.
+func safeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+// JobName is the Slurm job name of run id of sweep.
+func JobName(sweep, id string) string { return "sweep-" + safeName(sweep) + "-" + id }
+
+// outputFile is where job's output (the child's stdout and stderr) goes.
+func outputFile(a runner.Attempt, job string) string {
+	return filepath.Join(a.Dir, fmt.Sprintf("slurm-%s-%s-%s.out", safeName(a.Sweep), a.ID, job))
+}
