@@ -9,7 +9,10 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -40,9 +43,13 @@ type exit struct {
 	interrupted bool  // the runner asked it to stop (or killed it)
 }
 
+// parentEnv names, in a child's environment, the PID of the runner that started it.
+const parentEnv = "SWEEP_PARENT_PID"
+
 // runChild runs one attempt: the child's stderr and plain stdout lines go to the run's log,
 // its progress lines to progress. When ctx ends the child's process group gets SIGINT;
-// when kill closes, SIGKILL.
+// when kill closes, SIGKILL. When the child has exited, whatever is left in its process
+// group (a command's background processes) is killed before the child is reaped.
 func runChild(ctx context.Context, kill <-chan struct{}, c childSpec, progress func(rundir.Progress)) exit {
 	logf, err := os.OpenFile(filepath.Join(c.dir, rundir.LogFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
@@ -52,13 +59,12 @@ func runChild(ctx context.Context, kill <-chan struct{}, c childSpec, progress f
 	fmt.Fprintf(logf, "==== attempt %d on %s at %s ====\n", c.attempt, c.slot.Name, time.Now().Format(time.RFC3339))
 
 	out := &lineWriter{log: logf, progress: progress}
-	cmd := exec.Command(c.exe, "exec", c.dir)
-	cmd.Env = append(os.Environ(), c.slot.Env...)
-	cmd.Env = append(cmd.Env, "SWEEP_DEVICE="+c.slot.Name, fmt.Sprintf("SWEEP_LOCK_FD=%d", lockFD))
-	cmd.Stdout, cmd.Stderr = out, logf
-	cmd.ExtraFiles = []*os.File{c.lock}
-	cmd.SysProcAttr = childAttr()
-	cmd.WaitDelay = outputGrace
+	cmd := childCommand(c, out, logf)
+	// The child's Pdeathsig fires when the thread that started it exits, not the process:
+	// this goroutine keeps its thread (which then runs nothing else) until the child is
+	// reaped, and unlocks it after, so the thread cannot end while the child lives.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	if err := cmd.Start(); err != nil {
 		fmt.Fprintf(logf, "start: %v\n", err)
 		return exit{code: -1, err: fmt.Errorf("start %s: %w", c.exe, err)}
@@ -71,11 +77,64 @@ func runChild(ctx context.Context, kill <-chan struct{}, c childSpec, progress f
 		defer stopped.Done()
 		interrupted = watch(ctx, kill, stopWatch, cmd.Process.Pid)
 	}()
-	werr := cmd.Wait()
+	werr := waitAndClearGroup(cmd)
 	close(stopWatch)
 	stopped.Wait()
 	out.flush()
 	return exitOf(werr, interrupted)
+}
+
+// childCommand is "exe exec dir" with the slot's environment, the run's lock, and the
+// runner's PID in parentEnv (for dieWithParent).
+func childCommand(c childSpec, stdout, stderr io.Writer) *exec.Cmd {
+	cmd := exec.Command(c.exe, "exec", c.dir)
+	cmd.Env = append(os.Environ(), c.slot.Env...)
+	cmd.Env = append(cmd.Env, "SWEEP_DEVICE="+c.slot.Name, fmt.Sprintf("SWEEP_LOCK_FD=%d", lockFD),
+		fmt.Sprintf("%s=%d", parentEnv, os.Getpid()))
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.ExtraFiles = []*os.File{c.lock}
+	cmd.SysProcAttr = childAttr()
+	cmd.WaitDelay = outputGrace
+	return cmd
+}
+
+// dieWithParent, in a child a runner started (parentEnv set), kills the child's whole
+// process group with SIGKILL (itself, its command and the command's own children) as soon
+// as that runner is gone: on the Pdeathsig SIGTERM the runner asked for (Linux), or at the
+// latest a second later (it polls the parent's PID, which changes when the runner dies),
+// and at the returned function, which the child defers. Elsewhere it does nothing.
+func dieWithParent() (atExit func()) {
+	parent, err := strconv.Atoi(os.Getenv(parentEnv))
+	if err != nil {
+		return func() {}
+	}
+	orphaned := func() {
+		if os.Getppid() != parent {
+			killOwnGroup()
+		}
+	}
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGTERM)
+	go func() {
+		tick := time.NewTicker(time.Second)
+		for {
+			orphaned()
+			select {
+			case <-term:
+			case <-tick.C:
+			}
+		}
+	}()
+	return orphaned
+}
+
+// killOwnGroup kills this process's group when this process leads it, as a runner's child
+// does, and exits otherwise.
+func killOwnGroup() {
+	if syscall.Getpgrp() == os.Getpid() {
+		syscall.Kill(0, syscall.SIGKILL)
+	}
+	os.Exit(1)
 }
 
 // watch forwards an interrupt to the child and, on kill, kills its process group. It reports

@@ -37,6 +37,7 @@ func Exec(dir string, executors map[string]Executor) error {
 	if execute == nil {
 		return fmt.Errorf("%s: executor %q is not available in this program", dir, cfg.Executor)
 	}
+	defer dieWithParent()()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err = execute(ctx, dir, progressPrinter())

@@ -212,7 +212,7 @@ func numCPU() int {
 // TestEachGPUSlotSeesOnlyItsGPU: the child of slot gpu:I sees only GPU I
 // (CUDA_VISIBLE_DEVICES=I), where it is device 0, so {gpu} is 0 and {gpu_index} is I.
 func TestEachGPUSlotSeesOnlyItsGPU(t *testing.T) {
-	e := newEnv(t, 4, `echo "$CUDA_VISIBLE_DEVICES|{gpu} {gpu_index}|$SWEEP_DEVICE" > {run_dir}/gpu; sleep 0.3; `+produce)
+	e := newEnv(t, 4, `echo "$CUDA_VISIBLE_DEVICES|"{gpu} {gpu_index}"|$SWEEP_DEVICE" > {run_dir}/gpu; sleep 0.3; `+produce)
 	if out, code := e.sweep("--devices", "gpu:0,1"); code != 0 {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -79,9 +80,14 @@ func (e Executor) Execute(ctx context.Context, dir string, progress func(rundir.
 }
 
 // run runs line through sh -c with this process's stdout and stderr. An interrupt reaches
-// the command through the process group it shares with this process; a command still
-// running stopGrace after ctx ended is killed.
+// the command through the process group it shares with this process (and the runner kills
+// that group's remains when this process exits, or this process does when the runner dies);
+// a command still running stopGrace after ctx ended is killed. The shell gets Pdeathsig
+// SIGKILL, which fires when the thread that started it exits: the thread is kept locked
+// to this goroutine until the shell is reaped.
 func run(ctx context.Context, line string) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	cmd := exec.CommandContext(ctx, "sh", "-c", line)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	cmd.SysProcAttr = commandAttr()
