@@ -294,3 +294,40 @@ func TestSlurmScancel(t *testing.T) {
 		}
 	}
 }
+
+// TestSlurmTermResubmits sends the job's shell the SIGTERM that --signal=B:TERM@N sends
+// before a time limit: sweep exec checkpoints and exits 3, and the coordinator submits a new
+// job that resumes the run from its checkpoint.
+func TestSlurmTermResubmits(t *testing.T) {
+	needSlurm(t)
+	w := tinySweep(t, 1, 40)
+	cmd := w.command("slurm")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var job results.Job
+	waitFor(t, "a running job with a checkpoint", time.Minute, func() bool {
+		for id, r := range w.runsByID() {
+			ck, _ := filepath.Glob(filepath.Join(r.Dir, rundir.CheckpointDir, "latest.safetensors"))
+			if j, ok, _ := w.store().LastJob(id, "slurm"); ok && j.State == "RUNNING" && len(ck) == 1 {
+				job = j
+				return true
+			}
+		}
+		return false
+	})
+	if err := exec.Command("scancel", "--batch", "--signal=TERM", job.ID).Run(); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("coordinator: %v\n%s", err, out.String())
+	}
+	jobs, _ := w.store().Jobs(job.RunID)
+	r := w.runsByID()[job.RunID]
+	log, _ := os.ReadFile(filepath.Join(r.Dir, rundir.LogFile))
+	if r.Status != results.StatusCompleted || len(jobs) != 2 || !bytes.Contains(log, []byte("resuming at iteration")) {
+		t.Errorf("status %s, %d jobs, log:\n%s\nwant completed by a second job that resumed", r.Status, len(jobs), log)
+	}
+}
