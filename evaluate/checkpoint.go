@@ -44,6 +44,13 @@ type Checkpoint struct {
 // Checkpoints lists the generators of the run in dir, oldest first: with all, every kept
 // intermediate one (eval_every) before the final one; otherwise the final one only.
 func Checkpoints(dir string, cfg config.Run, all bool) ([]Checkpoint, error) {
+	if cfg.Executor == "official" {
+		ipe, err := OfficialItersPerEpoch(cfg)
+		if err != nil {
+			return nil, err
+		}
+		return OfficialCheckpoints(dir, cfg, ipe, all)
+	}
 	final, err := finalCheckpoint(dir, cfg)
 	if err != nil || !all || cfg.Executor != "builtin" || cfg.Checkpoint != "" {
 		return []Checkpoint{final}, err

@@ -82,6 +82,12 @@ var shipped = map[string]struct {
 			}
 		}
 	}},
+	"examples/official.toml": {3, func(t *testing.T, s *Sweep) {
+		got := column(s.Runs, func(r config.Run) string { return r.Variant + "/" + r.Mode + "/" + r.Executor })
+		if want := []string{"A/global/official", "G/local/official", "H/local_global/official"}; !slices.Equal(got, want) {
+			t.Errorf("runs %v, want %v", got, want)
+		}
+	}},
 	"examples/official_gpu.toml": {3, func(t *testing.T, s *Sweep) {
 		got := column(s.Runs, func(r config.Run) string { return r.Variant + "/" + r.Mode })
 		if want := []string{"A/global", "G/local", "H/local_global"}; !slices.Equal(got, want) {
