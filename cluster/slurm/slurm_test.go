@@ -54,6 +54,12 @@ type work struct {
 // epochs (half of them decay).
 func tinySweep(t *testing.T, n, epochs int) *work {
 	t.Helper()
+	return sweepOf(t, n, epochs, "cpus_per_task = 1\ntime = \"10\"\n")
+}
+
+// sweepOf is tinySweep with slurm as the body of its [slurm] table.
+func sweepOf(t *testing.T, n, epochs int, slurm string) *work {
+	t.Helper()
 	dir := t.TempDir()
 	w := &work{t: t, dir: dir, name: fmt.Sprintf("t%d", time.Now().UnixNano()%1e9)}
 	w.file, w.db, w.runsDir = filepath.Join(dir, "s.toml"), filepath.Join(dir, "s.db"), filepath.Join(dir, "runs")
@@ -65,9 +71,7 @@ func tinySweep(t *testing.T, n, epochs int) *work {
 name = %q
 
 [slurm]
-cpus_per_task = 1
-time = "10"
-
+%s
 [base]
 dataset = "builtin:zebra"
 train_size = 10
@@ -85,7 +89,7 @@ metrics = ["gt"]
 
 [grid]
 seed = [%s]
-`, w.name, epochs-epochs/2, epochs/2, strings.Join(seeds, ", "))
+`, w.name, slurm, epochs-epochs/2, epochs/2, strings.Join(seeds, ", "))
 	if err := os.WriteFile(w.file, []byte(toml), 0o644); err != nil {
 		t.Fatal(err)
 	}
