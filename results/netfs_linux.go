@@ -41,8 +41,18 @@ func CheckLocalFS(path string) error {
 	if err := syscall.Statfs(dir, &st); err != nil {
 		return fmt.Errorf("database %s: statfs %s: %w", path, dir, err)
 	}
-	if name, ok := networkFS[int64(st.Type)&0xFFFFFFFF]; ok {
+	return checkFSType(path, dir, int64(st.Type))
+}
+
+// checkFSType refuses the database path when its directory dir has a network
+// filesystem's statfs magic typ.
+func checkFSType(path, dir string, typ int64) error {
+	if name := networkFSName(typ); name != "" {
 		return fmt.Errorf("database %s is on a network filesystem (%s, at %s): SQLite's locks are not reliable there; put the database on a local disk (--db /local/path) and keep only the runs directory shared", path, name, dir)
 	}
 	return nil
 }
+
+// networkFSName names the network filesystem of statfs magic typ, "" for any other. Only
+// the low 32 bits count: some architectures sign-extend a 32-bit f_type.
+func networkFSName(typ int64) string { return networkFS[typ&0xFFFFFFFF] }
