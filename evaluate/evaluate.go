@@ -112,6 +112,19 @@ func Run(ctx context.Context, dir string, cfg config.Run, ds *data.Dataset, prog
 	if err != nil {
 		return nil, err
 	}
+	return scoreCheckpoints(ctx, dir, cfg, ds, cks, progress)
+}
+
+// RunCheckpoints is Run on a given list of checkpoints (an external trainer's generators):
+// it translates the test set with each and scores it with every metric of cfg, returning
+// the values sorted by epoch, then name.
+func RunCheckpoints(ctx context.Context, dir string, cfg config.Run, cks []Checkpoint, progress func(rundir.Progress)) ([]rundir.Metric, error) {
+	return scoreCheckpoints(ctx, dir, cfg, nil, cks, progress)
+}
+
+// scoreCheckpoints translates the test set with each checkpoint and scores the fakes with
+// every metric of cfg that applies, reporting translate and metrics phases as progress.
+func scoreCheckpoints(ctx context.Context, dir string, cfg config.Run, ds *data.Dataset, cks []Checkpoint, progress func(rundir.Progress)) ([]rundir.Metric, error) {
 	e, err := New(dir, cfg, ds, Options{})
 	if err != nil {
 		return nil, err
@@ -122,7 +135,7 @@ func Run(ctx context.Context, dir string, cfg config.Run, ds *data.Dataset, prog
 	for _, ck := range cks {
 		progress(rundir.Progress{Iter: done, Total: total, Phase: "translate"})
 		if err := e.Fakes(ctx, ck); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("epoch %d: %w", ck.Epoch, err)
 		}
 		done++
 		for _, kind := range kinds {

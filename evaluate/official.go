@@ -1,7 +1,6 @@
 package evaluate
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -94,35 +93,4 @@ func OfficialCheckpoints(dir string, cfg config.Run, itersPerEpoch int, all bool
 		}
 	}
 	return append(out, final), nil
-}
-
-// RunCheckpoints is Run on a given list of checkpoints (an external trainer's generators):
-// it translates the test set with each and scores it with every metric of cfg, returning
-// the values sorted by epoch, then name.
-func RunCheckpoints(ctx context.Context, dir string, cfg config.Run, cks []Checkpoint, progress func(rundir.Progress)) ([]rundir.Metric, error) {
-	e, err := New(dir, cfg, nil, Options{})
-	if err != nil {
-		return nil, err
-	}
-	kinds := Applicable(cfg.Metrics, cfg)
-	total, done := len(cks)*(1+len(kinds)), 0
-	var out []rundir.Metric
-	for _, ck := range cks {
-		progress(rundir.Progress{Iter: done, Total: total, Phase: "translate"})
-		if err := e.Fakes(ctx, ck); err != nil {
-			return nil, fmt.Errorf("epoch %d: %w", ck.Epoch, err)
-		}
-		done++
-		for _, kind := range kinds {
-			progress(rundir.Progress{Iter: done, Total: total, Phase: "metrics"})
-			ms, err := e.Score(ctx, ck, kind)
-			if err != nil {
-				return nil, fmt.Errorf("epoch %d: %w", ck.Epoch, err)
-			}
-			out = append(out, ms...)
-			done++
-		}
-	}
-	SortMetrics(out)
-	return out, nil
 }
