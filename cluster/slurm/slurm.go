@@ -1,6 +1,6 @@
 // Package slurm runs a sweep's attempts as Slurm batch jobs: each attempt is an sbatch job
 // running "sweep exec RUNDIR" on a node, while the coordinator ("sweep run") follows the
-// job's state (scontrol, with back-off), shows its progress from the job's output file in the
+// job's state (squeue, with back-off, one call a round for all its jobs), shows its progress from the job's output file in the
 // run directory, records the job IDs and stays the only writer of the results database.
 package slurm
 
@@ -47,6 +47,7 @@ const (
 type Launcher struct {
 	opt   Options
 	store *results.Store
+	poll  *poller
 }
 
 // New checks that Slurm answers and returns a launcher recording its jobs in store.
@@ -73,7 +74,7 @@ func New(store *results.Store, opt Options) (*Launcher, error) {
 		}
 		opt.WorkDir = wd
 	}
-	return &Launcher{opt: opt, store: store}, nil
+	return &Launcher{opt: opt, store: store, poll: newPoller(opt.PollMin)}, nil
 }
 
 // Slots are the coordinator's slots: one per job that may be queued or running at once.
@@ -95,7 +96,7 @@ func (l *Launcher) Attach(id string) (string, error) {
 	if err != nil || !ok {
 		return "", err
 	}
-	st, err := query(j.ID)
+	st, err := l.poll.state(j.ID)
 	if err != nil {
 		return "", err
 	}

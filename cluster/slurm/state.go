@@ -14,9 +14,9 @@ import (
 	"sweep/runner"
 )
 
-// state is what scontrol says of a job.
+// state is what Slurm (squeue) says of a job.
 type state struct {
-	known    bool   // scontrol still holds the job (it forgets finished ones after MinJobAge)
+	known    bool   // Slurm still holds the job (it forgets finished ones after MinJobAge)
 	name     string // JobState: PENDING, RUNNING, COMPLETED, CANCELLED, TIMEOUT, ...
 	reason   string
 	exitCode int // the batch script's exit status; -1 when unknown
@@ -29,38 +29,6 @@ func (s state) ended() bool {
 		return false
 	}
 	return true
-}
-
-// query asks scontrol for job's state; a job it no longer knows is reported not known.
-func query(job string) (state, error) {
-	out, err := slurmCmd("scontrol", "show", "job", "-o", job)
-	if err != nil {
-		if strings.Contains(err.Error(), "Invalid job id") {
-			return state{exitCode: -1}, nil
-		}
-		return state{}, err
-	}
-	return parseState(out), nil
-}
-
-// parseState reads scontrol's one-line "Key=Value ..." record.
-func parseState(line string) state {
-	st := state{known: true, exitCode: -1}
-	for _, f := range strings.Fields(line) {
-		k, v, _ := strings.Cut(f, "=")
-		switch k {
-		case "JobState":
-			st.name = v
-		case "Reason":
-			st.reason = v
-		case "ExitCode":
-			code, _, _ := strings.Cut(v, ":")
-			if n, err := strconv.Atoi(code); err == nil {
-				st.exitCode = n
-			}
-		}
-	}
-	return st
 }
 
 // exitFile reads the exit status that job's script recorded; -1 when none.
@@ -89,7 +57,7 @@ func (l *Launcher) follow(ctx context.Context, a runner.Attempt, job string) res
 	wait, last, cancelled := l.opt.PollMin, "", false
 	for {
 		tail.read()
-		st, err := query(job)
+		st, err := l.poll.state(job)
 		if err != nil {
 			return result{Outcome: runner.Outcome{Code: -1, Err: err}}
 		}

@@ -2,13 +2,19 @@ package slurm
 
 import "testing"
 
-func TestParseState(t *testing.T) {
-	st := parseState("JobId=7 JobName=sweep-x-1 JobState=CANCELLED Reason=None Dependency=(null) ExitCode=0:15 RunTime=00:00:03\n")
-	if !st.known || st.name != "CANCELLED" || st.reason != "None" || st.exitCode != 0 || !st.ended() {
-		t.Errorf("got %+v", st)
+func TestParseSqueue(t *testing.T) {
+	m := parseSqueue("7|CANCELLED|None|15|\n8|FAILED|NonZeroExitCode|768|\n9|PENDING|Resources|0|\n\n")
+	if st := m["7"]; !st.known || st.name != "CANCELLED" || st.reason != "None" || st.exitCode != 0 || !st.ended() {
+		t.Errorf("7: %+v", st)
 	}
-	if st := parseState("JobState=PENDING Reason=Resources ExitCode=0:0"); st.ended() {
+	if st := m["8"]; st.name != "FAILED" || st.exitCode != 3 || !st.ended() {
+		t.Errorf("8: %+v, want FAILED, exit 3", st)
+	}
+	if st := m["9"]; st.ended() || st.reason != "Resources" {
 		t.Errorf("PENDING counted as ended: %+v", st)
+	}
+	if len(m) != 3 {
+		t.Errorf("%d jobs parsed, want 3", len(m))
 	}
 }
 
