@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"sweep/internal/sweeptest"
 	"sweep/results"
 	"sweep/rundir"
 	"sweep/runner"
@@ -21,48 +22,7 @@ import (
 // sweepBin is the sweep program built for these tests: the runner starts it as its children.
 var sweepBin string
 
-func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	tmp, err := os.MkdirTemp("", "sweep-runner-test")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(tmp)
-	root, err := moduleRoot()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	sweepBin = filepath.Join(tmp, "sweep")
-	build := exec.Command("go", "build", "-o", sweepBin, "./cmd/sweep")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build sweep: %v\n%s", err, out)
-		return 1
-	}
-	return m.Run()
-}
-
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-}
+func TestMain(m *testing.M) { sweeptest.Main(m, &sweepBin) }
 
 // env is one test's sweep: a work directory holding the sweep file, database and runs.
 type env struct {

@@ -16,6 +16,7 @@ import (
 
 	_ "github.com/mattn/go-sqlite3"
 
+	"sweep/internal/sweeptest"
 	"sweep/results"
 )
 
@@ -55,9 +56,9 @@ func TestHostileCorpus(t *testing.T) {
 
 func buildSweep(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "sweep")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+	bin, err := sweeptest.Build(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
 	}
 	return bin
 }

@@ -14,28 +14,14 @@ import (
 	"time"
 
 	"sweep/internal/fixtures"
+	"sweep/internal/sweeptest"
 	"sweep/results"
 )
 
 // sweepBin is the sweep program built for these tests; the runner starts it as its children.
 var sweepBin string
 
-func TestMain(m *testing.M) {
-	tmp, err := os.MkdirTemp("", "sweep-official-test")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	sweepBin = filepath.Join(tmp, "sweep")
-	build := exec.Command("go", "build", "-o", sweepBin, "sweep/cmd/sweep")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build sweep: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(tmp)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { sweeptest.Main(m, &sweepBin) }
 
 // env is one test's sweep of official runs of the stand-in trainer (testdata/code).
 type env struct {
