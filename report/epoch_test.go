@@ -137,7 +137,7 @@ func TestEpochsInCSVAndJSON(t *testing.T) {
 	addFakes(t, s, epochFakes())
 	var buf bytes.Buffer
 	mustDo(t, Render(&buf, s, Options{Format: "csv", Epoch: EpochBest}))
-	for _, want := range []string{",best,epochs\n", "ep,methods,CUT,false,builtin:zebra,,fid,lower,2,47.5,", ",4;2\n", ",2;2\n"} {
+	for _, want := range []string{",best,not_separable,epochs\n", "ep,methods,CUT,false,builtin:zebra,,fid,lower,2,47.5,", ",4;2\n", ",2;2\n"} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("csv lacks %q:\n%s", want, buf.String())
 		}

@@ -26,7 +26,7 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-var csvHeader = []string{"sweep", "kind", "row", "published", "dataset", "side", "metric", "better", "n", "mean", "std", "best", "epochs"}
+var csvHeader = []string{"sweep", "kind", "row", "published", "dataset", "side", "metric", "better", "n", "mean", "std", "best", "not_separable", "epochs"}
 
 // writeCSV writes one line per non-empty cell, numbers in full precision; epochs are the
 // epochs of the seeds' values, in seed order, separated by ";".
@@ -46,7 +46,7 @@ func writeCSV(w io.Writer, rep *Report) error {
 					}
 					rec := []string{t.Sweep, string(t.Kind), r.Label, strconv.FormatBool(r.Published),
 						c.Group.Dataset, c.Group.Side, c.Metric, c.Better,
-						strconv.Itoa(cell.N), num(cell.Mean), num(cell.Std), strconv.FormatBool(cell.Best), valueEpochs(cell.Values)}
+						strconv.Itoa(cell.N), num(cell.Mean), num(cell.Std), strconv.FormatBool(cell.Best), strconv.FormatBool(cell.Tied), valueEpochs(cell.Values)}
 					if err := cw.Write(rec); err != nil {
 						return err
 					}
@@ -133,18 +133,42 @@ func writeTableMarkdown(w io.Writer, t Table, source string) error {
 				row = append(row, epochText(r, j))
 			}
 			s := cellText(c, dec[i], r.Published)
-			if c.Best {
-				s = "**" + s + "**"
-			}
-			row = append(row, s)
+			row = append(row, markCell(s, c, "**", "**", " †"))
 		}
 		rows = append(rows, row)
 	}
 	if err := writeGrid(w, true, true, header, rows); err != nil {
 		return err
 	}
+	if n := noiseText(t); n != "" {
+		fmt.Fprintf(w, "\n%s\n", n)
+	}
 	fmt.Fprintf(w, "\n%s\n", legend(t, source))
 	return nil
+}
+
+// markCell wraps a best cell's text in open and close and appends dagger to a cell not
+// separable from the best.
+func markCell(s string, c Cell, open, close, dagger string) string {
+	switch {
+	case c.Best:
+		return open + s + close
+	case c.Tied:
+		return s + dagger
+	}
+	return s
+}
+
+// noiseText warns, in one line, of the columns whose ranking is within noise.
+func noiseText(t Table) string {
+	if len(t.Noise) == 0 {
+		return ""
+	}
+	cols := make([]string, len(t.Noise))
+	for k, i := range t.Noise {
+		cols[k] = t.header(t.Columns[i])
+	}
+	return "Warning: ranking within noise (no row is significantly best) in " + strings.Join(cols, ", ") + "."
 }
 
 func kindTitle(k Kind) string {
@@ -181,7 +205,8 @@ func legend(t Table, source string) string {
 		dirs = append(dirs, "higher is better for "+strings.Join(higher, ", "))
 	}
 	s := "Mean ± sample standard deviation over seeds; n is the number of seeds. " +
-		"**Bold**: the best of this sweep's rows in its column (" + strings.Join(dirs, "; ") + "). —: no value."
+		"**Bold**: better than every other row, Welch's t-test p < 0.05 over seeds; †: not separable from the best (" +
+		strings.Join(dirs, "; ") + "). —: no value."
 	s += epochLegend(t)
 	if len(t.Extras) > 0 {
 		s += " Row labels also give " + strings.Join(t.Extras, ", ") + ", to tell apart configurations that would share a row."

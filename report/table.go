@@ -42,8 +42,9 @@ type Column struct {
 // Cell is one row's value in one column; N is 0 when there is none.
 type Cell struct {
 	Stat
-	Best   bool    `json:"best,omitempty"`
-	Values []Value `json:"values,omitempty"` // each seed's value and its epoch, in seed order
+	Best   bool    `json:"best,omitempty"`          // better than every other row (Welch, p < 0.05)
+	Tied   bool    `json:"not_separable,omitempty"` // the best mean, or not separable from it
+	Values []Value `json:"values,omitempty"`        // each seed's value and its epoch, in seed order
 }
 
 // Row is one configuration (or, when Published, one row of the paper's table).
@@ -67,6 +68,7 @@ type Table struct {
 	EpochCols []ColGroup        `json:"epoch_columns,omitempty"` // column groups given an epoch column: when a run has several epochs
 	Columns   []Column          `json:"columns"`
 	Rows      []Row             `json:"rows"`
+	Noise     []int             `json:"within_noise,omitempty"` // columns in which no row is significantly best
 }
 
 // ChooseKind picks the table kind for a sweep's configurations:
@@ -270,32 +272,6 @@ func sortRows(kind Kind, labels []string, groups []*Group, extras []string) {
 		}
 		return first[labels[i]] < first[labels[j]]
 	})
-}
-
-// markBest marks, per column, the best mean among the table's own rows when at least two
-// rows have a value; ties are all marked.
-func markBest(t *Table) {
-	for i, c := range t.Columns {
-		best, n := math.NaN(), 0
-		for _, r := range t.Rows {
-			cell := r.Cells[i]
-			if r.Published || cell.N == 0 {
-				continue
-			}
-			n++
-			if math.IsNaN(best) || worse(c.Metric, best, cell.Mean) < 0 {
-				best = cell.Mean
-			}
-		}
-		if n < 2 {
-			continue
-		}
-		for j := range t.Rows {
-			if cell := &t.Rows[j].Cells[i]; !t.Rows[j].Published && cell.N > 0 && cell.Mean == best {
-				cell.Best = true
-			}
-		}
-	}
 }
 
 // header is a column's heading: the dataset only when the table has several, the metric,
