@@ -117,26 +117,12 @@ func writeTableMarkdown(w io.Writer, t Table, source string) error {
 		paper = fmt.Sprintf(" (cf. paper %s)", t.Paper)
 	}
 	fmt.Fprintf(w, "\n### %s%s\n\nDatasets: %s.\n\n", kindTitle(t.Kind), paper, strings.Join(t.Datasets(), ", "))
-	header := []string{t.RowHeader}
-	for i, c := range t.Columns {
-		for _, j := range t.epochColsBefore(i) {
-			header = append(header, t.epochHeader(t.EpochCols[j]))
-		}
-		header = append(header, t.header(c))
-	}
 	dec := t.columnDecimals()
 	var rows [][]string
 	for _, r := range t.Rows {
-		row := []string{r.Label}
-		for i, c := range r.Cells {
-			for _, j := range t.epochColsBefore(i) {
-				row = append(row, epochText(r, j))
-			}
-			s := cellText(c, dec[i], r.Published)
-			row = append(row, markCell(s, c, "**", "**", " †"))
-		}
-		rows = append(rows, row)
+		rows = append(rows, gridRow(t, r, dec, mdCell))
 	}
+	header := gridHeader(t)
 	if err := writeGrid(w, true, true, header, rows); err != nil {
 		return err
 	}
@@ -145,6 +131,36 @@ func writeTableMarkdown(w io.Writer, t Table, source string) error {
 	}
 	fmt.Fprintf(w, "\n%s\n", legend(t, source))
 	return nil
+}
+
+// gridHeader is the heading of a table's columns: the row header, then each metric column,
+// each after the epoch columns shown before it.
+func gridHeader(t Table) []string {
+	header := []string{t.RowHeader}
+	for i, c := range t.Columns {
+		for _, j := range t.epochColsBefore(i) {
+			header = append(header, t.epochHeader(t.EpochCols[j]))
+		}
+		header = append(header, t.header(c))
+	}
+	return header
+}
+
+// gridRow is a row's texts in the columns of gridHeader, each cell formatted by cell.
+func gridRow(t Table, r Row, dec []int, cell func(Cell, int, bool) string) []string {
+	row := []string{r.Label}
+	for i, c := range r.Cells {
+		for _, j := range t.epochColsBefore(i) {
+			row = append(row, epochText(r, j))
+		}
+		row = append(row, cell(c, dec[i], r.Published))
+	}
+	return row
+}
+
+// mdCell is a cell's Markdown text: bold when best, with a dagger when not separable.
+func mdCell(c Cell, dec int, published bool) string {
+	return markCell(cellText(c, dec, published), c, "**", "**", " †")
 }
 
 // markCell wraps a best cell's text in open and close and appends dagger to a cell not

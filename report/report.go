@@ -15,7 +15,7 @@ import (
 
 // Options choose what a report shows.
 type Options struct {
-	Format     string    // "md", "csv" or "json"
+	Format     string    // "md", "csv", "json" or "latex"
 	Sweep      string    // one sweep; "" for every sweep in the store
 	Kind       Kind      // table kind; "" or KindAuto chooses by ChooseKind
 	PlotsDir   string    // write plots here and link them; "" for none
@@ -25,7 +25,7 @@ type Options struct {
 }
 
 // Formats lists the report formats.
-var Formats = []string{"md", "csv", "json"}
+var Formats = []string{"md", "csv", "json", "latex"}
 
 // Report is everything a report shows.
 type Report struct {
@@ -68,6 +68,8 @@ func Render(w io.Writer, s *results.Store, opt Options) error {
 		return writeCSV(w, rep)
 	case "json":
 		return writeJSON(w, rep)
+	case "latex":
+		return writeLatex(w, rep)
 	}
 	return writeMarkdown(w, rep, opt)
 }
@@ -99,7 +101,7 @@ func Build(s *results.Store, opt Options) (*Report, error) {
 // check refuses an unknown format, table kind or epoch mode.
 func (opt Options) check() error {
 	if !slices.Contains(Formats, opt.Format) {
-		return fmt.Errorf("format %q is unknown; allowed: md, csv, json", opt.Format)
+		return fmt.Errorf("format %q is unknown; allowed: md, csv, json, latex", opt.Format)
 	}
 	return opt.checkTable()
 }

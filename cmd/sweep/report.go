@@ -11,7 +11,7 @@ import (
 )
 
 func init() {
-	register("report", "write the results tables (md, csv, json), plots and image grids", runReport)
+	register("report", "write the results tables (md, csv, json, latex), plots and image grids", runReport)
 }
 
 func runReport(args []string) error {
@@ -22,7 +22,7 @@ func runReport(args []string) error {
 	}
 	var o report.Options
 	var db, out, kind, epoch string
-	fs.StringVar(&o.Format, "format", "md", "output format: md, csv or json")
+	fs.StringVar(&o.Format, "format", "md", "output format: md, csv, json or latex")
 	fs.StringVar(&o.Sweep, "sweep", "", "report only this sweep (default: every sweep in the database)")
 	fs.StringVar(&db, "db", results.DefaultPath(), "results database (default $SWEEP_DB or ./sweep.db)")
 	fs.StringVar(&o.PlotsDir, "plots", "", "write PNG plots and image grids into this directory and link them")
