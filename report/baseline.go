@@ -149,7 +149,7 @@ func currentBaseline(s *results.Store, sweep string, tolRel, tolAbs float64) (*B
 	if err != nil {
 		return nil, err
 	}
-	t := buildTable(d, ChooseKind(configsOf(d.Groups)), pub)
+	t := buildTable(d, ChooseKind(configsOf(d.Groups)), pub, nil)
 	b := &Baseline{}
 	for _, g := range d.Groups {
 		for _, m := range metricsOf([]*Group{g}) {

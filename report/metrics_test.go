@@ -39,9 +39,9 @@ func TestCellText(t *testing.T) {
 		published bool
 		want      string
 	}{
-		{Cell{Stat: Stat{N: 3, Mean: 41.234, Std: 1.26}}, 41.234, false, "41.2 ± 1.3 (n=3)"},
-		{Cell{Stat: Stat{N: 1, Mean: 41.25}}, 41.25, false, "41.2 (n=1)"},
-		{Cell{Stat: Stat{N: 2, Mean: 0.05123, Std: 0.0012}}, 0.05123, false, "0.0512 ± 0.0012 (n=2)"},
+		{Cell{Stat: Stat{N: 3, Mean: 41.234, Std: 1.26}}, 41.234, false, "41.2 ± 1.3"},
+		{Cell{Stat: Stat{N: 1, Mean: 41.25}}, 41.25, false, "41.2"},
+		{Cell{Stat: Stat{N: 2, Mean: 0.05123, Std: 0.0012}}, 0.05123, false, "0.0512 ± 0.0012"},
 		{Cell{Stat: Stat{N: 1, Mean: 133.8}}, 133.8, true, "133.8"},
 		{Cell{}, 10, false, "—"},
 	}

@@ -46,7 +46,7 @@ func writeCSV(w io.Writer, rep *Report) error {
 					}
 					rec := []string{t.Sweep, string(t.Kind), r.Label, strconv.FormatBool(r.Published),
 						c.Group.Dataset, c.Group.Side, c.Metric, c.Better,
-						strconv.Itoa(cell.N), num(cell.Mean), num(cell.Std), strconv.FormatBool(cell.Best), strconv.FormatBool(cell.Tied), valueEpochs(cell.Values)}
+						strconv.Itoa(cell.N), num(cell.Mean), stdText(cell, num), strconv.FormatBool(cell.Best), strconv.FormatBool(cell.Tied), valueEpochs(cell.Values)}
 					if err := cw.Write(rec); err != nil {
 						return err
 					}
@@ -56,6 +56,14 @@ func writeCSV(w io.Writer, rep *Report) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// stdText is the standard deviation in full precision, empty with fewer than two values.
+func stdText(c Cell, num func(float64) string) string {
+	if c.N < 2 {
+		return ""
+	}
+	return num(c.Std)
 }
 
 // valueEpochs joins the values' epochs with ";".
@@ -120,9 +128,9 @@ func writeTableMarkdown(w io.Writer, t Table, source string) error {
 	dec := t.columnDecimals()
 	var rows [][]string
 	for _, r := range t.Rows {
-		rows = append(rows, gridRow(t, r, dec, mdCell))
+		rows = append(rows, withN(gridRow(t, r, dec, mdCell), rowN(r)))
 	}
-	header := gridHeader(t)
+	header := withN(gridHeader(t), "n")
 	if err := writeGrid(w, true, true, header, rows); err != nil {
 		return err
 	}
@@ -156,6 +164,11 @@ func gridRow(t Table, r Row, dec []int, cell func(Cell, int, bool) string) []str
 		row = append(row, cell(c, dec[i], r.Published))
 	}
 	return row
+}
+
+// withN puts n after a row's label.
+func withN(row []string, n string) []string {
+	return append([]string{row[0], n}, row[1:]...)
 }
 
 // mdCell is a cell's Markdown text: bold when best, with a dagger when not separable.
@@ -220,7 +233,7 @@ func legend(t Table, source string) string {
 	if len(higher) > 0 {
 		dirs = append(dirs, "higher is better for "+strings.Join(higher, ", "))
 	}
-	s := "Mean ± sample standard deviation over seeds; n is the number of seeds. " +
+	s := "Mean ± sample standard deviation over seeds; n: seeds per row (one per column group, joined by /, when they differ). " +
 		"**Bold**: better than every other row, Welch's t-test p < 0.05 over seeds; †: not separable from the best (" +
 		strings.Join(dirs, "; ") + "). —: no value."
 	s += epochLegend(t)

@@ -6,7 +6,9 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
+	"strings"
 
 	"sweep/config"
 	"sweep/results"
@@ -22,6 +24,7 @@ type Options struct {
 	LinkBase   string    // directory the Markdown links are relative to; "" keeps PlotsDir as given
 	GridImages int       // test images per image grid; 0 for the default
 	Epoch      EpochMode // the epoch each run is reported at; "" for EpochFinal
+	Metrics    []string  // the metric columns, in order; nil for fid, swd_avg and seg_*
 }
 
 // Formats lists the report formats.
@@ -88,14 +91,27 @@ func Build(s *results.Store, opt Options) (*Report, error) {
 		return nil, err
 	}
 	rep := &Report{Source: pub.Source, Sweeps: []SweepReport{}}
+	known := map[string]bool{}
 	for _, name := range names {
-		sr, err := buildSweep(s, name, opt, pub)
+		sr, err := buildSweep(s, name, opt, pub, known)
 		if err != nil {
 			return nil, err
 		}
 		rep.Sweeps = append(rep.Sweeps, sr)
 	}
-	return rep, nil
+	return rep, checkMetrics(opt.Metrics, known)
+}
+
+// checkMetrics refuses an asked-for metric that no completed run of the report has.
+func checkMetrics(asked []string, known map[string]bool) error {
+	for _, m := range asked {
+		if !known[m] {
+			names := slices.Collect(maps.Keys(known))
+			sortMetrics(names)
+			return fmt.Errorf("metric %q is unknown; known: %s", m, strings.Join(names, ", "))
+		}
+	}
+	return nil
 }
 
 // check refuses an unknown format, table kind or epoch mode.
@@ -128,10 +144,13 @@ func sweepNames(s *results.Store, sweep string) ([]string, error) {
 	return []string{sweep}, nil
 }
 
-func buildSweep(s *results.Store, name string, opt Options, pub *Published) (SweepReport, error) {
+func buildSweep(s *results.Store, name string, opt Options, pub *Published, known map[string]bool) (SweepReport, error) {
 	d, err := load(s, name, opt.Epoch)
 	if err != nil {
 		return SweepReport{}, err
+	}
+	for _, m := range metricsOf(d.Groups) {
+		known[m] = true
 	}
 	sr := SweepReport{Name: name, Counts: d.Counts, Tables: []Table{}}
 	if len(d.Groups) == 0 {
@@ -141,7 +160,7 @@ func buildSweep(s *results.Store, name string, opt Options, pub *Published) (Swe
 	if kind == "" || kind == KindAuto {
 		kind = ChooseKind(configsOf(d.Groups))
 	}
-	t := buildTable(d, kind, pub)
+	t := buildTable(d, kind, pub, opt.Metrics)
 	sr.Tables = append(sr.Tables, t)
 	if opt.PlotsDir != "" {
 		plots, err := writePlots(s, d, t, opt)

@@ -67,3 +67,40 @@ func TestMissingDatabase(t *testing.T) {
 		t.Errorf("error %v, want one naming the missing file", err)
 	}
 }
+
+func TestChosenMetrics(t *testing.T) {
+	s := newStore(t)
+	addFakes(t, s, testFakes())
+	cases := []struct {
+		metrics []string
+		want    []string
+	}{
+		{nil, []string{"fid", "swd_avg", "seg_miou", "fid"}},
+		{[]string{"gt_object_l1", "fid"}, []string{"gt_object_l1", "fid", "fid"}},
+	}
+	for _, c := range cases {
+		rep, err := Build(s, Options{Format: "md", Sweep: "methods", Metrics: c.metrics})
+		mustDo(t, err)
+		var got []string
+		for _, col := range rep.Sweeps[0].Tables[0].Columns {
+			got = append(got, col.Metric)
+		}
+		if strings.Join(got, ",") != strings.Join(c.want, ",") {
+			t.Errorf("metrics %v: columns %v, want %v", c.metrics, got, c.want)
+		}
+	}
+	_, err := Build(s, Options{Format: "md", Metrics: []string{"fid", "psnr"}})
+	if err == nil || !strings.Contains(err.Error(), `metric "psnr" is unknown; known: seg_miou, fid, swd_avg, gt_object_l1`) {
+		t.Errorf("unknown metric: error %v", err)
+	}
+}
+
+func TestCSVStdEmptyForOneSeed(t *testing.T) {
+	s := newStore(t)
+	addFakes(t, s, testFakes())
+	var buf bytes.Buffer
+	mustDo(t, Render(&buf, s, Options{Format: "csv", Sweep: "methods"}))
+	if !strings.Contains(buf.String(), "methods,methods,Local,false,builtin:zebra,,fid,lower,1,40.5,,false,") {
+		t.Errorf("csv should leave the std of a single seed empty:\n%s", buf.String())
+	}
+}

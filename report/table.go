@@ -129,10 +129,10 @@ func colGroup(kind Kind, c config.Run) ColGroup {
 }
 
 // buildTable lays out the groups of one sweep as a table of kind, with reference rows.
-func buildTable(d *sweepData, kind Kind, pub *Published) Table {
+func buildTable(d *sweepData, kind Kind, pub *Published, metrics []string) Table {
 	t := Table{Sweep: d.Name, Kind: kind, Paper: pub.tableRef(kind), RowHeader: rowHeader(kind), Epoch: d.Mode}
 	t.Extras = extraFields(kind, d.Groups)
-	t.Columns = columns(kind, d.Groups)
+	t.Columns = columns(kind, d.Groups, metrics)
 	if d.Mode == EpochBest {
 		t.BestBy = d.Primary
 	}
@@ -209,7 +209,7 @@ func extrasLabel(c config.Run, extras []string) string {
 
 // columns are the column groups in order of first appearance (QS-Attn before CUT), each with
 // every metric its dataset has, sorted by dataset, then metric, then side.
-func columns(kind Kind, groups []*Group) []Column {
+func columns(kind Kind, groups []*Group, metrics []string) []Column {
 	var datasets []string
 	byDataset := map[string][]*Group{}
 	sides := map[string][]string{}
@@ -227,7 +227,7 @@ func columns(kind Kind, groups []*Group) []Column {
 	for _, ds := range datasets {
 		ss := sides[ds]
 		sort.Slice(ss, func(i, j int) bool { return ss[i] > ss[j] }) // "QS-Attn" before "CUT"
-		for _, m := range metricsOf(byDataset[ds]) {
+		for _, m := range chooseMetrics(metricsOf(byDataset[ds]), metrics) {
 			for _, s := range ss {
 				cols = append(cols, Column{Group: ColGroup{ds, s}, Metric: m, Better: Direction(m).String()})
 			}
@@ -299,7 +299,7 @@ func (t *Table) Datasets() []string {
 	return out
 }
 
-// cellText formats a cell with dec decimals: "41.2 ± 1.3 (n=3)", "41.2 (n=1)", or "—".
+// cellText formats a cell with dec decimals: "41.2 ± 1.3", "41.2" (one seed), or "—".
 func cellText(c Cell, dec int, published bool) string {
 	switch {
 	case c.N == 0:
@@ -307,9 +307,9 @@ func cellText(c Cell, dec int, published bool) string {
 	case published:
 		return formatValue(c.Mean, dec)
 	case c.N == 1:
-		return fmt.Sprintf("%s (n=1)", formatValue(c.Mean, dec))
+		return formatValue(c.Mean, dec)
 	}
-	return fmt.Sprintf("%s ± %s (n=%d)", formatValue(c.Mean, dec), formatValue(c.Std, dec), c.N)
+	return fmt.Sprintf("%s ± %s", formatValue(c.Mean, dec), formatValue(c.Std, dec))
 }
 
 // columnDecimals picks one number of decimals per column, from its largest magnitude.
@@ -323,6 +323,30 @@ func (t *Table) columnDecimals() []int {
 			}
 		}
 		out[i] = decimals(m)
+	}
+	return out
+}
+
+// chooseMetrics picks a dataset's columns from the metrics it has: those asked for, in that
+// order, or by default the ones papers report (fid, swd_avg, seg_*), or all when it has none
+// of those.
+func chooseMetrics(have, asked []string) []string {
+	var out []string
+	if len(asked) > 0 {
+		for _, m := range asked {
+			if slices.Contains(have, m) {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	for _, m := range have {
+		if m == "fid" || m == "swd_avg" || strings.HasPrefix(m, "seg_") {
+			out = append(out, m)
+		}
+	}
+	if len(out) == 0 {
+		return have
 	}
 	return out
 }

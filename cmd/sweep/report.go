@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"sweep/report"
 	"sweep/results"
@@ -21,13 +22,14 @@ func runReport(args []string) error {
 		fs.PrintDefaults()
 	}
 	var o report.Options
-	var db, out, kind, epoch string
+	var db, out, kind, epoch, metrics string
 	fs.StringVar(&o.Format, "format", "md", "output format: md, csv, json or latex")
 	fs.StringVar(&o.Sweep, "sweep", "", "report only this sweep (default: every sweep in the database)")
 	fs.StringVar(&db, "db", results.DefaultPath(), "results database (default $SWEEP_DB or ./sweep.db)")
 	fs.StringVar(&o.PlotsDir, "plots", "", "write PNG plots and image grids into this directory and link them")
 	fs.IntVar(&o.GridImages, "grid-images", 4, "test images per image grid")
 	fs.StringVar(&epoch, "epoch", "final", "epoch each run is reported at: final (its last) or best (its best value of the table's primary metric)")
+	fs.StringVar(&metrics, "metrics", "", "comma-separated metric columns, in order (default: fid, swd_avg and seg_* when present)")
 	fs.StringVar(&kind, "table", "auto", "table kind: auto, methods, ablation, layers or queries")
 	fs.StringVar(&out, "out", "", "write the report to this file instead of stdout (plot links become relative to it)")
 	if err := fs.Parse(args); err != nil {
@@ -39,6 +41,9 @@ func runReport(args []string) error {
 	}
 	o.Kind = report.Kind(kind)
 	o.Epoch = report.EpochMode(epoch)
+	if metrics != "" {
+		o.Metrics = strings.Split(metrics, ",")
+	}
 	if out == "" {
 		return report.WriteReport(os.Stdout, db, o)
 	}
