@@ -42,7 +42,9 @@ func runReport(args []string) error {
 	o.Kind = report.Kind(kind)
 	o.Epoch = report.EpochMode(epoch)
 	if metrics != "" {
-		o.Metrics = strings.Split(metrics, ",")
+		for _, m := range strings.Split(metrics, ",") {
+			o.Metrics = append(o.Metrics, strings.TrimSpace(m))
+		}
 	}
 	if out == "" {
 		return report.WriteReport(os.Stdout, db, o)
