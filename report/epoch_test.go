@@ -124,7 +124,7 @@ func TestEpochColumnsPerSide(t *testing.T) {
 	var buf bytes.Buffer
 	mustDo(t, Render(&buf, s, Options{Format: "md", Epoch: EpochBest}))
 	flat := strings.Join(strings.Fields(buf.String()), " ")
-	for _, want := range []string{"| queries | n | best epoch QS-Attn | best epoch CUT | fid QS-Attn |", "| 64 | 2 | 2 | 4, 2 | 40.5 ± 0.7 |"} {
+	for _, want := range []string{"| queries | n | best epoch QS-Attn | best epoch CUT | fid QS-Attn |", "| 64 | 2/1 | 2 | 4, 2 | 40.5 ± 0.7 |"} {
 		if !strings.Contains(flat, want) {
 			t.Errorf("report lacks %q:\n%s", want, buf.String())
 		}

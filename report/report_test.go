@@ -75,7 +75,7 @@ func TestChosenMetrics(t *testing.T) {
 		metrics []string
 		want    []string
 	}{
-		{nil, []string{"fid", "swd_avg", "seg_miou", "fid"}},
+		{nil, []string{"fid", "swd_avg", "gt_object_l1", "seg_miou", "fid"}},
 		{[]string{"gt_object_l1", "fid"}, []string{"gt_object_l1", "fid", "fid"}},
 	}
 	for _, c := range cases {

@@ -328,8 +328,8 @@ func (t *Table) columnDecimals() []int {
 }
 
 // chooseMetrics picks a dataset's columns from the metrics it has: those asked for, in that
-// order, or by default the ones papers report (fid, swd_avg, seg_*), or all when it has none
-// of those.
+// order, or by default the ones papers report (fid, swd_avg, seg_*) and the built-in
+// datasets' ground-truth scores (gt_*), or all when it has none of those.
 func chooseMetrics(have, asked []string) []string {
 	var out []string
 	if len(asked) > 0 {
@@ -341,7 +341,7 @@ func chooseMetrics(have, asked []string) []string {
 		return out
 	}
 	for _, m := range have {
-		if m == "fid" || m == "swd_avg" || strings.HasPrefix(m, "seg_") {
+		if m == "fid" || m == "swd_avg" || strings.HasPrefix(m, "seg_") || strings.HasPrefix(m, "gt_") {
 			out = append(out, m)
 		}
 	}
