@@ -453,6 +453,7 @@ func TestInterruptMarksRunsAndNextRunResumes(t *testing.T) {
 			case <-done:
 			case <-time.After(20 * time.Second):
 				cmd.Process.Kill()
+				<-done // the output is complete, and no longer written, once Wait returns
 				t.Fatalf("the runner did not end after the interrupt:\n%s", out.String())
 			}
 			if code := cmd.ProcessState.ExitCode(); code != runner.ExitCodeInterrupted {
