@@ -5,20 +5,18 @@ package command
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"sweep/config"
+	"sweep/internal/childproc"
 	"sweep/internal/shellquote"
 	"sweep/rundir"
 	"sweep/runner"
@@ -82,22 +80,18 @@ func (e Executor) Execute(ctx context.Context, dir string, progress func(rundir.
 // run runs line through sh -c with this process's stdout and stderr. An interrupt reaches
 // the command through the process group it shares with this process (and the runner kills
 // that group's remains when this process exits, or this process does when the runner dies);
-// a command still running stopGrace after ctx ended is killed. The shell gets Pdeathsig
-// SIGKILL, which fires when the thread that started it exits: the thread is kept locked
-// to this goroutine until the shell is reaped.
+// a command still running stopGrace after ctx ended is killed; the shell dies with this
+// process (childproc.Run).
 func run(ctx context.Context, line string) error {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
 	cmd := exec.CommandContext(ctx, "sh", "-c", line)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	cmd.SysProcAttr = commandAttr()
 	cmd.Cancel = func() error { return nil }
 	cmd.WaitDelay = stopGrace
-	err := cmd.Run()
+	err := childproc.Run(cmd)
 	if ctx.Err() != nil {
 		return fmt.Errorf("command stopped: %w", ctx.Err())
 	}
-	if interruptedBySignal(err) {
+	if childproc.Interrupted(err) {
 		// The interrupt reached the command's process group before this process's own
 		// handler ended ctx: it is the same interrupt.
 		return fmt.Errorf("command stopped: %w", context.Canceled)
@@ -240,14 +234,4 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	return out.Close()
-}
-
-// interruptedBySignal reports whether the command ended because of SIGINT or SIGTERM.
-func interruptedBySignal(err error) bool {
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) {
-		return false
-	}
-	ws, ok := exit.Sys().(syscall.WaitStatus)
-	return ok && ws.Signaled() && (ws.Signal() == syscall.SIGINT || ws.Signal() == syscall.SIGTERM)
 }

@@ -2,14 +2,14 @@ package official
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"sweep/internal/childproc"
 )
 
 // stopGrace is how long an interrupted script may take to exit before it is killed.
@@ -24,14 +24,13 @@ func runScript(ctx context.Context, argv, env []string, onLine func(string)) err
 	cmd.Env = env
 	cmd.Stdout = &lineWriter{out: os.Stdout, fn: onLine}
 	cmd.Stderr = os.Stderr
-	cmd.SysProcAttr = scriptAttr()
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = stopGrace
-	err := cmd.Run()
+	err := childproc.Run(cmd)
 	switch {
 	case ctx.Err() != nil:
 		return fmt.Errorf("official %s stopped: %w", scriptOf(argv), ctx.Err())
-	case interruptedBySignal(err):
+	case childproc.Interrupted(err):
 		return fmt.Errorf("official %s stopped: %w", scriptOf(argv), context.Canceled)
 	case err != nil:
 		return fmt.Errorf("official %s: %w (see the run's log)", scriptOf(argv), err)
@@ -47,17 +46,6 @@ func scriptOf(argv []string) string {
 		}
 	}
 	return strings.Join(argv, " ")
-}
-
-// interruptedBySignal reports whether the script ended because of SIGINT or SIGTERM (the
-// same interrupt that is about to end ctx).
-func interruptedBySignal(err error) bool {
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) {
-		return false
-	}
-	ws, ok := exit.Sys().(syscall.WaitStatus)
-	return ok && ws.Signaled() && (ws.Signal() == syscall.SIGINT || ws.Signal() == syscall.SIGTERM)
 }
 
 // scriptEnv is this process's environment for the script: Python's hash seed from the run's

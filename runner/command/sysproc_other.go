@@ -1,7 +1,0 @@
-//go:build !linux
-
-package command
-
-import "syscall"
-
-func commandAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{} }
