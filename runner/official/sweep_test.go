@@ -203,9 +203,15 @@ func TestResumeAfterKill(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// Epoch 3's first loss line comes after epoch 2's networks were all written; the file
+	// 2_net_D.pth alone may still be half copied, and then resuming from epoch 1 is right.
 	saved := func() bool {
-		m, _ := filepath.Glob(filepath.Join(e.dir, "runs", "*", "checkpoints", "*", "2_net_D.pth"))
-		return len(m) == 1
+		m, _ := filepath.Glob(filepath.Join(e.dir, "runs", "*", "checkpoints", "*", "loss_log.txt"))
+		if len(m) != 1 {
+			return false
+		}
+		b, _ := os.ReadFile(m[0])
+		return bytes.Contains(b, []byte("(epoch: 3,"))
 	}
 	for deadline := time.Now().Add(60 * time.Second); !saved(); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
