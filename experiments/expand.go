@@ -43,14 +43,16 @@ func (p *parser) expand(sp *spec) ([]config.Run, [][]partial) {
 	return p.repeat(sp, cands)
 }
 
-// gridSize refuses a sweep of more than maxRuns runs before building any of them.
+// gridSize refuses a sweep of more than maxRuns runs (grid points plus includes, times
+// repeats) before building any of them.
 func (p *parser) gridSize(sp *spec) bool {
-	total := len(sp.includes) + 1
+	grid := 1
 	for _, ax := range sp.axes {
-		if total *= ax.n; total > maxRuns {
+		if grid *= ax.n; grid > maxRuns {
 			break
 		}
 	}
+	total := grid + len(sp.includes)
 	if total <= maxRuns && sp.repeats <= maxRuns/total {
 		return true
 	}

@@ -53,3 +53,17 @@ func TestHostileSweepFiles(t *testing.T) {
 		refusedQuickly(t, "[sweep]\nname = \"x\"\nrepeats = 2\n[base]\nseed = 9223372036854775807\n", "seed 9223372036854775807 + 2 repeats would overflow")
 	})
 }
+
+// TestRunLimitCountsIncludesOnce: includes add to the grid's points, they do not multiply
+// them, so a large grid with a few includes stays within the limit; one run over it is refused.
+func TestRunLimitCountsIncludesOnce(t *testing.T) {
+	includes := "[[include]]\nngf = 8\n[[include]]\nngf = 12\n"
+	s, err := Parse("big.toml", []byte(head+"[grid]\nseed = ["+numbers(40000)+"]\n"+includes))
+	if err != nil {
+		t.Fatalf("40000 grid points and 2 includes refused: %v", err)
+	}
+	if len(s.Runs) != 40002 {
+		t.Errorf("%d runs, want 40002", len(s.Runs))
+	}
+	refusedQuickly(t, head+"[grid]\nseed = ["+numbers(maxRuns-1)+"]\n"+includes, "the sweep has more than 100000 runs")
+}
