@@ -484,3 +484,26 @@ func TestSegOnFolderDatasetWithCommandSegmenter(t *testing.T) {
 		}
 	}
 }
+
+// TestSegErrorNamesTheLabels: seg scores the translations against the label folder, and an
+// error about the truth names that folder, not the translations'.
+func TestSegErrorNamesTheLabels(t *testing.T) {
+	root, truth, _ := folderDataset(t)
+	void := filepath.Join(t.TempDir(), "void")
+	fakes := filepath.Join(t.TempDir(), "fakes")
+	for _, n := range []string{"x", "y"} {
+		writePNG(t, filepath.Join(void, n+".png"), labelMap(255, 255))
+		writePNG(t, filepath.Join(fakes, n+".png"), photo(0))
+	}
+	cfg := tinyConfig(2)
+	cfg.Dataset, cfg.TestSize, cfg.Labels = root, 0, void
+	cfg.Metrics, cfg.Segmenter = []vocab.Metric{"seg"}, copySegmenter(truth)
+	e, err := evaluate.New(t.TempDir(), cfg, nil, evaluate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Score(context.Background(), evaluate.Checkpoint{Fakes: fakes, Final: true}, vocab.MetricSeg)
+	if err == nil || !strings.Contains(err.Error(), void+": no ground-truth pixel") || strings.Contains(err.Error(), fakes) {
+		t.Errorf("error %v, want one naming the label folder %s", err, void)
+	}
+}

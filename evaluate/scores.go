@@ -49,13 +49,18 @@ func fidStatsCache() string {
 	return filepath.Join(dir, "fid")
 }
 
-// seg segments the translations with the run's segmenter and scores them against its truth.
+// seg segments the translations with the run's segmenter and scores them against its truth:
+// the label folder, or a built-in dataset's own label maps.
 func (e *Evaluator) seg(ctx context.Context, fakes string) ([]rundir.Metric, error) {
 	opt, err := e.segOptions(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return metrics.Compute(vocab.MetricSeg, fakes, fakes, metrics.Options{Seg: opt}, 0)
+	truth := e.cfg.LabelsDir()
+	if truth == "" {
+		truth = e.cfg.Dataset
+	}
+	return metrics.Compute(vocab.MetricSeg, truth, fakes, metrics.Options{Seg: opt}, 0)
 }
 
 // segOptions resolves the segmenter (synthetic, or cmd:COMMAND run once per folder) and the
