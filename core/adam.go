@@ -1,6 +1,10 @@
 package core
 
-import "math"
+import (
+	"math"
+
+	"sweep/tensor"
+)
 
 // Adam is PyTorch's Adam (no weight decay, no amsgrad), computed in float32 as PyTorch does:
 //
@@ -28,8 +32,8 @@ func (a *Adam) Update(net *Net, lr float64) {
 		if p.m == nil {
 			p.m, p.v = make([]float32, p.Len()), make([]float32, p.Len())
 		}
-		g := p.grad()
-		chunks(len(g), func(lo, hi int) {
+		g := p.GradBuf()
+		tensor.Chunks(len(g), func(lo, hi int) {
 			gs := g[lo:hi]
 			ms, vs, ps := p.m[lo:hi][:len(gs)], p.v[lo:hi][:len(gs)], p.Data[lo:hi][:len(gs)]
 			for i, gi := range gs {

@@ -3,6 +3,7 @@ package core
 import (
 	"fmt"
 	"math/rand/v2"
+	"sweep/internal/tensortest"
 	"testing"
 )
 
@@ -22,7 +23,7 @@ func BenchmarkIteration(b *testing.B) {
 		b.Run(fmt.Sprintf("crop%d-ngf%d-%s-q%d", c.crop, c.ngf, c.mode, c.queries), func(b *testing.B) {
 			rng := rand.New(rand.NewPCG(1, 2))
 			m := NewModel(benchOptions(c.ngf, c.queries, c.mode), rng)
-			a, bb := randVar(rng, 1, 3, c.crop, c.crop), randVar(rng, 1, 3, c.crop, c.crop)
+			a, bb := tensortest.RandVar(rng, 1, 3, c.crop, c.crop), tensortest.RandVar(rng, 1, 3, c.crop, c.crop)
 			pick := RandomPicker{rng}
 			m.Iteration(a, bb, pick, pick, 2e-4) // warm-up
 			b.ResetTimer()

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sweep/ops"
+	"sweep/tensor"
 
 	"sweep/safetensors"
 )
@@ -64,9 +66,9 @@ func checkFilter(src TensorSource, name string, shape []int) error {
 	if !slices.Equal(got, shape) {
 		return fmt.Errorf("%s has shape %v, want %v", name, got, shape)
 	}
-	want := DownFilter
+	want := ops.DownFilter
 	if shape[3] == 4 {
-		want = UpFilter
+		want = ops.UpFilter
 	}
 	for i, x := range v {
 		if d := x - want[i%len(want)]; d > 1e-6 || d < -1e-6 {
@@ -86,11 +88,11 @@ func (n *Net) addWeights(w *safetensors.Writer, prefix string) {
 // addFilters stores the fixed filter buffers so PyTorch code can load our weights as they are.
 func addFilters(w *safetensors.Writer, prefix string, buffers map[string][]int) {
 	for name, shape := range buffers {
-		f := DownFilter
+		f := ops.DownFilter
 		if shape[3] == 4 {
-			f = UpFilter
+			f = ops.UpFilter
 		}
-		v := make([]float32, numel(shape))
+		v := make([]float32, tensor.Numel(shape))
 		for i := range v {
 			v[i] = f[i%len(f)]
 		}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sweep/internal/tensortest"
 	"testing"
 
 	"sweep/safetensors"
@@ -17,7 +18,7 @@ func trainedCheckpoint(t *testing.T) (Options, string) {
 	o := benchOptions(4, 8, ModeGlobal)
 	o.NBlocks, o.NetFNC = 5, 8
 	m := NewModel(o, rng)
-	m.Iteration(randVar(rng, 1, 3, 20, 20), randVar(rng, 1, 3, 20, 20), RandomPicker{rng}, RandomPicker{rng}, 2e-4)
+	m.Iteration(tensortest.RandVar(rng, 1, 3, 20, 20), tensortest.RandVar(rng, 1, 3, 20, 20), RandomPicker{rng}, RandomPicker{rng}, 2e-4)
 	path := filepath.Join(t.TempDir(), "ck.safetensors")
 	out, err := os.Create(path)
 	if err != nil {

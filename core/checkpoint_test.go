@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sweep/internal/tensortest"
 	"testing"
 
 	"sweep/safetensors"
@@ -15,7 +16,7 @@ func TestCheckpointRoundTripAndRefusals(t *testing.T) {
 	o := benchOptions(4, 8, ModeGlobal)
 	o.NBlocks, o.NetFNC = 5, 8
 	m := NewModel(o, rng)
-	a, b := randVar(rng, 1, 3, 20, 20), randVar(rng, 1, 3, 20, 20)
+	a, b := tensortest.RandVar(rng, 1, 3, 20, 20), tensortest.RandVar(rng, 1, 3, 20, 20)
 	m.Iteration(a, b, RandomPicker{rng}, RandomPicker{rng}, 2e-4)
 	path := filepath.Join(t.TempDir(), "ck.safetensors")
 	out, err := os.Create(path)
@@ -34,7 +35,7 @@ func TestCheckpointRoundTripAndRefusals(t *testing.T) {
 	for name, n := range m.Nets() {
 		for i, p := range n.Params {
 			q := m2.Nets()[name].Params[i]
-			if relErr(p.Data, q.Data) != 0 || relErr(p.m, q.m) != 0 || relErr(p.v, q.v) != 0 {
+			if tensortest.RelErr(p.Data, q.Data) != 0 || tensortest.RelErr(p.m, q.m) != 0 || tensortest.RelErr(p.v, q.v) != 0 {
 				t.Errorf("%s.%s changed in the round trip", name, p.Name)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"sweep/internal/tensortest"
 	"testing"
 )
 
@@ -16,7 +17,7 @@ func TestIterationIndependentOfThreadCount(t *testing.T) {
 		o := benchOptions(16, 32, ModeGlobal)
 		m := NewModel(o, rng)
 		for range 2 {
-			a, b := randVar(rng, 1, 3, 32, 32), randVar(rng, 1, 3, 32, 32)
+			a, b := tensortest.RandVar(rng, 1, 3, 32, 32), tensortest.RandVar(rng, 1, 3, 32, 32)
 			m.Iteration(a, b, RandomPicker{rng}, RandomPicker{rng}, 2e-4)
 		}
 		return m

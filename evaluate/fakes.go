@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sweep/tensor"
 
 	"sweep/core"
 	"sweep/data"
@@ -75,7 +76,7 @@ func writeFakes(ctx context.Context, g *core.Generator, samples []data.Sample, d
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		out, _ := g.Forward(nil, core.NewVar(s.A.Pix, s.A.C, s.A.H, s.A.W), false)
+		out, _ := g.Forward(nil, tensor.NewVar(s.A.Pix, s.A.C, s.A.H, s.A.W), false)
 		fake := data.Image{C: 3, H: out.Shape[1], W: out.Shape[2], Pix: out.Data}
 		if err := data.WritePNG(filepath.Join(dir, s.Name+".png"), fake); err != nil {
 			return err

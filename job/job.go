@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sweep/tensor"
 	"time"
 
 	"sweep/config"
@@ -396,7 +397,7 @@ func finiteLosses(ls map[string]float64, iter int) map[string]float64 {
 	return ls
 }
 
-func toVar(img data.Image) *core.Var { return core.NewVar(img.Pix, img.C, img.H, img.W) }
+func toVar(img data.Image) *tensor.Var { return tensor.NewVar(img.Pix, img.C, img.H, img.W) }
 
 // EvaluateImages computes a run's configured metrics on translated images that something
 // else produced (the command executor's external trainer), in the run directory fakeDir is in.

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sweep/tensor"
 
 	"sweep/core"
 	"sweep/data"
@@ -258,7 +259,7 @@ func Dir(g *core.Generator, in, out string, size int, progress func(done, total 
 		if err != nil {
 			return err
 		}
-		y, _ := g.Forward(nil, core.NewVar(img.Pix, 3, size, size), false)
+		y, _ := g.Forward(nil, tensor.NewVar(img.Pix, 3, size, size), false)
 		fake := data.Image{C: 3, H: size, W: size, Pix: y.Data}
 		if err := data.WritePNG(filepath.Join(out, strings.TrimSuffix(name, filepath.Ext(name))+".png"), fake); err != nil {
 			return err

@@ -4,9 +4,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sweep/tensor"
 	"testing"
 
-	"sweep/core"
 	"sweep/data"
 	"sweep/internal/fixtures"
 	"sweep/internal/pngfile"
@@ -30,7 +30,7 @@ func TestOfficialCheckpointReproducesFixture(t *testing.T) {
 	}
 	in, shape, _ := f.Float32("input.real_A")
 	want, _, _ := f.Float32("out.fake_B")
-	out, _ := g.Forward(nil, core.NewVar(in, shape[1:]...), false)
+	out, _ := g.Forward(nil, tensor.NewVar(in, shape[1:]...), false)
 	var d, n float64
 	for i := range want {
 		x := float64(out.Data[i] - want[i])
