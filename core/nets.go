@@ -13,7 +13,7 @@ import (
 type Param struct {
 	Name string
 	*tensor.Var
-	m, v []float32
+	M, V []float32 // Adam's first and second moments, nil before its first step
 }
 
 // Net is a set of parameters in state_dict order, and how its convolutions compute.

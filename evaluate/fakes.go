@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sweep/checkpoint"
 	"sweep/tensor"
 
 	"sweep/core"
 	"sweep/data"
 	"sweep/metrics"
 	"sweep/rundir"
-	"sweep/translate"
 )
 
 // Fakes makes sure ck's translations of the test set are in ck.Fakes. A complete folder is
@@ -35,7 +35,7 @@ func (e *Evaluator) Fakes(ctx context.Context, ck Checkpoint) error {
 	if complete(ck.Fakes, samples) {
 		return nil
 	}
-	g, err := translate.LoadGenerator(ck.Weights)
+	g, err := checkpoint.LoadGenerator(ck.Weights)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sweep/checkpoint"
 	"sweep/tensor"
 	"time"
 
@@ -110,7 +111,7 @@ func newTrainer(cfg config.Run, dir string) (*trainer, error) {
 }
 
 func (t *trainer) restore(path string) error {
-	meta, err := t.model.LoadCheckpoint(path)
+	meta, err := checkpoint.Load(path, t.model)
 	if err != nil {
 		return err
 	}
@@ -218,7 +219,7 @@ func (t *trainer) save() error {
 	cfg, _ := json.Marshal(t.cfg)
 	meta["config"] = string(cfg)
 	var buf bytes.Buffer
-	if err := t.model.WriteCheckpoint(&buf, meta); err != nil {
+	if err := checkpoint.Write(&buf, t.model, meta); err != nil {
 		return err
 	}
 	if t.inEpoch == 0 && t.keeps(t.epoch) {

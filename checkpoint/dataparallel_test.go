@@ -1,10 +1,11 @@
-package translate
+package checkpoint
 
 import (
 	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
+	"sweep/translate"
 	"testing"
 
 	"sweep/data"
@@ -47,7 +48,7 @@ func translated(t *testing.T, path string) []byte {
 	if err := data.WritePNG(filepath.Join(in, "a.png"), img); err != nil {
 		t.Fatal(err)
 	}
-	if err := Dir(g, in, out, 32, func(int, int) {}); err != nil {
+	if err := translate.Dir(g, in, out, 32, func(int, int) {}); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(filepath.Join(out, "a.png"))
