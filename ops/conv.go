@@ -245,7 +245,8 @@ func im2col(x []float32, g convGeom, r0, r1 int, col []float32) {
 
 // columnRows calls f, in parallel over channels, for every row of the column matrix of
 // output rows [r0, r1): the segment of wo entries for channel ci, kernel column kx and one
-// output row, the input row iy it reads (-1 outside the image), and the output columns
+// output row, the input row iy it reads (negative outside the image: a row above it keeps
+// its negative index, a row past the bottom is -1), and the output columns
 // [lo, hi) whose input column lies inside the image.
 func (g convGeom) columnRows(col []float32, r0, r1 int, f func(ci int, seg []float32, iy, lo, hi, kx int)) {
 	nb := (r1 - r0) * g.wo
