@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"slices"
 	"sweep/internal/tensortest"
+	"sweep/vocab"
 	"testing"
 )
 
@@ -14,7 +15,7 @@ func TestIterationIndependentOfThreadCount(t *testing.T) {
 	train := func(procs int) *Model {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 		rng := rand.New(rand.NewPCG(9, 9))
-		o := benchOptions(16, 32, ModeGlobal)
+		o := benchOptions(16, 32, vocab.ModeGlobal)
 		m := NewModel(o, rng)
 		for range 2 {
 			a, b := tensortest.RandVar(rng, 1, 3, 32, 32), tensortest.RandVar(rng, 1, 3, 32, 32)

@@ -5,6 +5,7 @@ import (
 	"sweep/internal/tensortest"
 	"sweep/ops"
 	"sweep/tensor"
+	"sweep/vocab"
 
 	"encoding/json"
 	"fmt"
@@ -43,6 +44,15 @@ func trainingCases(t *testing.T) []*safetensors.File {
 
 type caseMeta map[string]string
 
+// mode is the case's selection mode, which must be one sweep knows.
+func (m caseMeta) mode(t *testing.T) vocab.Mode {
+	mode, err := vocab.ParseMode(m["mode"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mode
+}
+
 func (m caseMeta) int(t *testing.T, key string) int {
 	v, err := strconv.Atoi(m[key])
 	if err != nil {
@@ -66,7 +76,7 @@ func caseOptions(t *testing.T, m caseMeta) Options {
 	}
 	return Options{
 		NGF: m.int(t, "ngf"), NDF: m.int(t, "ndf"), NBlocks: m.int(t, "n_blocks"), NetFNC: m.int(t, "netF_nc"),
-		NCE: NCEOptions{Mode: m["mode"], AllLayers: m["all_layers"] == "true", NumPatches: m.int(t, "num_patches"),
+		NCE: NCEOptions{Mode: m.mode(t), AllLayers: m["all_layers"] == "true", NumPatches: m.int(t, "num_patches"),
 			Temp: m.float(t, "nce_T"), Lambda: m.float(t, "lambda_NCE")},
 		LambdaGAN: m.float(t, "lambda_GAN"), NCEIdt: m["nce_idt"] != "false", Beta1: 0.5, Beta2: 0.999,
 	}

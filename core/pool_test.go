@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sweep/internal/tensortest"
+	"sweep/vocab"
 	"testing"
 )
 
@@ -13,7 +14,7 @@ import (
 func TestRecycledTensorsChangeNothing(t *testing.T) {
 	train := func(pooled bool) (*Model, []float32) {
 		rng := rand.New(rand.NewPCG(5, 5))
-		m := NewModel(benchOptions(16, 32, ModeGlobal), rng)
+		m := NewModel(benchOptions(16, 32, vocab.ModeGlobal), rng)
 		if !pooled {
 			m.pool = nil
 			for _, n := range m.Nets() {

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sweep/checkpoint"
 	"sweep/tensor"
+	"sweep/vocab"
 	"time"
 
 	"sweep/config"
@@ -80,7 +81,7 @@ func train(ctx context.Context, cfg config.Run, dir string, ds *data.Dataset, pr
 func Options(cfg config.Run) core.Options {
 	return core.Options{
 		NGF: cfg.NGF, NDF: cfg.NDF, NBlocks: cfg.NBlocks, NetFNC: cfg.NetFNC,
-		NCE: core.NCEOptions{Mode: cfg.Mode, AllLayers: cfg.AttnLayers != "last2", NoPool: cfg.AttnLayers == "all_unpooled", NumPatches: cfg.Queries,
+		NCE: core.NCEOptions{Mode: vocab.Mode(cfg.Mode), AllLayers: cfg.AttnLayers != "last2", NoPool: cfg.AttnLayers == "all_unpooled", NumPatches: cfg.Queries,
 			Temp: float32(cfg.NCETemp), Lambda: float32(cfg.LambdaNCE)},
 		LambdaGAN: float32(cfg.LambdaGAN), NCEIdt: cfg.NCEIdt, Beta1: cfg.Beta1, Beta2: cfg.Beta2,
 	}

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sweep/tensor"
+	"sweep/vocab"
 	"syscall"
 	"time"
 
@@ -51,7 +52,7 @@ func Run(c Config, log io.Writer) (Result, error) {
 	}
 	rng := rand.New(rand.NewPCG(c.Seed, 1))
 	m := core.NewModel(core.Options{NGF: c.NGF, NDF: c.NGF, NBlocks: c.Blocks, NetFNC: 256,
-		NCE:       core.NCEOptions{Mode: c.Mode, AllLayers: c.AllLayers, NoPool: c.NoPool, NumPatches: c.Queries, Temp: 0.07, Lambda: 1},
+		NCE:       core.NCEOptions{Mode: vocab.Mode(c.Mode), AllLayers: c.AllLayers, NoPool: c.NoPool, NumPatches: c.Queries, Temp: 0.07, Lambda: 1},
 		LambdaGAN: 1, NCEIdt: true, Beta1: 0.5, Beta2: 0.999}, rng)
 	var res Result
 	var flops0 int64
