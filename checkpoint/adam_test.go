@@ -5,18 +5,19 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sweep/core"
-	"sweep/internal/tensortest"
 	"testing"
 
+	"sweep/core"
+	"sweep/internal/tensortest"
 	"sweep/safetensors"
+	"sweep/vocab"
 )
 
 // trainedCheckpoint writes the checkpoint of a small model after one iteration and returns
 // its options and path.
 func trainedCheckpoint(t *testing.T) (core.Options, string) {
 	rng := rand.New(rand.NewPCG(4, 5))
-	o := smallOptions(4, 8, core.ModeGlobal)
+	o := smallOptions(4, 8, vocab.ModeGlobal)
 	o.NBlocks, o.NetFNC = 5, 8
 	m := core.NewModel(o, rng)
 	m.Iteration(tensortest.RandVar(rng, 1, 3, 20, 20), tensortest.RandVar(rng, 1, 3, 20, 20), core.RandomPicker{Rng: rng}, core.RandomPicker{Rng: rng}, 2e-4)

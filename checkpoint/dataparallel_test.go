@@ -5,11 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sweep/translate"
 	"testing"
 
 	"sweep/data"
 	"sweep/torchpt"
+	"sweep/translate"
 )
 
 // prefixed writes a copy of the fixture generator whose keys named by which get

@@ -5,17 +5,18 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"testing"
+
 	"sweep/core"
 	"sweep/internal/fixtures"
 	"sweep/internal/tensortest"
-	"testing"
-
 	"sweep/safetensors"
+	"sweep/vocab"
 )
 
 func TestCheckpointRoundTripAndRefusals(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 5))
-	o := smallOptions(4, 8, core.ModeGlobal)
+	o := smallOptions(4, 8, vocab.ModeGlobal)
 	o.NBlocks, o.NetFNC = 5, 8
 	m := core.NewModel(o, rng)
 	a, b := tensortest.RandVar(rng, 1, 3, 20, 20), tensortest.RandVar(rng, 1, 3, 20, 20)
@@ -75,7 +76,7 @@ func TestCheckpointRoundTripAndRefusals(t *testing.T) {
 func fixtureDir(t testing.TB) string { return fixtures.Dir(t) }
 
 // smallOptions is a small QS-Attn model of ngf channels and the given queries and mode.
-func smallOptions(ngf, queries int, mode string) core.Options {
+func smallOptions(ngf, queries int, mode vocab.Mode) core.Options {
 	return core.Options{NGF: ngf, NDF: ngf, NBlocks: 9, NetFNC: 256,
 		NCE:       core.NCEOptions{Mode: mode, NumPatches: queries, Temp: 0.07, Lambda: 1},
 		LambdaGAN: 1, NCEIdt: true, Beta1: 0.5, Beta2: 0.999}

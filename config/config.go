@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"sweep/vocab"
 )
 
 // Run is one run's complete configuration. Field names in JSON and TOML are the same
@@ -53,16 +55,16 @@ type Run struct {
 	NCEIdt    bool    `json:"nce_idt" toml:"nce_idt"`
 
 	// QS-Attn.
-	Mode       string `json:"mode" toml:"mode"`               // one of Modes
-	Queries    int    `json:"queries" toml:"queries"`         // num_patches: selected queries / random samples per layer
-	AttnLayers string `json:"attn_layers" toml:"attn_layers"` // "last2" (official), "all" (paper Table 4, pooled) or "all_unpooled"
+	Mode       vocab.Mode   `json:"mode" toml:"mode"`
+	Queries    int          `json:"queries" toml:"queries"` // num_patches: selected queries / random samples per layer
+	AttnLayers vocab.Layers `json:"attn_layers" toml:"attn_layers"`
 
 	// Evaluation.
-	Metrics    []string `json:"metrics" toml:"metrics"`         // subset of MetricNames
-	Checkpoint string   `json:"checkpoint" toml:"checkpoint"`   // evaluate this generator instead of training
-	Executor   string   `json:"executor" toml:"executor"`       // "builtin" or "command"
-	Command    string   `json:"command" toml:"command"`         // command executor: shell template, {key} substituted
-	CommandOut string   `json:"command_out" toml:"command_out"` // command executor: folder of fake images, {key} substituted
+	Metrics    []vocab.Metric `json:"metrics" toml:"metrics"`
+	Checkpoint string         `json:"checkpoint" toml:"checkpoint"` // evaluate this generator instead of training
+	Executor   vocab.Executor `json:"executor" toml:"executor"`
+	Command    string         `json:"command" toml:"command"`         // command executor: shell template, {key} substituted
+	CommandOut string         `json:"command_out" toml:"command_out"` // command executor: folder of fake images, {key} substituted
 	// OfficialCode is the official executor's checkout of the official QS-Attn (or, for mode
 	// cut, CUT) code. It changes the trained weights, so it is part of the run's identity.
 	OfficialCode string `json:"official_code,omitempty" toml:"official_code"`
@@ -77,32 +79,6 @@ type Run struct {
 	Labels      string `json:"labels,omitempty" toml:"labels"`             // folder of label maps for seg; "" uses the dataset's testB
 }
 
-// Modes are the anchor-selection modes, named after the paper's ablation models.
-var Modes = []string{"global", "random_global", "entropy_noroute", "self_route_entropy",
-	"self_route_random", "informer", "local", "local_global", "cut"}
-
-// Executors run a run: the built-in core, a shell command template, or the official PyTorch
-// QS-Attn / CUT code driven by sweep.
-var Executors = []string{"builtin", "command", "official"}
-
-// OfficialModes are the modes the official code has: QS-Attn's --QS_mode values, and CUT.
-var OfficialModes = []string{"global", "local", "local_global", "cut"}
-
-// MetricNames are the metrics a run can compute.
-var MetricNames = []string{"swd", "fid", "seg", "gt"}
-
-// MetricKind is the metric kind (one of MetricNames) that recorded a value of the given
-// name: "fid", "swd_avg" and "swd_64" are fid and swd, "seg_miou" is seg, "gt_l1" is gt;
-// "" for a name of no kind.
-func MetricKind(name string) string {
-	for _, k := range MetricNames {
-		if name == k || strings.HasPrefix(name, k+"_") {
-			return k
-		}
-	}
-	return ""
-}
-
 // Default returns the official training defaults (QS-Attn global, paper scale).
 func Default() Run {
 	return Run{
@@ -111,8 +87,8 @@ func Default() Run {
 		NGF: 64, NDF: 64, NBlocks: 9, NetFNC: 256,
 		Epochs: 200, EpochsDecay: 200, BatchSize: 1, LR: 2e-4, Beta1: 0.5, Beta2: 0.999,
 		LambdaGAN: 1, LambdaNCE: 1, NCETemp: 0.07, NCEIdt: true,
-		Mode: "global", Queries: 256, AttnLayers: "last2",
-		Metrics: []string{"swd"}, Executor: "builtin",
+		Mode: vocab.ModeGlobal, Queries: 256, AttnLayers: vocab.LayersLast2,
+		Metrics: []vocab.Metric{vocab.MetricSWD}, Executor: vocab.ExecutorBuiltin,
 	}
 }
 
@@ -130,11 +106,11 @@ const (
 func (r Run) Validate() error {
 	var errs []string
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Sprintf(format, a...)) }
-	if !slices.Contains(Modes, r.Mode) {
-		bad("mode %q is unknown; allowed: %s", r.Mode, strings.Join(Modes, ", "))
+	if _, err := vocab.ParseMode(string(r.Mode)); err != nil {
+		bad("%v", err)
 	}
-	if !slices.Contains([]string{"last2", "all", "all_unpooled"}, r.AttnLayers) {
-		bad("attn_layers %q is unknown; allowed: last2, all, all_unpooled", r.AttnLayers)
+	if _, err := vocab.ParseLayers(string(r.AttnLayers)); err != nil {
+		bad("%v", err)
 	}
 	if r.CropSize < 20 || r.CropSize%4 != 0 {
 		bad("crop_size %d must be a multiple of 4 and at least 20 (smaller crops leave the discriminator no output)", r.CropSize)
@@ -144,7 +120,7 @@ func (r Run) Validate() error {
 	}
 	if r.Queries < 1 {
 		bad("queries %d must be at least 1", r.Queries)
-	} else if hw := (r.CropSize / 4) * (r.CropSize / 4); r.Mode != "cut" && r.Queries > hw {
+	} else if hw := (r.CropSize / 4) * (r.CropSize / 4); r.Mode.Attends() && r.Queries > hw {
 		bad("queries %d exceeds the %d positions of the attention layers at crop_size %d; allowed: 1..%d", r.Queries, hw, r.CropSize, hw)
 	}
 	for _, p := range []struct {
@@ -182,26 +158,26 @@ func (r Run) Validate() error {
 	if r.Direction != "AtoB" && r.Direction != "BtoA" {
 		bad("direction %q is unknown; allowed: AtoB, BtoA", r.Direction)
 	}
-	if !slices.Contains(Executors, r.Executor) {
-		bad("executor %q is unknown; allowed: %s", r.Executor, strings.Join(Executors, ", "))
+	if _, err := vocab.ParseExecutor(string(r.Executor)); err != nil {
+		bad("%v", err)
 	}
-	if r.Executor == "official" {
+	if r.Executor == vocab.ExecutorOfficial {
 		if r.OfficialCode == "" {
 			bad("executor \"official\" needs official_code, the folder of a checkout of the official QS-Attn or CUT code")
 		}
-		if !slices.Contains(OfficialModes, r.Mode) {
-			bad("mode %q is not in the official code; executor \"official\" has: %s", r.Mode, strings.Join(OfficialModes, ", "))
+		if !r.Mode.Official() {
+			bad("mode %q is not in the official code; executor \"official\" has: %s", r.Mode, vocab.Join(vocab.OfficialModes(), ", "))
 		}
 	}
-	if r.Executor == "command" && r.Command == "" {
+	if r.Executor == vocab.ExecutorCommand && r.Command == "" {
 		bad("executor \"command\" needs a command template")
 	}
 	for _, m := range r.Metrics {
-		if !slices.Contains(MetricNames, m) {
-			bad("metric %q is unknown; allowed: %s", m, strings.Join(MetricNames, ", "))
+		if _, err := vocab.ParseMetric(string(m)); err != nil {
+			bad("%v", err)
 		}
 	}
-	if _, _, err := r.SegmenterSpec(); err != nil && slices.Contains(r.Metrics, "seg") {
+	if _, _, err := r.SegmenterSpec(); err != nil && slices.Contains(r.Metrics, vocab.MetricSeg) {
 		bad("%v", err)
 	}
 	if strings.HasPrefix(r.Dataset, "builtin:") && (r.TrainSize < 1 || r.TestSize < 1) {
@@ -230,15 +206,21 @@ func rangeText(lo, hi float64, open bool) string {
 }
 
 // duplicates lists the values that occur more than once in list, each once.
-func duplicates(list []string) []string {
-	seen := map[string]int{}
-	var out []string
+func duplicates[T comparable](list []T) []T {
+	seen := map[T]int{}
+	var out []T
 	for _, v := range list {
 		if seen[v]++; seen[v] == 2 {
 			out = append(out, v)
 		}
 	}
 	return out
+}
+
+// Scores reports whether metric kind can score the run: gt needs a built-in dataset
+// (generated with its ground truth); every other kind applies to every run.
+func (r Run) Scores(kind vocab.Metric) bool {
+	return kind != vocab.MetricGT || strings.HasPrefix(r.Dataset, "builtin:")
 }
 
 // Segmenter kinds.

@@ -4,8 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"math"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
+
+	"sweep/vocab"
 )
 
 func TestValidateRefusesWhatCannotWork(t *testing.T) {
@@ -25,7 +29,7 @@ func TestValidateRefusesWhatCannotWork(t *testing.T) {
 		{"huge test split", func(r *Run) { r.TestSize = 1e9 }, "test_size 1000000000 is out of range"},
 		{"huge load size", func(r *Run) { r.LoadSize = 1e9 }, "load_size 1000000000 is out of range; allowed: 1..4096"},
 		{"negative eval_every", func(r *Run) { r.EvalEvery = -1 }, "eval_every -1 is out of range"},
-		{"metric", func(r *Run) { r.Metrics = []string{"lpips"} }, `metric "lpips" is unknown; allowed: swd, fid, seg, gt`},
+		{"metric", func(r *Run) { r.Metrics = []vocab.Metric{"lpips"} }, `metric "lpips" is unknown; allowed: swd, fid, seg, gt`},
 		{"executor", func(r *Run) { r.Executor = "slurm" }, `executor "slurm" is unknown`},
 		{"command without template", func(r *Run) { r.Executor = "command" }, "needs a command template"},
 		{"temperature", func(r *Run) { r.NCETemp = 0 }, "nce_t 0 is out of range; allowed: a finite number in [1e-06, 1000]"},
@@ -35,7 +39,7 @@ func TestValidateRefusesWhatCannotWork(t *testing.T) {
 		{"beta2 of 1", func(r *Run) { r.Beta2 = 1 }, "beta2 1 is out of range; allowed: a finite number in [0, 1)"},
 		{"negative nan temperature", func(r *Run) { r.NCETemp = math.Copysign(math.NaN(), -1) }, "nce_t NaN is out of range"},
 		{"infinite lambda", func(r *Run) { r.LambdaNCE = math.Inf(-1) }, "lambda_nce -Inf is out of range"},
-		{"duplicate metric", func(r *Run) { r.Metrics = []string{"gt", "swd", "gt"} }, `metric "gt" is listed twice`},
+		{"duplicate metric", func(r *Run) { r.Metrics = []vocab.Metric{"gt", "swd", "gt"} }, `metric "gt" is listed twice`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := Default()
@@ -58,7 +62,7 @@ func TestIDIsWhatTheRunComputes(t *testing.T) {
 	same := map[string]func(*Run){
 		"variant":      func(r *Run) { r.Variant = "Global" },
 		"repeat":       func(r *Run) { r.Repeat = 3 },
-		"metrics":      func(r *Run) { r.Metrics = []string{"swd", "fid"} },
+		"metrics":      func(r *Run) { r.Metrics = []vocab.Metric{"swd", "fid"} },
 		"eval_every":   func(r *Run) { r.EvalEvery = 2 },
 		"inception":    func(r *Run) { r.Inception = "/w.pth" },
 		"fid_optional": func(r *Run) { r.FIDOptional = true },
@@ -114,11 +118,57 @@ func TestLegacyIDIsTheFormerID(t *testing.T) {
 	}
 }
 
-func TestMetricKind(t *testing.T) {
-	for name, want := range map[string]string{"fid": "fid", "swd_avg": "swd", "swd_64": "swd", "seg_miou": "seg",
-		"gt_background_l1": "gt", "fidelity": "", "swd": "swd", "loss_G": ""} {
-		if got := MetricKind(name); got != want {
-			t.Errorf("MetricKind(%q) = %q, want %q", name, got, want)
+// TestFieldsAreTheKeys: every field has one key, the same in TOML and JSON, and Fields
+// gives them in declaration order.
+func TestFieldsAreTheKeys(t *testing.T) {
+	fs := Fields()
+	rt := reflect.TypeFor[Run]()
+	if len(fs) != rt.NumField() {
+		t.Fatalf("%d fields, Run has %d", len(fs), rt.NumField())
+	}
+	for i, f := range fs {
+		tag := rt.Field(i).Tag
+		if toml, _, _ := strings.Cut(tag.Get("toml"), ","); f.Key == "" || f.Key != toml || f.Type != rt.Field(i).Type {
+			t.Errorf("field %d: key %q type %v; toml key %q", i, f.Key, f.Type, toml)
 		}
+	}
+}
+
+func TestFieldText(t *testing.T) {
+	r := Default()
+	r.Metrics = []vocab.Metric{vocab.MetricSWD, vocab.MetricGT}
+	want := map[string]string{"metrics": "swd+gt", "mode": "global", "lr": "0.0002", "nce_idt": "true", "ngf": "64", "seed": "1"}
+	for _, f := range Fields() {
+		if w, ok := want[f.Key]; ok && f.Text(r, "+") != w {
+			t.Errorf("%s: %q, want %q", f.Key, f.Text(r, "+"), w)
+		}
+	}
+	r.Metrics = nil
+	for _, f := range Fields() {
+		if f.Key == "metrics" && f.Text(r, "+") != "" {
+			t.Errorf("no metrics: %q", f.Text(r, "+"))
+		}
+	}
+}
+
+func TestVarying(t *testing.T) {
+	a, b, c := Default(), Default(), Default()
+	b.Seed, b.Variant = 2, "B"
+	c.Mode, c.Metrics = vocab.ModeCUT, []vocab.Metric{vocab.MetricFID}
+	text := func(r Run) map[string]string {
+		m := map[string]string{}
+		for _, f := range Fields() {
+			m[f.Key] = f.Text(r, ",")
+		}
+		return m
+	}
+	if got := Varying([]Run{a, b, c}, text, "variant"); !slices.Equal(got, []string{"seed", "mode", "metrics"}) {
+		t.Errorf("varying %v, want seed, mode, metrics in field order", got)
+	}
+	if got := Varying([]Run{a, a}, text); got != nil {
+		t.Errorf("equal runs vary in %v", got)
+	}
+	if got := Varying([]Run{b}, text); got != nil {
+		t.Errorf("one run varies in %v", got)
 	}
 }

@@ -3,9 +3,10 @@ package core
 import (
 	"fmt"
 	"math/rand/v2"
+	"testing"
+
 	"sweep/internal/tensortest"
 	"sweep/vocab"
-	"testing"
 )
 
 func benchOptions(ngf, queries int, mode vocab.Mode) Options {

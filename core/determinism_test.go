@@ -4,9 +4,10 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"testing"
+
 	"sweep/internal/tensortest"
 	"sweep/vocab"
-	"testing"
 )
 
 // TestIterationIndependentOfThreadCount trains the same iterations on 1 and on 2 threads:

@@ -2,9 +2,10 @@ package core
 
 import (
 	"math"
+	"testing"
+
 	"sweep/ops"
 	"sweep/tensor"
-	"testing"
 )
 
 // probeParam is the generator parameter whose gradient is probed by central differences:

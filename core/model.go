@@ -2,9 +2,10 @@ package core
 
 import (
 	"math/rand/v2"
+	"time"
+
 	"sweep/ops"
 	"sweep/tensor"
-	"time"
 )
 
 // Options are the model and loss settings of a QS-Attn / CUT model.

@@ -3,9 +3,10 @@ package core
 import (
 	"math/rand/v2"
 	"slices"
+	"testing"
+
 	"sweep/internal/tensortest"
 	"sweep/vocab"
-	"testing"
 )
 
 // TestRecycledTensorsChangeNothing trains the same iterations with tensors recycled through

@@ -13,6 +13,7 @@ import (
 
 	"sweep/config"
 	"sweep/rundir"
+	"sweep/vocab"
 )
 
 // Checkpoint file names inside a run directory's checkpoint folder.
@@ -44,7 +45,7 @@ type Checkpoint struct {
 // Checkpoints lists the generators of the run in dir, oldest first: with all, every kept
 // intermediate one (eval_every) before the final one; otherwise the final one only.
 func Checkpoints(dir string, cfg config.Run, all bool) ([]Checkpoint, error) {
-	if cfg.Executor == "official" {
+	if cfg.Executor == vocab.ExecutorOfficial {
 		ipe, err := OfficialItersPerEpoch(cfg)
 		if err != nil {
 			return nil, err
@@ -52,7 +53,7 @@ func Checkpoints(dir string, cfg config.Run, all bool) ([]Checkpoint, error) {
 		return OfficialCheckpoints(dir, cfg, ipe, all)
 	}
 	final, err := finalCheckpoint(dir, cfg)
-	if err != nil || !all || cfg.Executor != "builtin" || cfg.Checkpoint != "" {
+	if err != nil || !all || cfg.Executor != vocab.ExecutorBuiltin || cfg.Checkpoint != "" {
 		return []Checkpoint{final}, err
 	}
 	kept, err := keptCheckpoints(dir, final.Epoch)
@@ -67,7 +68,7 @@ func finalCheckpoint(dir string, cfg config.Run) (Checkpoint, error) {
 	case cfg.Checkpoint != "":
 		ck.Weights = cfg.Checkpoint
 		return ck, nil
-	case cfg.Executor == "command":
+	case cfg.Executor == vocab.ExecutorCommand:
 		ck.Epoch = cfg.Epochs + cfg.EpochsDecay
 		return ck, nil
 	}

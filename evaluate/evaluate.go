@@ -19,6 +19,7 @@ import (
 	"sweep/data"
 	"sweep/metrics"
 	"sweep/rundir"
+	"sweep/vocab"
 )
 
 // Options are the settings of an Evaluator that do not come from the run's configuration.
@@ -74,7 +75,7 @@ func OpenDataset(cfg config.Run) (*data.Dataset, error) {
 // Score computes metric kind on ck's translations (which Fakes must have made) and returns
 // its values with ck's epoch and step. A FID whose weights are missing in a run with
 // fid_optional gives no values and a note on the log.
-func (e *Evaluator) Score(ctx context.Context, ck Checkpoint, kind string) ([]rundir.Metric, error) {
+func (e *Evaluator) Score(ctx context.Context, ck Checkpoint, kind vocab.Metric) ([]rundir.Metric, error) {
 	ms, err := e.compute(ctx, kind, ck.Fakes)
 	if err != nil {
 		return nil, fmt.Errorf("metric %s: %w", kind, err)
@@ -85,23 +86,24 @@ func (e *Evaluator) Score(ctx context.Context, ck Checkpoint, kind string) ([]ru
 	return ms, nil
 }
 
-func (e *Evaluator) compute(ctx context.Context, kind, fakes string) ([]rundir.Metric, error) {
+func (e *Evaluator) compute(ctx context.Context, kind vocab.Metric, fakes string) ([]rundir.Metric, error) {
 	switch kind {
-	case "swd":
+	case vocab.MetricSWD:
 		opt := metrics.Options{}
 		opt.SWD.Seed = uint64(e.cfg.Seed)
-		return metrics.Compute("swd", e.real, fakes, opt, 0)
-	case "fid":
+		return metrics.Compute(vocab.MetricSWD, e.real, fakes, opt, 0)
+	case vocab.MetricFID:
 		return e.fid(fakes)
-	case "seg":
+	case vocab.MetricSeg:
 		return e.seg(ctx, fakes)
-	case "gt":
+	case vocab.MetricGT:
 		if !e.ds.HasGroundTruth() {
 			return nil, nil // a folder dataset has no ideal translations
 		}
 		return e.ds.GroundTruthScores(fakes)
 	}
-	return nil, fmt.Errorf("unknown metric; allowed: %s", strings.Join(config.MetricNames, ", "))
+	_, err := vocab.ParseMetric(string(kind))
+	return nil, err
 }
 
 // Run scores every checkpoint of the run in dir (each kept one, then the final one) with
@@ -176,11 +178,11 @@ func Images(ctx context.Context, cfg config.Run, dir, fakes string) ([]rundir.Me
 	return out, nil
 }
 
-// Applicable is kinds without those that cannot score a run of cfg (see Applies).
-func Applicable(kinds []string, cfg config.Run) []string {
-	var out []string
+// Applicable is kinds without those that cannot score a run of cfg (see config.Run.Scores).
+func Applicable(kinds []vocab.Metric, cfg config.Run) []vocab.Metric {
+	var out []vocab.Metric
 	for _, k := range kinds {
-		if Applies(k, cfg) {
+		if cfg.Scores(k) {
 			out = append(out, k)
 		}
 	}
@@ -204,12 +206,12 @@ func SortMetrics(ms []rundir.Metric) {
 // its Inception weights (unless fid_optional; the weights are fetched into the cache first
 // where the network allows), seg without a usable segmenter or label folder.
 func Check(cfg config.Run) error {
-	if slices.Contains(cfg.Metrics, "fid") && !cfg.FIDOptional {
+	if slices.Contains(cfg.Metrics, vocab.MetricFID) && !cfg.FIDOptional {
 		if _, err := metrics.LocateInception(cfg.Inception, true); err != nil {
 			return fmt.Errorf("metric fid: %w", inceptionHint(err))
 		}
 	}
-	if !slices.Contains(cfg.Metrics, "seg") {
+	if !slices.Contains(cfg.Metrics, vocab.MetricSeg) {
 		return nil
 	}
 	if _, _, err := cfg.SegmenterSpec(); err != nil {

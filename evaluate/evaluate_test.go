@@ -18,6 +18,7 @@ import (
 	"sweep/results"
 	"sweep/rundir"
 	"sweep/safetensors"
+	"sweep/vocab"
 )
 
 // TestMain keeps every cache in a temporary folder and forbids downloads: no test touches
@@ -141,7 +142,7 @@ func sameTensors(a, b map[string][]byte) bool {
 // interrupted run resuming bit for bit.
 func TestEvalEveryScoresKeptCheckpoints(t *testing.T) {
 	cfg := tinyConfig(4)
-	cfg.EvalEvery, cfg.Metrics = 2, []string{"swd", "gt"}
+	cfg.EvalEvery, cfg.Metrics = 2, []vocab.Metric{"swd", "gt"}
 	dir := train(t, cfg)
 	got := byName(result(t, dir).Metrics)
 	if len(got) != 2 || got[2]["swd_avg"].Step != 20 || got[4]["swd_avg"].Step != 40 || got[2]["gt_object_l1"].Step != 20 {
@@ -214,11 +215,11 @@ func TestEvalEveryScoresKeptCheckpoints(t *testing.T) {
 // the checkpoint's epoch and step; a second evaluation has nothing to do; --force redoes all.
 func TestEvalAddsMissingMetric(t *testing.T) {
 	cfg := tinyConfig(2)
-	cfg.Metrics = []string{"swd"}
+	cfg.Metrics = []vocab.Metric{"swd"}
 	dir := train(t, cfg)
 	store := openStore(t)
 	record(t, store, "s", "r1", cfg, dir)
-	cfg.Metrics = []string{"swd", "gt"} // the sweep file now lists gt
+	cfg.Metrics = []vocab.Metric{"swd", "gt"} // the sweep file now lists gt
 	if err := store.AddRun("s", results.Run{ID: "r1", Config: cfg, Dir: dir}); err != nil {
 		t.Fatal(err)
 	}
@@ -303,7 +304,7 @@ func TestEvalResumesWithoutRecomputing(t *testing.T) {
 	dir := train(t, cfg)
 	store := openStore(t)
 	record(t, store, "s", "r1", cfg, dir)
-	cfg.Metrics = []string{"swd", "gt"}
+	cfg.Metrics = []vocab.Metric{"swd", "gt"}
 	store.AddRun("s", results.Run{ID: "r1", Config: cfg, Dir: dir})
 	sentinel := rundir.Metric{Name: "gt_object_l1", Value: 12345, Step: 20, Epoch: 2, Identity: "recorded before"}
 	if err := store.AddMetrics("r1", []rundir.Metric{sentinel}); err != nil {
@@ -334,7 +335,7 @@ func TestEvalResumesWithoutRecomputing(t *testing.T) {
 	if now, _ := os.ReadFile(filepath.Join(epoch2, "0001.png")); len(old) == 0 || !bytes.Equal(now, old) {
 		t.Error("epoch 2 translated again differs from its first translation")
 	}
-	sum, err = evaluate.Eval(context.Background(), store, evaluate.Args{Sweep: "s", Force: true, Epochs: "final", Metrics: []string{"gt"}, Log: &log.Buffer})
+	sum, err = evaluate.Eval(context.Background(), store, evaluate.Args{Sweep: "s", Force: true, Epochs: "final", Metrics: []vocab.Metric{"gt"}, Log: &log.Buffer})
 	if err != nil || sum.ToDo != 1 || sum.Checkpoints != 1 {
 		t.Errorf("--epochs final --metrics gt --force: %+v, %v, want the final gt only", sum, err)
 	}
@@ -355,7 +356,7 @@ func TestEvalScoresCommandRunImages(t *testing.T) {
 	}
 	store := openStore(t)
 	record(t, store, "s", "c1", cfg, dir)
-	sum, err := evaluate.Eval(context.Background(), store, evaluate.Args{Runs: []string{"c1"}, Metrics: []string{"gt"}, Log: &bytes.Buffer{}})
+	sum, err := evaluate.Eval(context.Background(), store, evaluate.Args{Runs: []string{"c1"}, Metrics: []vocab.Metric{"gt"}, Log: &bytes.Buffer{}})
 	if err != nil || sum.Done != 1 {
 		t.Fatalf("eval: %+v, %v", sum, err)
 	}
@@ -373,7 +374,7 @@ func TestEvalRefusesBadArguments(t *testing.T) {
 	for _, a := range []evaluate.Args{
 		{Sweep: "s", Runs: []string{"r"}},
 		{Epochs: "some"},
-		{Metrics: []string{"lpips"}},
+		{Metrics: []vocab.Metric{"lpips"}},
 	} {
 		a.DB = filepath.Join(t.TempDir(), "never", "s.db")
 		if err := evaluate.Main(a); err == nil {
@@ -456,7 +457,7 @@ func TestSegOnFolderDatasetWithCommandSegmenter(t *testing.T) {
 	root, truth, zeros := folderDataset(t)
 	cfg := tinyConfig(2)
 	cfg.Dataset, cfg.TestSize = root, 0
-	cfg.Metrics, cfg.Segmenter = []string{"seg"}, copySegmenter(truth)
+	cfg.Metrics, cfg.Segmenter = []vocab.Metric{"seg"}, copySegmenter(truth)
 	dir := train(t, cfg)
 	got := byName(result(t, dir).Metrics)[2]
 	for _, name := range []string{"seg_pixacc", "seg_classacc", "seg_miou"} {

@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sweep/checkpoint"
-	"sweep/tensor"
 
+	"sweep/checkpoint"
 	"sweep/core"
 	"sweep/data"
 	"sweep/metrics"
 	"sweep/rundir"
+	"sweep/tensor"
 )
 
 // Fakes makes sure ck's translations of the test set are in ck.Fakes. A complete folder is

@@ -16,18 +16,19 @@ import (
 	"sweep/internal/exitcode"
 	"sweep/results"
 	"sweep/rundir"
+	"sweep/vocab"
 )
 
 // Args are the options of "sweep eval".
 type Args struct {
-	DB        string    // results database
-	Sweep     string    // score this sweep's runs ...
-	Runs      []string  // ... or these runs; neither: every run in the database
-	Metrics   []string  // metric kinds to score; nil: each run's own list (as its sweep gives it)
-	Force     bool      // recompute values already recorded
-	Inception string    // FID weights for every run; "": each run's inception setting
-	Epochs    string    // "all" (default: the final and every kept checkpoint) or "final"
-	Log       io.Writer // progress and notes; nil: os.Stderr
+	DB        string         // results database
+	Sweep     string         // score this sweep's runs ...
+	Runs      []string       // ... or these runs; neither: every run in the database
+	Metrics   []vocab.Metric // metric kinds to score; nil: each run's own list (as its sweep gives it)
+	Force     bool           // recompute values already recorded
+	Inception string         // FID weights for every run; "": each run's inception setting
+	Epochs    string         // "all" (default: the final and every kept checkpoint) or "final"
+	Log       io.Writer      // progress and notes; nil: os.Stderr
 }
 
 // ExitCodeInterrupted is the exit status of "sweep eval" after a Ctrl-C.
@@ -93,8 +94,8 @@ func (a Args) check() error {
 		return fmt.Errorf("--epochs %q: allowed: all, final", a.Epochs)
 	}
 	for _, m := range a.Metrics {
-		if !slices.Contains(config.MetricNames, m) {
-			return fmt.Errorf("metric %q is unknown; allowed: %s", m, strings.Join(config.MetricNames, ", "))
+		if _, err := vocab.ParseMetric(string(m)); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -200,7 +201,7 @@ func selectRuns(store *results.Store, a Args) ([]results.Run, error) {
 // item is one (checkpoint, metric kind) to compute.
 type item struct {
 	ck   Checkpoint
-	kind string
+	kind vocab.Metric
 }
 
 // plan is what one run lacks.
@@ -216,7 +217,7 @@ func planAll(store *results.Store, runs []results.Run, a Args) ([]*plan, Summary
 	sum := Summary{Runs: len(runs)}
 	var plans []*plan
 	for _, r := range runs {
-		if r.Status != results.StatusCompleted {
+		if r.Status != vocab.StatusCompleted {
 			sum.NotComplete = append(sum.NotComplete, r.ID)
 			fmt.Fprintf(a.log(), "skip %s: %s, not completed\n", r.ID, r.Status)
 			continue

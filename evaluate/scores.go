@@ -11,6 +11,7 @@ import (
 	"sweep/data"
 	"sweep/metrics"
 	"sweep/rundir"
+	"sweep/vocab"
 )
 
 // fid computes FID with the run's Inception weights (inception setting, else
@@ -26,7 +27,7 @@ func (e *Evaluator) fid(fakes string) ([]rundir.Metric, error) {
 		return nil, inceptionHint(err)
 	}
 	opt := metrics.Options{FID: metrics.FIDOptions{Inception: path, RealStatsCache: fidStatsCache()}}
-	return metrics.Compute("fid", e.real, fakes, opt, 0)
+	return metrics.Compute(vocab.MetricFID, e.real, fakes, opt, 0)
 }
 
 // inception locates (and checks) the weights once per Evaluator.
@@ -54,7 +55,7 @@ func (e *Evaluator) seg(ctx context.Context, fakes string) ([]rundir.Metric, err
 	if err != nil {
 		return nil, err
 	}
-	return metrics.Compute("seg", fakes, fakes, metrics.Options{Seg: opt}, 0)
+	return metrics.Compute(vocab.MetricSeg, fakes, fakes, metrics.Options{Seg: opt}, 0)
 }
 
 // segOptions resolves the segmenter (synthetic, or cmd:COMMAND run once per folder) and the

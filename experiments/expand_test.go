@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"sweep/config"
+	"sweep/vocab"
 )
 
 // small is a [base] that validates at a tiny scale.
@@ -67,7 +68,7 @@ metrics = [["swd", "gt"], ["seg"]]
 ngf = [8, 16]
 `)
 	got := column(s.Runs, func(r config.Run) string {
-		return fmt.Sprintf("%s/%s/g%d", r.Dataset, strings.Join(r.Metrics, "+"), r.NGF)
+		return fmt.Sprintf("%s/%s/g%d", r.Dataset, vocab.Join(r.Metrics, "+"), r.NGF)
 	})
 	want := []string{
 		"builtin:zebra/swd+gt/g8", "builtin:zebra/swd+gt/g16",
@@ -167,7 +168,7 @@ ngf = [8, 16, 24] # metrics alone do not make another run
 metrics = ["swd", "gt"]
 no_flip = true
 `)
-	got := column(s.Runs, func(r config.Run) string { return fmt.Sprintf("%s/%v", strings.Join(r.Metrics, "+"), r.NoFlip) })
+	got := column(s.Runs, func(r config.Run) string { return fmt.Sprintf("%s/%v", vocab.Join(r.Metrics, "+"), r.NoFlip) })
 	want := []string{"swd/false", "swd+gt/false", "gt/false", "swd/true", "gt/true"}
 	if !slices.Equal(got, want) {
 		t.Errorf("runs %v, want %v", got, want)
@@ -234,7 +235,7 @@ metrics = []
 	}
 	want := config.Default()
 	want.CropSize, want.LoadSize, want.Queries = 32, 36, 16
-	want.LR, want.NoFlip, want.Metrics = 1, true, []string{}
+	want.LR, want.NoFlip, want.Metrics = 1, true, []vocab.Metric{}
 	if got := s.Runs[0]; string(got.Canonical()) != string(want.Canonical()) {
 		t.Errorf("run\n%s\nwant\n%s", got.Canonical(), want.Canonical())
 	}

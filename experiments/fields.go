@@ -23,11 +23,10 @@ const (
 
 var kindNames = [...]string{"an integer", "a number", "a string", "a boolean", "an array of strings"}
 
-// field is one settable key of config.Run.
+// field is one settable key of config.Run, with the TOML shape it accepts.
 type field struct {
-	name  string
-	index int
-	kind  kind
+	config.Field
+	kind kind
 }
 
 // Keys that a sweep file may not set: repeat is derived from [sweep] repeats.
@@ -38,19 +37,13 @@ const (
 
 var fields, fieldNames = runFields()
 
-// runFields lists the toml keys of config.Run with the shape each accepts.
+// runFields lists config.Run's keys with the shape each accepts.
 func runFields() (map[string]field, []string) {
-	t := reflect.TypeFor[config.Run]()
 	m := map[string]field{}
 	var names []string
-	for i := range t.NumField() {
-		f := t.Field(i)
-		name := strings.Split(f.Tag.Get("toml"), ",")[0]
-		if name == "" || name == "-" {
-			continue
-		}
-		m[name] = field{name: name, index: i, kind: kindOf(f.Type)}
-		names = append(names, name)
+	for _, f := range config.Fields() {
+		m[f.Key] = field{Field: f, kind: kindOf(f.Type)}
+		names = append(names, f.Key)
 	}
 	slices.Sort(names)
 	return m, names
@@ -124,27 +117,43 @@ func convertStrings(v any, bad func() (any, string)) (any, string) {
 
 // set stores a converted value in the run.
 func (f field) set(r *config.Run, v any) {
-	dst := reflect.ValueOf(r).Elem().Field(f.index)
+	dst := f.Addr(r)
 	switch x := v.(type) {
 	case int64:
 		dst.SetInt(x)
+	case float64:
+		dst.SetFloat(x)
+	case string:
+		dst.SetString(x)
+	case bool:
+		dst.SetBool(x)
 	case []string:
-		dst.Set(reflect.ValueOf(slices.Clone(x)))
-	default:
-		dst.Set(reflect.ValueOf(x))
+		list := reflect.MakeSlice(dst.Type(), len(x), len(x))
+		for i, e := range x {
+			list.Index(i).SetString(e)
+		}
+		dst.Set(list)
 	}
 }
 
 // get reads the field in the same normalized form convert returns.
 func (f field) get(r config.Run) any {
-	v := reflect.ValueOf(r).Field(f.index)
+	v := f.Get(r)
 	switch f.kind {
 	case kindInt:
 		return v.Int()
-	case kindStrings:
-		return v.Interface().([]string)
+	case kindFloat:
+		return v.Float()
+	case kindString:
+		return v.String()
+	case kindBool:
+		return v.Bool()
 	}
-	return v.Interface()
+	list := make([]string, v.Len())
+	for i := range list {
+		list[i] = v.Index(i).String()
+	}
+	return list
 }
 
 // sameValue compares two normalized values.

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"sweep/config"
+	"sweep/vocab"
 )
 
 // shipped lists every sweep file in this folder with the runs it must expand to.
@@ -18,7 +19,7 @@ var shipped = map[string]struct {
 	check func(t *testing.T, s *Sweep)
 }{
 	"ablation.toml": {24, func(t *testing.T, s *Sweep) {
-		modes := map[string]string{"A": "global", "B": "random_global", "C": "entropy_noroute",
+		modes := map[string]vocab.Mode{"A": "global", "B": "random_global", "C": "entropy_noroute",
 			"D": "self_route_entropy", "E": "self_route_random", "F": "informer", "G": "local", "H": "local_global"}
 		for i, r := range s.Runs {
 			wantVariant := string(rune('A' + i%8))
@@ -42,7 +43,7 @@ var shipped = map[string]struct {
 		}
 	}},
 	"layers.toml": {2, func(t *testing.T, s *Sweep) {
-		got := column(s.Runs, func(r config.Run) string { return r.Variant + "/" + r.Mode + "/" + r.AttnLayers })
+		got := column(s.Runs, func(r config.Run) string { return fmt.Sprintf("%s/%s/%s", r.Variant, r.Mode, r.AttnLayers) })
 		if want := []string{"A/global/last2", "B/global/all"}; !slices.Equal(got, want) {
 			t.Errorf("runs %v, want %v", got, want)
 		}
@@ -50,7 +51,7 @@ var shipped = map[string]struct {
 	}},
 	"methods.toml": {8, func(t *testing.T, s *Sweep) {
 		got := column(s.Runs, func(r config.Run) string {
-			return fmt.Sprintf("%s/%s/%s/%s", r.Dataset, r.Variant, r.Mode, strings.Join(r.Metrics, "+"))
+			return fmt.Sprintf("%s/%s/%s/%s", r.Dataset, r.Variant, r.Mode, vocab.Join(r.Metrics, "+"))
 		})
 		want := []string{
 			"builtin:zebra/CUT/cut/swd+gt", "builtin:zebra/Global/global/swd+gt",
@@ -63,7 +64,7 @@ var shipped = map[string]struct {
 		}
 	}},
 	"smoke.toml": {2, func(t *testing.T, s *Sweep) {
-		got := column(s.Runs, func(r config.Run) string { return r.Variant + "/" + r.Mode })
+		got := column(s.Runs, func(r config.Run) string { return fmt.Sprintf("%s/%s", r.Variant, r.Mode) })
 		if want := []string{"A/global", "CUT/cut"}; !slices.Equal(got, want) {
 			t.Errorf("runs %v, want %v", got, want)
 		}
@@ -83,13 +84,13 @@ var shipped = map[string]struct {
 		}
 	}},
 	"examples/official.toml": {3, func(t *testing.T, s *Sweep) {
-		got := column(s.Runs, func(r config.Run) string { return r.Variant + "/" + r.Mode + "/" + r.Executor })
+		got := column(s.Runs, func(r config.Run) string { return fmt.Sprintf("%s/%s/%s", r.Variant, r.Mode, r.Executor) })
 		if want := []string{"A/global/official", "G/local/official", "H/local_global/official"}; !slices.Equal(got, want) {
 			t.Errorf("runs %v, want %v", got, want)
 		}
 	}},
 	"examples/official_gpu.toml": {3, func(t *testing.T, s *Sweep) {
-		got := column(s.Runs, func(r config.Run) string { return r.Variant + "/" + r.Mode })
+		got := column(s.Runs, func(r config.Run) string { return fmt.Sprintf("%s/%s", r.Variant, r.Mode) })
 		if want := []string{"A/global", "G/local", "H/local_global"}; !slices.Equal(got, want) {
 			t.Errorf("runs %v, want %v", got, want)
 		}

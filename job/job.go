@@ -17,17 +17,17 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sweep/checkpoint"
-	"sweep/tensor"
-	"sweep/vocab"
 	"time"
 
+	"sweep/checkpoint"
 	"sweep/config"
 	"sweep/core"
 	"sweep/data"
 	"sweep/evaluate"
 	"sweep/rundir"
 	"sweep/safetensors"
+	"sweep/tensor"
+	"sweep/vocab"
 )
 
 const checkpointFile = evaluate.LatestFile
@@ -77,12 +77,13 @@ func train(ctx context.Context, cfg config.Run, dir string, ds *data.Dataset, pr
 	return t.iter, nil
 }
 
-// Options maps a run configuration onto the core's model options.
+// Options maps a run configuration onto the core's model options: the one place a
+// configuration becomes a model (training here, timing in package perf).
 func Options(cfg config.Run) core.Options {
 	return core.Options{
 		NGF: cfg.NGF, NDF: cfg.NDF, NBlocks: cfg.NBlocks, NetFNC: cfg.NetFNC,
-		NCE: core.NCEOptions{Mode: vocab.Mode(cfg.Mode), AllLayers: cfg.AttnLayers != "last2", NoPool: cfg.AttnLayers == "all_unpooled", NumPatches: cfg.Queries,
-			Temp: float32(cfg.NCETemp), Lambda: float32(cfg.LambdaNCE)},
+		NCE: core.NCEOptions{Mode: cfg.Mode, AllLayers: cfg.AttnLayers != vocab.LayersLast2, NoPool: cfg.AttnLayers == vocab.LayersAllUnpooled,
+			NumPatches: cfg.Queries, Temp: float32(cfg.NCETemp), Lambda: float32(cfg.LambdaNCE)},
 		LambdaGAN: float32(cfg.LambdaGAN), NCEIdt: cfg.NCEIdt, Beta1: cfg.Beta1, Beta2: cfg.Beta2,
 	}
 }

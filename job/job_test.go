@@ -19,6 +19,7 @@ import (
 	"sweep/metrics"
 	"sweep/rundir"
 	"sweep/safetensors"
+	"sweep/vocab"
 )
 
 // tinyConfig trains 2 epochs of 10 iterations at the smallest valid scale.
@@ -154,7 +155,7 @@ func TestLRFactorFollowsLinearPolicy(t *testing.T) {
 // command executor does: the test inputs themselves stand in for its translations.
 func TestEvaluateImagesScoresExternalOutput(t *testing.T) {
 	cfg := tinyConfig(1)
-	cfg.Metrics = []string{"swd", "gt"}
+	cfg.Metrics = []vocab.Metric{"swd", "gt"}
 	dir := newRunDir(t, cfg)
 	if err := execute(t, context.Background(), dir, nil); err != nil {
 		t.Fatal(err)
@@ -181,7 +182,7 @@ func TestCheckpointRunEvaluatesWithoutTraining(t *testing.T) {
 	cfg := tinyConfig(1)
 	cfg.NGF, cfg.CropSize, cfg.LoadSize, cfg.Queries = 8, 32, 36, 16
 	cfg.Checkpoint = fixtures.Dir(t, "pretrained", "global_latest_net_G.pth")
-	cfg.Metrics = []string{"swd"}
+	cfg.Metrics = []vocab.Metric{"swd"}
 	dir := newRunDir(t, cfg)
 	if err := execute(t, context.Background(), dir, nil); err != nil {
 		t.Fatal(err)
@@ -199,7 +200,7 @@ func TestCheckpointRunEvaluatesWithoutTraining(t *testing.T) {
 // and records the segmentation scores of its translations.
 func TestCityscapesRunScoresSegmentation(t *testing.T) {
 	cfg := tinyConfig(1)
-	cfg.Dataset, cfg.Metrics = "builtin:cityscapes", []string{"seg"}
+	cfg.Dataset, cfg.Metrics = "builtin:cityscapes", []vocab.Metric{"seg"}
 	dir := newRunDir(t, cfg)
 	if err := execute(t, context.Background(), dir, nil); err != nil {
 		t.Fatal(err)
@@ -247,7 +248,7 @@ func TestFIDMissingWeightsFailsRun(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Setenv("SWEEP_INCEPTION", c.env)
 			cfg := tinyConfig(1)
-			cfg.Metrics, cfg.Inception = []string{"swd", "fid"}, c.inception
+			cfg.Metrics, cfg.Inception = []vocab.Metric{"swd", "fid"}, c.inception
 			dir := newRunDir(t, cfg)
 			err := execute(t, context.Background(), dir, nil)
 			if !errors.Is(err, metrics.ErrInceptionUnavailable) || !strings.Contains(err.Error(), "put it at "+c.want) {
@@ -268,7 +269,7 @@ func TestFIDMissingWeightsFailsRun(t *testing.T) {
 func TestFIDOptionalRecordsAbsent(t *testing.T) {
 	t.Setenv("SWEEP_INCEPTION", filepath.Join(t.TempDir(), "missing.pth"))
 	cfg := tinyConfig(1)
-	cfg.Metrics, cfg.FIDOptional = []string{"swd", "fid"}, true
+	cfg.Metrics, cfg.FIDOptional = []vocab.Metric{"swd", "fid"}, true
 	dir := newRunDir(t, cfg)
 	if err := execute(t, context.Background(), dir, nil); err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"sweep/rundir"
+	"sweep/vocab"
 )
 
 // Options holds the settings of every metric.
@@ -13,8 +14,8 @@ type Options struct {
 	Seg SegOptions
 }
 
-// Kinds are the metric kinds Compute knows.
-var Kinds = []string{"swd", "fid", "seg"}
+// Kinds are the metric kinds Compute knows: those that compare two folders of images.
+var Kinds = []vocab.Metric{vocab.MetricSWD, vocab.MetricFID, vocab.MetricSeg}
 
 // Compute computes one metric kind between two folders and returns its values as run metrics
 // of training iteration step:
@@ -22,26 +23,26 @@ var Kinds = []string{"swd", "fid", "seg"}
 //	swd: "swd_<res>" per level and "swd_avg"; realDir and fakeDir hold images
 //	fid: "fid"; an error matching ErrInceptionUnavailable means FID is absent
 //	seg: "seg_miou", "seg_pixacc", "seg_classacc" (percent); realDir holds the label images
-func Compute(kind, realDir, fakeDir string, opt Options, step int) ([]rundir.Metric, error) {
+func Compute(kind vocab.Metric, realDir, fakeDir string, opt Options, step int) ([]rundir.Metric, error) {
 	switch kind {
-	case "swd":
+	case vocab.MetricSWD:
 		r, err := SWDDirs(realDir, fakeDir, opt.SWD)
 		if err != nil {
 			return nil, err
 		}
 		return r.Metrics(step), nil
-	case "fid":
+	case vocab.MetricFID:
 		r, err := FIDDirs(realDir, fakeDir, opt.FID)
 		if err != nil {
 			return nil, err
 		}
 		return r.Metrics(step), nil
-	case "seg":
+	case vocab.MetricSeg:
 		r, err := SegDirs(realDir, fakeDir, opt.Seg)
 		if err != nil {
 			return nil, err
 		}
 		return r.Metrics(step), nil
 	}
-	return nil, fmt.Errorf("metric %q is unknown; use swd, fid or seg", kind)
+	return nil, fmt.Errorf("metric %q is unknown; use %s", kind, vocab.Join(Kinds, ", "))
 }

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"sweep/vocab"
 )
 
 func TestCompute(t *testing.T) {
@@ -17,16 +19,17 @@ func TestCompute(t *testing.T) {
 	t.Setenv(InceptionEnv, filepath.Join(dir, "absent.pth"))
 	opt := Options{SWD: SWDOptions{Seed: 1}, Seg: SegOptions{Segmenter: redSegmenter{}, Classes: 5}}
 	tests := []struct {
-		kind, real, fake string
-		names            []string
-		err              error
+		kind       vocab.Metric
+		real, fake string
+		names      []string
+		err        error
 	}{
 		{"swd", real, fake, []string{"swd_16", "swd_avg"}, nil},
 		{"seg", filepath.Join(root, "labels"), filepath.Join(root, "fake"), []string{"seg_miou", "seg_pixacc", "seg_classacc"}, nil},
 		{"fid", real, fake, nil, ErrInceptionUnavailable},
 	}
 	for _, tt := range tests {
-		t.Run(tt.kind, func(t *testing.T) {
+		t.Run(string(tt.kind), func(t *testing.T) {
 			m, err := Compute(tt.kind, tt.real, tt.fake, opt, 11)
 			if !errors.Is(err, tt.err) {
 				t.Fatalf("error %v, want %v", err, tt.err)

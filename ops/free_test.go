@@ -46,4 +46,3 @@ func TestFreeKeepsWhatBackwardReads(t *testing.T) {
 		t.Error("free kept data no step reads")
 	}
 }
-

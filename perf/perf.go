@@ -7,22 +7,40 @@ import (
 	"io"
 	"math/rand/v2"
 	"slices"
-	"sweep/tensor"
-	"sweep/vocab"
 	"syscall"
 	"time"
 
+	"sweep/config"
 	"sweep/core"
+	"sweep/job"
 	"sweep/linalg"
+	"sweep/tensor"
+	"sweep/vocab"
 )
 
-// Config is one benchmark configuration.
+// Config is one benchmark configuration: the settings it changes from config.Default, and
+// how many iterations it times.
 type Config struct {
 	Crop, NGF, Blocks, Queries int
-	Mode                       string
+	Mode                       vocab.Mode
 	AllLayers, NoPool          bool
 	Iters, Warmup              int
 	Seed                       uint64
+}
+
+// Run is the run configuration that trains what c times: the defaults with c's sizes, mode
+// and layers, and ndf = ngf.
+func (c Config) Run() config.Run {
+	r := config.Default()
+	r.CropSize, r.LoadSize = c.Crop, max(r.LoadSize, c.Crop)
+	r.NGF, r.NDF, r.NBlocks, r.Queries, r.Mode = c.NGF, c.NGF, c.Blocks, c.Queries, c.Mode
+	switch {
+	case c.AllLayers && c.NoPool:
+		r.AttnLayers = vocab.LayersAllUnpooled
+	case c.AllLayers:
+		r.AttnLayers = vocab.LayersAll
+	}
+	return r
 }
 
 // Result holds per-iteration times, the process's peak resident memory, the matrix-product
@@ -50,10 +68,9 @@ func Run(c Config, log io.Writer) (Result, error) {
 	if c.Crop%4 != 0 || c.Iters < 1 || c.Queries > (c.Crop/4)*(c.Crop/4) {
 		return Result{}, fmt.Errorf("need crop a multiple of 4, iters >= 1 and queries <= %d", (c.Crop/4)*(c.Crop/4))
 	}
+	run := c.Run()
 	rng := rand.New(rand.NewPCG(c.Seed, 1))
-	m := core.NewModel(core.Options{NGF: c.NGF, NDF: c.NGF, NBlocks: c.Blocks, NetFNC: 256,
-		NCE:       core.NCEOptions{Mode: vocab.Mode(c.Mode), AllLayers: c.AllLayers, NoPool: c.NoPool, NumPatches: c.Queries, Temp: 0.07, Lambda: 1},
-		LambdaGAN: 1, NCEIdt: true, Beta1: 0.5, Beta2: 0.999}, rng)
+	m := core.NewModel(job.Options(run), rng)
 	var res Result
 	var flops0 int64
 	for i := 0; i < c.Warmup+c.Iters; i++ {
@@ -62,7 +79,7 @@ func Run(c Config, log io.Writer) (Result, error) {
 		}
 		a, b := randomImage(rng, c.Crop), randomImage(rng, c.Crop)
 		start := time.Now()
-		m.Iteration(a, b, core.RandomPicker{Rng: rng}, core.RandomPicker{Rng: rng}, 2e-4)
+		m.Iteration(a, b, core.RandomPicker{Rng: rng}, core.RandomPicker{Rng: rng}, run.LR)
 		d := time.Since(start)
 		fmt.Fprintf(log, "iter %d: %.1f ms\n", i, float64(d.Microseconds())/1e3)
 		if i >= c.Warmup {

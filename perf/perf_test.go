@@ -2,7 +2,12 @@ package perf
 
 import (
 	"io"
+	"reflect"
 	"testing"
+
+	"sweep/core"
+	"sweep/job"
+	"sweep/vocab"
 )
 
 func TestRunTimesEveryIterationAndSection(t *testing.T) {
@@ -20,5 +25,27 @@ func TestRunTimesEveryIterationAndSection(t *testing.T) {
 	}
 	if _, err := Run(Config{Crop: 30, Iters: 1}, io.Discard); err == nil {
 		t.Error("crop 30 accepted")
+	}
+}
+
+// TestModelIsTheReference: the timed model is the one the PyTorch reference times
+// (bench_ref.py): netF_nc 256, temperature 0.07, lr 2e-4, ndf = ngf, the official losses and
+// Adam betas.
+func TestModelIsTheReference(t *testing.T) {
+	c := Config{Crop: 64, NGF: 32, Blocks: 6, Queries: 128, Mode: vocab.ModeLocal, AllLayers: true}
+	want := core.Options{NGF: 32, NDF: 32, NBlocks: 6, NetFNC: 256,
+		NCE:       core.NCEOptions{Mode: "local", AllLayers: true, NumPatches: 128, Temp: 0.07, Lambda: 1},
+		LambdaGAN: 1, NCEIdt: true, Beta1: 0.5, Beta2: 0.999}
+	run := c.Run()
+	if got := job.Options(run); !reflect.DeepEqual(got, want) || run.LR != 2e-4 || run.CropSize != 64 {
+		t.Errorf("options %+v, lr %g, crop %d; want %+v, lr 2e-4, crop 64", got, run.LR, run.CropSize, want)
+	}
+	c.NoPool = true
+	if got := job.Options(c.Run()).NCE; !got.AllLayers || !got.NoPool {
+		t.Errorf("--all-layers --no-pool gives %+v", got)
+	}
+	c.AllLayers = false
+	if got := c.Run().AttnLayers; got != vocab.LayersLast2 {
+		t.Errorf("--no-pool alone gives layers %s, want last2", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"sweep/config"
 	"sweep/runner/command"
+	"sweep/vocab"
 )
 
 // checkpoint checks that the generator a run evaluates is a readable, non-empty regular file.
@@ -47,7 +48,7 @@ func readableFile(path string) string {
 // templates checks that the command executor's templates name only known placeholders, as
 // they are expanded when the run executes (its config values, id, run_dir, gpu).
 func templates(cfg config.Run, dir string) []problem {
-	if cfg.Executor != "command" {
+	if cfg.Executor != vocab.ExecutorCommand {
 		return nil
 	}
 	vars, err := command.Vars(cfg, dir, "")

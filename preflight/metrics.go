@@ -12,13 +12,14 @@ import (
 	"sweep/config"
 	"sweep/data"
 	"sweep/metrics"
+	"sweep/vocab"
 )
 
 // fid checks that a run scoring FID has the Inception weights: found (the inception setting,
 // else $SWEEP_INCEPTION, else the user cache) or downloaded. Missing weights are no problem
 // with fid_optional = true (FID is then recorded as absent); a wrong file always is.
 func (c *checker) fid(cfg config.Run) []problem {
-	if !slices.Contains(cfg.Metrics, "fid") {
+	if !slices.Contains(cfg.Metrics, vocab.MetricFID) {
 		return nil
 	}
 	err, ok := c.weights[cfg.Inception]
@@ -57,7 +58,7 @@ func (c *checker) locateInception(explicit string) error {
 // seg checks that a run scoring seg has a valid segmenter, that a segmenter command names {in},
 // {out} and a program that exists, and that the labels folder it names holds images.
 func seg(cfg config.Run) []problem {
-	if !slices.Contains(cfg.Metrics, "seg") {
+	if !slices.Contains(cfg.Metrics, vocab.MetricSeg) {
 		return nil
 	}
 	kind, cmdline, err := cfg.SegmenterSpec()

@@ -8,12 +8,13 @@ import (
 
 	"sweep/config"
 	"sweep/runner/official"
+	"sweep/vocab"
 )
 
 // officialRun checks what the official executor needs at planning: a checkout with train.py
 // and test.py, a Python interpreter, and settings the official code has.
 func officialRun(cfg config.Run) []problem {
-	if cfg.Executor != "official" {
+	if cfg.Executor != vocab.ExecutorOfficial {
 		return nil
 	}
 	var ps []problem
@@ -21,7 +22,7 @@ func officialRun(cfg config.Run) []problem {
 	if _, err := official.NetG(cfg.NBlocks); err != nil {
 		ps = append(ps, problem{"n_blocks", err.Error()})
 	}
-	if cfg.AttnLayers != "last2" {
+	if cfg.AttnLayers != vocab.LayersLast2 {
 		ps = append(ps, problem{"attn_layers", fmt.Sprintf("attn_layers %q is not in the official code, which attends on its own layers; use last2 or executor \"builtin\"", cfg.AttnLayers)})
 	}
 	if cfg.Checkpoint != "" {

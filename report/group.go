@@ -3,15 +3,13 @@ package report
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
-	"reflect"
 	"sort"
-	"strings"
 
 	"gonum.org/v1/gonum/stat"
 
 	"sweep/config"
 	"sweep/results"
+	"sweep/vocab"
 )
 
 // Group is the completed runs of one configuration that differ only in seed (and repeat).
@@ -60,11 +58,11 @@ func GroupKey(c config.Run) string {
 // sweepData is what one sweep's report is built from.
 type sweepData struct {
 	Name    string
-	Counts  map[string]int    // runs per status
-	Groups  []*Group          // in order of first creation
-	Mode    EpochMode         // how each run's epoch was chosen
-	Primary map[string]string // dataset -> the metric that decides the best epoch
-	Multi   bool              // some run has metrics at several epochs
+	Counts  map[vocab.Status]int // runs per status
+	Groups  []*Group             // in order of first creation
+	Mode    EpochMode            // how each run's epoch was chosen
+	Primary map[string]string    // dataset -> the metric that decides the best epoch
+	Multi   bool                 // some run has metrics at several epochs
 }
 
 // load reads the runs of sweep ("" for all), each with its config as that sweep gives it,
@@ -77,11 +75,11 @@ func load(s *results.Store, sweep string, mode EpochMode) (*sweepData, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &sweepData{Name: sweep, Counts: map[string]int{}, Mode: mode}
+	d := &sweepData{Name: sweep, Counts: map[vocab.Status]int{}, Mode: mode}
 	byKey := map[string]*Group{}
 	for _, r := range runs {
 		d.Counts[r.Status]++
-		if r.Status != results.StatusCompleted {
+		if r.Status != vocab.StatusCompleted {
 			continue
 		}
 		k := GroupKey(r.Config)
@@ -165,41 +163,27 @@ func metricsOf(groups []*Group) []string {
 // field is one configuration field by its JSON key.
 type field struct{ Key, Value string }
 
-// fields lists c's fields in declaration order, leaving out the seed and the repeat index.
+// fields lists c's fields in declaration order, lists joined by "+", leaving out the seed
+// and the repeat index.
 func fields(c config.Run) []field {
-	v := reflect.ValueOf(c)
-	t := v.Type()
 	var out []field
-	for i := range t.NumField() {
-		key, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		if key == "seed" || key == "repeat" || key == "" || key == "-" {
-			continue
+	for _, f := range config.Fields() {
+		if f.Key != "seed" && f.Key != "repeat" {
+			out = append(out, field{f.Key, f.Text(c, "+")})
 		}
-		val := v.Field(i).Interface()
-		if sl, ok := val.([]string); ok {
-			val = strings.Join(sl, "+")
-		}
-		out = append(out, field{key, fmt.Sprint(val)})
 	}
 	return out
 }
 
 // varying returns the keys of the fields that differ among the configurations, in field order.
 func varying(cs []config.Run) []string {
-	if len(cs) == 0 {
-		return nil
-	}
-	first := fields(cs[0])
-	var keys []string
-	for i, f := range first {
-		for _, c := range cs[1:] {
-			if fields(c)[i].Value != f.Value {
-				keys = append(keys, f.Key)
-				break
-			}
+	return config.Varying(cs, func(c config.Run) map[string]string {
+		m := map[string]string{}
+		for _, f := range fields(c) {
+			m[f.Key] = f.Value
 		}
-	}
-	return keys
+		return m
+	})
 }
 
 func fieldValue(c config.Run, key string) string {

@@ -17,6 +17,7 @@ import (
 	"sweep/config"
 	"sweep/results"
 	"sweep/rundir"
+	"sweep/vocab"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -41,16 +42,17 @@ func golden(t *testing.T, name string, got []byte) {
 
 // fake is one run the tests put into a store.
 type fake struct {
-	sweep, variant, mode, dataset string
-	queries                       int
-	layers                        string
-	lr                            float64
-	seed                          int64
-	status                        string // default completed
-	metrics                       map[string]float64
-	at                            map[int]map[string]float64 // metrics by epoch; when set, instead of metrics
-	losses                        []results.Loss
-	dir                           string
+	sweep, variant, dataset string
+	mode                    vocab.Mode
+	queries                 int
+	layers                  vocab.Layers
+	lr                      float64
+	seed                    int64
+	status                  vocab.Status // default completed
+	metrics                 map[string]float64
+	at                      map[int]map[string]float64 // metrics by epoch; when set, instead of metrics
+	losses                  []results.Loss
+	dir                     string
 }
 
 func (f fake) config() config.Run {
@@ -95,10 +97,10 @@ func addFakes(t *testing.T, s *results.Store, fakes []fake) []results.Run {
 		}
 		runs = append(runs, r)
 		switch f.status {
-		case "", results.StatusCompleted:
+		case "", vocab.StatusCompleted:
 			mustDo(t, s.MarkRunning(r.ID, "cpu:0"))
 			mustDo(t, s.Complete(r.ID, f.metricList(), f.losses))
-		case results.StatusFailed, results.StatusInterrupted:
+		case vocab.StatusFailed, vocab.StatusInterrupted:
 			mustDo(t, s.MarkRunning(r.ID, "cpu:0"))
 			mustDo(t, s.MarkFinished(r.ID, f.status, "exit status 1", "boom"))
 		}
@@ -169,8 +171,8 @@ func testFakes() []fake {
 	add(seeds(fake{sweep: "methods", variant: "CUT", mode: "cut", dataset: "builtin:cityscapes", metrics: map[string]float64{"seg_miou": 20, "fid": 60}}, 1, 2)...)
 	add(seeds(fake{sweep: "methods", variant: "Global", dataset: "builtin:cityscapes", metrics: map[string]float64{"seg_miou": 24, "fid": 55}}, 1, 2)...)
 	add(seeds(fake{sweep: "methods", variant: "Local", mode: "local", dataset: "builtin:cityscapes", metrics: map[string]float64{"fid": 50}}, 1)...)
-	add(fake{sweep: "methods", variant: "Local", mode: "local", dataset: "builtin:cityscapes", seed: 2, status: results.StatusFailed})
-	add(fake{sweep: "methods", variant: "Local", mode: "local", dataset: "builtin:cityscapes", seed: 3, status: results.StatusPending})
+	add(fake{sweep: "methods", variant: "Local", mode: "local", dataset: "builtin:cityscapes", seed: 2, status: vocab.StatusFailed})
+	add(fake{sweep: "methods", variant: "Local", mode: "local", dataset: "builtin:cityscapes", seed: 3, status: vocab.StatusPending})
 	// ablation: A at two learning rates shares a row label, so rows name lr.
 	add(seeds(fake{sweep: "ablation", variant: "B", mode: "random_global", metrics: map[string]float64{"fid": 52, "swd_avg": 34}}, 1, 2)...)
 	add(seeds(fake{sweep: "ablation", variant: "A", metrics: map[string]float64{"fid": 41, "swd_avg": 30}}, 1, 2)...)

@@ -12,24 +12,25 @@ import (
 
 	"sweep/results"
 	"sweep/rundir"
+	"sweep/vocab"
 )
 
 // RunSummary is one line of `sweep list`.
 type RunSummary struct {
-	ID       string    `json:"id"`
-	Sweep    string    `json:"sweep"`  // the sweep that first added the run
-	Sweeps   []string  `json:"sweeps"` // every sweep the run belongs to
-	Variant  string    `json:"variant"`
-	Mode     string    `json:"mode"`
-	Dataset  string    `json:"dataset"`
-	Seed     int64     `json:"seed"`
-	Status   string    `json:"status"`
-	Attempts int       `json:"attempts"`
-	Device   string    `json:"device,omitempty"`
-	Dir      string    `json:"dir,omitempty"`
-	Started  time.Time `json:"started,omitzero"`
-	Finished time.Time `json:"finished,omitzero"`
-	Error    string    `json:"error,omitempty"`
+	ID       string       `json:"id"`
+	Sweep    string       `json:"sweep"`  // the sweep that first added the run
+	Sweeps   []string     `json:"sweeps"` // every sweep the run belongs to
+	Variant  string       `json:"variant"`
+	Mode     vocab.Mode   `json:"mode"`
+	Dataset  string       `json:"dataset"`
+	Seed     int64        `json:"seed"`
+	Status   vocab.Status `json:"status"`
+	Attempts int          `json:"attempts"`
+	Device   string       `json:"device,omitempty"`
+	Dir      string       `json:"dir,omitempty"`
+	Started  time.Time    `json:"started,omitzero"`
+	Finished time.Time    `json:"finished,omitzero"`
+	Error    string       `json:"error,omitempty"`
 }
 
 // List writes the runs of sweep ("" for all) as a text table or as JSON.
@@ -69,8 +70,8 @@ func writeRunTable(w io.Writer, sums []RunSummary) error {
 	header := []string{"id", "sweeps", "variant", "mode", "dataset", "seed", "status", "attempts", "device", "duration", "error"}
 	var rows [][]string
 	for _, s := range sums {
-		rows = append(rows, []string{s.ID, strings.Join(s.Sweeps, ","), s.Variant, s.Mode, s.Dataset, strconv.FormatInt(s.Seed, 10),
-			s.Status, strconv.Itoa(s.Attempts), s.Device, duration(s.Started, s.Finished), firstLine(s.Error, 60)})
+		rows = append(rows, []string{s.ID, strings.Join(s.Sweeps, ","), s.Variant, string(s.Mode), s.Dataset, strconv.FormatInt(s.Seed, 10),
+			string(s.Status), strconv.Itoa(s.Attempts), s.Device, duration(s.Started, s.Finished), firstLine(s.Error, 60)})
 	}
 	return writeGrid(w, false, false, header, rows)
 }

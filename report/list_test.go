@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"sweep/results"
+	"sweep/vocab"
 )
 
 func TestList(t *testing.T) {
@@ -20,11 +21,11 @@ func TestList(t *testing.T) {
 	if len(got) != 14 {
 		t.Fatalf("methods lists %d runs, want 14", len(got))
 	}
-	statuses := map[string]int{}
+	statuses := map[vocab.Status]int{}
 	for _, r := range got {
 		statuses[r.Status]++
 	}
-	if statuses[results.StatusCompleted] != 12 || statuses[results.StatusFailed] != 1 || statuses[results.StatusPending] != 1 {
+	if statuses[vocab.StatusCompleted] != 12 || statuses[vocab.StatusFailed] != 1 || statuses[vocab.StatusPending] != 1 {
 		t.Errorf("statuses %v", statuses)
 	}
 	if got[0].ID != runs[0].ID || got[0].Variant != "CUT" || got[0].Mode != "cut" || got[0].Seed != 1 {

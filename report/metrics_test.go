@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"sweep/config"
+	"sweep/vocab"
 )
 
 func TestDirection(t *testing.T) {
@@ -53,7 +54,7 @@ func TestCellText(t *testing.T) {
 }
 
 func TestChooseKind(t *testing.T) {
-	cfg := func(variant, mode string, queries int, layers string) config.Run {
+	cfg := func(variant string, mode vocab.Mode, queries int, layers vocab.Layers) config.Run {
 		c := config.Default()
 		c.Variant, c.Mode, c.Queries, c.AttnLayers = variant, mode, queries, layers
 		return c

@@ -10,12 +10,16 @@ import (
 	"testing"
 
 	"sweep/results"
+	"sweep/vocab"
 )
 
 // plotFakes is a methods sweep on one dataset whose runs have images and losses on disk.
 func plotFakes(t *testing.T, root string) []fake {
 	var fakes []fake
-	for i, v := range []struct{ variant, mode string }{{"CUT", "cut"}, {"Global", "global"}, {"Local", "local"}} {
+	for i, v := range []struct {
+		variant string
+		mode    vocab.Mode
+	}{{"CUT", "cut"}, {"Global", "global"}, {"Local", "local"}} {
 		for _, f := range seeds(fake{sweep: "methods", variant: v.variant, mode: v.mode, metrics: map[string]float64{"fid": 40 + float64(i), "swd_avg": 30}}, 1, 2) {
 			f.dir = filepath.Join(root, "runs", v.variant+"-"+string(rune('0'+f.seed)))
 			f.losses = []results.Loss{{Iter: 1, Name: "G", Value: 2}, {Iter: 1, Name: "D", Value: 1}, {Iter: 2, Name: "G", Value: 1.5}, {Iter: 2, Name: "D", Value: 0.8}}

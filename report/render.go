@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"sweep/results"
+	"sweep/vocab"
 )
 
 // openExisting opens a store that must already exist, read-only: a report of a mistyped
@@ -76,10 +77,10 @@ func valueEpochs(vs []Value) string {
 }
 
 // statusOrder is the order run counts are listed in.
-var statusOrder = []string{results.StatusCompleted, results.StatusFailed, results.StatusInterrupted,
-	results.StatusRunning, results.StatusPending}
+var statusOrder = []vocab.Status{vocab.StatusCompleted, vocab.StatusFailed, vocab.StatusInterrupted,
+	vocab.StatusRunning, vocab.StatusPending}
 
-func countsText(counts map[string]int) string {
+func countsText(counts map[vocab.Status]int) string {
 	var parts []string
 	for _, s := range statusOrder {
 		if n := counts[s]; n > 0 {

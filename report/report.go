@@ -13,6 +13,7 @@ import (
 	"sweep/config"
 	"sweep/results"
 	"sweep/rundir"
+	"sweep/vocab"
 )
 
 // Options choose what a report shows.
@@ -38,10 +39,10 @@ type Report struct {
 
 // SweepReport is one sweep's run counts, table and plots.
 type SweepReport struct {
-	Name   string         `json:"name"`
-	Counts map[string]int `json:"counts"`
-	Tables []Table        `json:"tables"`
-	Plots  []Plot         `json:"plots,omitempty"`
+	Name   string               `json:"name"`
+	Counts map[vocab.Status]int `json:"counts"`
+	Tables []Table              `json:"tables"`
+	Plots  []Plot               `json:"plots,omitempty"`
 }
 
 // WriteReport opens the store at dbPath and writes its report to w.

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"sweep/config"
+	"sweep/vocab"
 )
 
 // Kind is a kind of results table, each after one of the paper's tables.
@@ -97,12 +98,12 @@ func ChooseKind(cs []config.Run) Kind {
 func rowKey(kind Kind, c config.Run) string {
 	switch kind {
 	case KindLayers:
-		return c.AttnLayers
+		return string(c.AttnLayers)
 	case KindQueries:
 		return strconv.Itoa(c.Queries)
 	}
 	if c.Variant == "" {
-		return c.Mode
+		return string(c.Mode)
 	}
 	return c.Variant
 }
@@ -121,7 +122,7 @@ func colGroup(kind Kind, c config.Run) ColGroup {
 	g := ColGroup{Dataset: c.Dataset}
 	if kind == KindQueries {
 		g.Side = "QS-Attn"
-		if c.Mode == "cut" {
+		if !c.Mode.Attends() {
 			g.Side = "CUT"
 		}
 	}
@@ -256,7 +257,7 @@ func sortRows(kind Kind, labels []string, groups []*Group, extras []string) {
 			}
 			return math.MaxFloat64
 		case KindLayers:
-			if c.AttnLayers == "last2" {
+			if c.AttnLayers == vocab.LayersLast2 {
 				return 0
 			}
 			return 1

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"sweep/vocab"
 )
 
 // ErrHeld is wrapped by Claim's error when another live runner holds the run.
@@ -15,7 +17,7 @@ var ErrCompleted = errors.New("already completed")
 
 // holder is the claim stored with a run.
 type holder struct {
-	status string
+	status vocab.Status
 	owner  Owner
 	until  time.Time // the lease; zero when none was ever taken
 	done   time.Time // when the last attempt ended
@@ -33,14 +35,14 @@ func (s *Store) Claim(id string, o Owner, lease time.Duration, redoBefore time.T
 		if err != nil {
 			return err
 		}
-		if h.status == StatusCompleted && !h.done.Before(redoBefore) {
+		if h.status == vocab.StatusCompleted && !h.done.Before(redoBefore) {
 			return fmt.Errorf("run %s: %w", id, ErrCompleted)
 		}
-		if h.status == StatusRunning && h.holds(o, time.Now()) {
+		if h.status == vocab.StatusRunning && h.holds(o, time.Now()) {
 			return fmt.Errorf("run %s: %w (%s, lease until %s)", id, ErrHeld, h.owner, h.until.Local().Format(time.TimeOnly))
 		}
 		return updateOne(tx, id, `UPDATE runs SET status = ?, owner_host = ?, owner_pid = ?, owner_start = ?, lease_until = ? WHERE id = ?`,
-			StatusRunning, o.Host, o.PID, o.Start, formatTime(time.Now().Add(lease)), id)
+			vocab.StatusRunning, o.Host, o.PID, o.Start, formatTime(time.Now().Add(lease)), id)
 	})
 }
 
@@ -80,7 +82,7 @@ func readHolder(tx *sql.Tx, id string) (holder, error) {
 func (s *Store) Heartbeat(id string, o Owner, lease time.Duration) error {
 	return s.inTx(func(tx *sql.Tx) error {
 		res, err := tx.Exec(`UPDATE runs SET lease_until = ? WHERE id = ? AND status = ? AND owner_host = ? AND owner_pid = ? AND owner_start = ?`,
-			formatTime(time.Now().Add(lease)), id, StatusRunning, o.Host, o.PID, o.Start)
+			formatTime(time.Now().Add(lease)), id, vocab.StatusRunning, o.Host, o.PID, o.Start)
 		if err != nil {
 			return fmt.Errorf("run %s: heartbeat: %w", id, err)
 		}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"sweep/vocab"
 )
 
 // deadPID returns the PID of a process of this host that has exited and been reaped.
@@ -37,7 +39,7 @@ func TestClaimIsExclusive(t *testing.T) {
 	if !errors.Is(err, ErrHeld) || !strings.Contains(err.Error(), "elsewhere pid 42") {
 		t.Fatalf("second claim: %v; want ErrHeld naming the holder", err)
 	}
-	if got := mustGet(t, s, r.ID); got.Status != StatusRunning || got.Owner != other {
+	if got := mustGet(t, s, r.ID); got.Status != vocab.StatusRunning || got.Owner != other {
 		t.Errorf("after the refused claim: %s held by %v", got.Status, got.Owner)
 	}
 	if err := s.Heartbeat(r.ID, me, time.Hour); !errors.Is(err, ErrHeld) {

@@ -8,6 +8,7 @@ import (
 
 	"sweep/config"
 	"sweep/rundir"
+	"sweep/vocab"
 )
 
 // writeVersion1 builds a database as schema version 1 wrote it, from that version's own SQL,
@@ -63,7 +64,7 @@ func TestMigrationFromVersion1KeepsEverything(t *testing.T) {
 		t.Fatalf("runs %+v, %v", runs, err)
 	}
 	r := runs[0]
-	if r.ID != old.ID || r.Status != StatusCompleted || r.Attempts != 1 || r.Dir != old.Dir || !reflect.DeepEqual(r.Config, cfg) {
+	if r.ID != old.ID || r.Status != vocab.StatusCompleted || r.Attempts != 1 || r.Dir != old.Dir || !reflect.DeepEqual(r.Config, cfg) {
 		t.Errorf("run after migration: %+v", r)
 	}
 	ms, err := s.Metrics(r.ID)
@@ -111,7 +112,7 @@ func TestRekeyMovesEverything(t *testing.T) {
 	ls, _ := s.Losses("new")
 	sweeps, _ := s.SweepsOf("new")
 	_, provOK, _ := s.Provenance("new")
-	if n.Key != `{"k":1}` || n.Status != StatusCompleted || len(ms) != 1 || len(ls) != 1 || len(sweeps) != 2 || !provOK {
+	if n.Key != `{"k":1}` || n.Status != vocab.StatusCompleted || len(ms) != 1 || len(ls) != 1 || len(sweeps) != 2 || !provOK {
 		t.Errorf("after rekey: run %+v metrics %v losses %v sweeps %v provenance %v", n, ms, ls, sweeps, provOK)
 	}
 	if err := s.Rekey("new", "new", ""); err != nil {
@@ -128,7 +129,7 @@ func TestSweepsKeepTheirOwnLabels(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := r
-	g.Config.Variant, g.Config.Metrics = "Global", []string{"swd", "fid"}
+	g.Config.Variant, g.Config.Metrics = "Global", []vocab.Metric{"swd", "fid"}
 	if err := s.AddRun("methods", g); err != nil {
 		t.Fatal(err)
 	}

@@ -18,19 +18,8 @@ import (
 
 	"sweep/config"
 	"sweep/rundir"
+	"sweep/vocab"
 )
-
-// Run statuses.
-const (
-	StatusPending     = "pending"
-	StatusRunning     = "running"
-	StatusCompleted   = "completed"
-	StatusFailed      = "failed"
-	StatusInterrupted = "interrupted"
-)
-
-// Statuses lists every run status.
-var Statuses = []string{StatusPending, StatusRunning, StatusCompleted, StatusFailed, StatusInterrupted}
 
 // busyTimeout is how long a writer waits for another's lock before giving up.
 const busyTimeout = 30 * time.Second
@@ -47,7 +36,7 @@ type Run struct {
 	Sweep    string     // the sweep that first added the run
 	Config   config.Run // as the sweep it is listed for gives it (labels, metrics); else as first added
 	Key      string     // the JSON of the config.Key its ID hashes
-	Status   string
+	Status   vocab.Status
 	Attempts int
 	Device   string
 	Dir      string
@@ -179,7 +168,7 @@ func (s *Store) AddRun(sweep string, r Run) error {
 	return s.inTx(func(tx *sql.Tx) error {
 		_, err := tx.Exec(`INSERT INTO runs (id, sweep, config, key, status, dir, created) VALUES (?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET key = excluded.key WHERE runs.key = ''`,
-			r.ID, sweep, cfg, r.Key, StatusPending, r.Dir, formatTime(time.Now()))
+			r.ID, sweep, cfg, r.Key, vocab.StatusPending, r.Dir, formatTime(time.Now()))
 		if err != nil {
 			return fmt.Errorf("add run %s: %w", r.ID, err)
 		}
@@ -347,14 +336,14 @@ func (s *Store) MarkRunning(id, device string) error {
 	return s.inTx(func(tx *sql.Tx) error {
 		return updateOne(tx, id, `UPDATE runs SET status = ?, attempts = attempts + 1, device = ?, started = ?,
 			finished = NULL, error = '', log_tail = '' WHERE id = ?`,
-			StatusRunning, device, formatTime(time.Now()), id)
+			vocab.StatusRunning, device, formatTime(time.Now()), id)
 	})
 }
 
 // MarkFinished records the end of an attempt that did not complete: status is failed,
 // interrupted, or pending (to run again).
-func (s *Store) MarkFinished(id, status, errMsg, logTail string) error {
-	if !slices.Contains([]string{StatusFailed, StatusInterrupted, StatusPending}, status) {
+func (s *Store) MarkFinished(id string, status vocab.Status, errMsg, logTail string) error {
+	if !slices.Contains([]vocab.Status{vocab.StatusFailed, vocab.StatusInterrupted, vocab.StatusPending}, status) {
 		return fmt.Errorf("run %s: MarkFinished status %q; allowed: failed, interrupted, pending (use Complete)", id, status)
 	}
 	return s.inTx(func(tx *sql.Tx) error {
@@ -368,7 +357,7 @@ func (s *Store) MarkFinished(id, status, errMsg, logTail string) error {
 func (s *Store) Complete(id string, metrics []rundir.Metric, losses []Loss) error {
 	return s.inTx(func(tx *sql.Tx) error {
 		if err := updateOne(tx, id, `UPDATE runs SET status = ?, finished = ?, error = '' WHERE id = ?`,
-			StatusCompleted, formatTime(time.Now()), id); err != nil {
+			vocab.StatusCompleted, formatTime(time.Now()), id); err != nil {
 			return err
 		}
 		if err := replaceMetrics(tx, id, metrics); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"sweep/config"
 	"sweep/rundir"
+	"sweep/vocab"
 )
 
 func openTemp(t *testing.T) (*Store, string) {
@@ -61,7 +62,7 @@ func TestMigrateFromEmptyAndReopen(t *testing.T) {
 		t.Fatalf("schema_version = %d (%d rows), want %d (1 row)", v, n, SchemaVersion)
 	}
 	got := mustGet(t, s2, r.ID)
-	if !reflect.DeepEqual(got.Config, r.Config) || got.Status != StatusPending || got.Sweep != "sw" || got.Dir != r.Dir {
+	if !reflect.DeepEqual(got.Config, r.Config) || got.Status != vocab.StatusPending || got.Sweep != "sw" || got.Dir != r.Dir {
 		t.Fatalf("reopened run = %+v", got)
 	}
 	var mode string
@@ -110,18 +111,18 @@ func TestStatusLifecycle(t *testing.T) {
 	steps := []struct {
 		name     string
 		do       func() error
-		status   string
+		status   vocab.Status
 		attempts int
 		errMsg   string
 	}{
-		{"start", func() error { return s.MarkRunning(r.ID, "cpu:0") }, StatusRunning, 1, ""},
-		{"fail", func() error { return s.MarkFinished(r.ID, StatusFailed, "exit 2", "tail") }, StatusFailed, 1, "exit 2"},
-		{"restart", func() error { return s.MarkRunning(r.ID, "cuda:1") }, StatusRunning, 2, ""},
-		{"interrupt", func() error { return s.MarkFinished(r.ID, StatusInterrupted, "signal", "") }, StatusInterrupted, 2, "signal"},
-		{"re-add keeps status", func() error { return s.AddRun("sw", r) }, StatusInterrupted, 2, "signal"},
-		{"requeue", func() error { return s.MarkFinished(r.ID, StatusPending, "", "") }, StatusPending, 2, ""},
-		{"start again", func() error { return s.MarkRunning(r.ID, "cuda:1") }, StatusRunning, 3, ""},
-		{"complete", func() error { return s.Complete(r.ID, nil, nil) }, StatusCompleted, 3, ""},
+		{"start", func() error { return s.MarkRunning(r.ID, "cpu:0") }, vocab.StatusRunning, 1, ""},
+		{"fail", func() error { return s.MarkFinished(r.ID, vocab.StatusFailed, "exit 2", "tail") }, vocab.StatusFailed, 1, "exit 2"},
+		{"restart", func() error { return s.MarkRunning(r.ID, "cuda:1") }, vocab.StatusRunning, 2, ""},
+		{"interrupt", func() error { return s.MarkFinished(r.ID, vocab.StatusInterrupted, "signal", "") }, vocab.StatusInterrupted, 2, "signal"},
+		{"re-add keeps status", func() error { return s.AddRun("sw", r) }, vocab.StatusInterrupted, 2, "signal"},
+		{"requeue", func() error { return s.MarkFinished(r.ID, vocab.StatusPending, "", "") }, vocab.StatusPending, 2, ""},
+		{"start again", func() error { return s.MarkRunning(r.ID, "cuda:1") }, vocab.StatusRunning, 3, ""},
+		{"complete", func() error { return s.Complete(r.ID, nil, nil) }, vocab.StatusCompleted, 3, ""},
 	}
 	for _, st := range steps {
 		if err := st.do(); err != nil {
@@ -148,9 +149,9 @@ func TestBadTransitions(t *testing.T) {
 		do   func() error
 	}{
 		{"running unknown", func() error { return s.MarkRunning("nope", "cpu") }},
-		{"finish unknown", func() error { return s.MarkFinished("nope", StatusFailed, "", "") }},
+		{"finish unknown", func() error { return s.MarkFinished("nope", vocab.StatusFailed, "", "") }},
 		{"complete unknown", func() error { return s.Complete("nope", nil, nil) }},
-		{"finish as completed", func() error { return s.MarkFinished("nope", StatusCompleted, "", "") }},
+		{"finish as completed", func() error { return s.MarkFinished("nope", vocab.StatusCompleted, "", "") }},
 		{"provenance unknown", func() error { return s.SetProvenance("nope", Provenance{}) }},
 		{"empty id", func() error { return s.AddRun("sw", Run{}) }},
 	}
@@ -204,7 +205,7 @@ func TestCompleteRollsBackOnBadInput(t *testing.T) {
 	if err := s.Complete(r.ID, dup, nil); err == nil {
 		t.Fatal("duplicate metric accepted")
 	}
-	if got := mustGet(t, s, r.ID); got.Status != StatusPending {
+	if got := mustGet(t, s, r.ID); got.Status != vocab.StatusPending {
 		t.Fatalf("status after failed Complete = %q, want pending", got.Status)
 	}
 	if m, _ := s.Metrics(r.ID); len(m) != 0 {
@@ -308,7 +309,7 @@ func TestConcurrentWriters(t *testing.T) {
 		t.Fatalf("%d runs, want %d", len(runs), 2*perWriter)
 	}
 	for _, r := range runs {
-		if r.Status != StatusCompleted || r.Attempts != 1 {
+		if r.Status != vocab.StatusCompleted || r.Attempts != 1 {
 			t.Fatalf("run %s: status %s attempts %d", r.ID, r.Status, r.Attempts)
 		}
 	}

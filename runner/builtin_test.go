@@ -13,6 +13,7 @@ import (
 	"sweep/evaluate"
 	"sweep/results"
 	"sweep/rundir"
+	"sweep/vocab"
 )
 
 // builtinSweep writes a sweep of one tiny built-in training run: 6 epochs of 10 iterations.
@@ -54,7 +55,7 @@ metrics = %s
 func checkpointOf(t *testing.T, e *env) []byte {
 	t.Helper()
 	runs := e.runs()
-	if len(runs) != 1 || runs[0].Status != results.StatusCompleted {
+	if len(runs) != 1 || runs[0].Status != vocab.StatusCompleted {
 		t.Fatalf("runs %+v, want one completed", runs)
 	}
 	b, err := os.ReadFile(filepath.Join(runs[0].Dir, rundir.CheckpointDir, "latest.safetensors"))
@@ -87,7 +88,7 @@ func startInterrupted(t *testing.T, e *env, what string, ready func(dirs []strin
 	cmd.Process.Signal(syscall.SIGINT)
 	cmd.Wait()
 	runs := e.runs()
-	if len(runs) != 1 || runs[0].Status == results.StatusCompleted {
+	if len(runs) != 1 || runs[0].Status == vocab.StatusCompleted {
 		t.Skipf("the run finished before the interrupt reached it (status %v); nothing to resume", runs)
 	}
 	return runs[0], out.String()

@@ -16,6 +16,7 @@ import (
 	"sweep/results"
 	"sweep/rundir"
 	"sweep/runner"
+	"sweep/vocab"
 )
 
 // TestTwoRunnersOneDatabaseRunEachRunOnce: two "sweep run" processes on one database with
@@ -40,8 +41,8 @@ func TestTwoRunnersOneDatabaseRunEachRunOnce(t *testing.T) {
 		}
 	}
 	runs := e.runs()
-	if len(runs) != 6 || countStatus(runs, results.StatusCompleted) != 6 {
-		t.Fatalf("%d runs, %d completed\nrunner 0:\n%s\nrunner 1:\n%s", len(runs), countStatus(runs, results.StatusCompleted), &outs[0], &outs[1])
+	if len(runs) != 6 || countStatus(runs, vocab.StatusCompleted) != 6 {
+		t.Fatalf("%d runs, %d completed\nrunner 0:\n%s\nrunner 1:\n%s", len(runs), countStatus(runs, vocab.StatusCompleted), &outs[0], &outs[1])
 	}
 	for _, r := range runs {
 		if n := e.marks(r.ID); n != 1 || r.Attempts != 1 {
@@ -61,7 +62,7 @@ func TestRunHeldByAnotherLiveRunnerIsBusy(t *testing.T) {
 	}
 	s := e.store()
 	held := e.runs()[0]
-	if err := s.MarkFinished(held.ID, results.StatusInterrupted, "", ""); err != nil {
+	if err := s.MarkFinished(held.ID, vocab.StatusInterrupted, "", ""); err != nil {
 		t.Fatal(err)
 	}
 	other := results.Owner{Host: "another-host", PID: 4242}

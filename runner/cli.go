@@ -16,6 +16,7 @@ import (
 	"sweep/experiments"
 	"sweep/internal/exitcode"
 	"sweep/results"
+	"sweep/vocab"
 )
 
 // Args are the options of "sweep run".
@@ -166,7 +167,7 @@ func (a Args) plan(sw *experiments.Sweep) ([]Planned, error) {
 // dryRun prints the plan with each run's stored status. It only reads the database (none
 // is created, migrated or written), so it works on a read-only one.
 func dryRun(w io.Writer, a Args, sw *experiments.Sweep, plan []Planned) error {
-	status := map[string]string{}
+	status := map[string]vocab.Status{}
 	if _, err := os.Stat(a.DB); err == nil {
 		store, err := results.OpenReadOnly(a.DB)
 		if err != nil {

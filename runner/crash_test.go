@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"sweep/results"
+	"sweep/vocab"
 )
 
 // TestOutOfMemoryIsSaidPlainly: a built-in run too large for the memory it may use (here a
@@ -46,7 +46,7 @@ metrics = []
 		t.Fatalf("the run did not fail:\n%s", out.String())
 	}
 	runs := e.runs()
-	if len(runs) != 1 || runs[0].Status != results.StatusFailed || !strings.Contains(runs[0].Error, "out of memory: the run needs more memory") {
+	if len(runs) != 1 || runs[0].Status != vocab.StatusFailed || !strings.Contains(runs[0].Error, "out of memory: the run needs more memory") {
 		t.Fatalf("runs %+v, want one failed with out of memory:\n%s", runs, out.String())
 	}
 }

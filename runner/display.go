@@ -11,6 +11,7 @@ import (
 
 	"sweep/internal/humanize"
 	"sweep/rundir"
+	"sweep/vocab"
 )
 
 // RunInfo names one attempt of a run for display.
@@ -21,20 +22,11 @@ type RunInfo struct {
 	Attempt int
 }
 
-// Outcomes a Reporter is told about.
-const (
-	OutcomeCompleted   = "completed"
-	OutcomeFailed      = "failed"
-	OutcomeRetrying    = "retrying" // failed, and will be tried again
-	OutcomeInterrupted = "interrupted"
-	OutcomeBusy        = "busy" // another process holds the run
-)
-
 // Reporter shows a sweep's progress. Its methods are called from several goroutines.
 type Reporter interface {
 	Start(r RunInfo)
 	Progress(id string, p rundir.Progress)
-	Finish(r RunInfo, outcome, detail string)
+	Finish(r RunInfo, outcome vocab.Outcome, detail string)
 	Close()
 }
 
@@ -83,7 +75,7 @@ func (b *board) progress(id string, p rundir.Progress) *flight {
 	return f
 }
 
-func (b *board) finish(r RunInfo, outcome string) time.Duration {
+func (b *board) finish(r RunInfo, outcome vocab.Outcome) time.Duration {
 	var took time.Duration
 	if f := b.active[r.ID]; f != nil {
 		took = b.now().Sub(f.start)
@@ -91,10 +83,10 @@ func (b *board) finish(r RunInfo, outcome string) time.Duration {
 	delete(b.active, r.ID)
 	b.ordered = slices.DeleteFunc(b.ordered, func(id string) bool { return id == r.ID })
 	switch outcome {
-	case OutcomeCompleted:
+	case vocab.OutcomeCompleted:
 		b.done++
 		b.took = append(b.took, took)
-	case OutcomeFailed:
+	case vocab.OutcomeFailed:
 		b.failed++
 	}
 	return took
@@ -177,7 +169,7 @@ func bar(frac float64, width int) string {
 	return "[" + strings.Repeat("#", n) + strings.Repeat("-", width-n) + "]"
 }
 
-func finishLine(r RunInfo, outcome, detail string, took time.Duration) string {
+func finishLine(r RunInfo, outcome vocab.Outcome, detail string, took time.Duration) string {
 	s := fmt.Sprintf("%-11s %s %s on %s", outcome, r.ID, r.Label, r.Device)
 	if took > 0 {
 		s += " after " + humanize.Duration(took)
@@ -221,7 +213,7 @@ func (p *plainReporter) Progress(id string, pr rundir.Progress) {
 	fmt.Fprintf(p.w, "%-11s %s %s on %s: %s\n", "progress", id, f.Label, f.Device, f.status())
 }
 
-func (p *plainReporter) Finish(r RunInfo, outcome, detail string) {
+func (p *plainReporter) Finish(r RunInfo, outcome vocab.Outcome, detail string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	took := p.finish(r, outcome)
@@ -321,7 +313,7 @@ func (t *termReporter) Progress(id string, p rundir.Progress) {
 	t.progress(id, p)
 }
 
-func (t *termReporter) Finish(r RunInfo, outcome, detail string) {
+func (t *termReporter) Finish(r RunInfo, outcome vocab.Outcome, detail string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	took := t.finish(r, outcome)

@@ -12,6 +12,7 @@ import (
 
 	"sweep/internal/exitcode"
 	"sweep/rundir"
+	"sweep/vocab"
 )
 
 // Executor executes the run in dir: it trains or runs its command, writes the run's files
@@ -25,7 +26,7 @@ const lockFD = 3
 // Exec is the child side of a run ("sweep exec DIR"): it reads dir's config, runs the
 // executor its config names with SIGINT and SIGTERM ending the context, prints progress on
 // stdout as rundir.ProgressPrefix lines, and exits with ExitInterrupted when interrupted.
-func Exec(dir string, executors map[string]Executor) error {
+func Exec(dir string, executors map[vocab.Executor]Executor) error {
 	if os.Getenv("SWEEP_LOCK_FD") == fmt.Sprint(lockFD) {
 		syscall.CloseOnExec(lockFD) // the lock stays with this process, not with what it starts
 	}

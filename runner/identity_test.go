@@ -11,6 +11,7 @@ import (
 	"sweep/config"
 	"sweep/experiments"
 	"sweep/results"
+	"sweep/vocab"
 )
 
 // labelledSweep writes sweep file name.toml of one command run labelled label, listing
@@ -111,7 +112,7 @@ func TestRunsOfTheFormerIDSchemeAreAdopted(t *testing.T) {
 		t.Fatalf("exit %d, want the legacy run reported done:\n%s", code, out)
 	}
 	runs, err := e.store().ListRuns("ablation")
-	if err != nil || len(runs) != 1 || runs[0].ID == legacy || runs[0].Key == "" || runs[0].Status != results.StatusCompleted {
+	if err != nil || len(runs) != 1 || runs[0].ID == legacy || runs[0].Key == "" || runs[0].Status != vocab.StatusCompleted {
 		t.Fatalf("runs %+v, %v: want the legacy run under its new ID", runs, err)
 	}
 	if ms, _ := e.store().Metrics(runs[0].ID); len(ms) != 1 || ms[0].Value != 7 {

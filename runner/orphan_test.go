@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"sweep/results"
+	"sweep/vocab"
 )
 
 // trainer is a command whose work is done by a grandchild of "sweep exec" (the shell's
@@ -65,7 +65,7 @@ func TestKilledRunnerLeavesNoTrainer(t *testing.T) {
 		t.Fatalf("rerun: exit %d:\n%s", code, out)
 	}
 	r := e.runs()[0]
-	if r.Status != results.StatusCompleted || r.Attempts != 2 || e.marks(r.ID) != 1 || exists(filepath.Join(e.dir, "late")) {
+	if r.Status != vocab.StatusCompleted || r.Attempts != 2 || e.marks(r.ID) != 1 || exists(filepath.Join(e.dir, "late")) {
 		t.Errorf("after the rerun: %s, %d attempts, %d marks, late %v", r.Status, r.Attempts, e.marks(r.ID), exists(filepath.Join(e.dir, "late")))
 	}
 }

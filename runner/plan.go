@@ -5,14 +5,13 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"text/tabwriter"
 
 	"sweep/config"
 	"sweep/data"
-	"sweep/results"
 	"sweep/runner/official"
+	"sweep/vocab"
 )
 
 // Planned is one run of a sweep, placed: its ID, run directory and a short label.
@@ -75,17 +74,6 @@ func resolveDataset(r config.Run) (config.Run, error) {
 	return r, nil
 }
 
-// jsonKeys lists config.Run's JSON keys in field order.
-func jsonKeys() []string {
-	t := reflect.TypeFor[config.Run]()
-	keys := make([]string, 0, t.NumField())
-	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		keys = append(keys, name)
-	}
-	return keys
-}
-
 // Values returns a run's config as key → value text, the way the command executor and the
 // dry run show it: strings bare, lists comma-joined, numbers and booleans as in JSON.
 // Numbers keep their exact JSON text (an int64 seed is not rounded through float64).
@@ -126,26 +114,7 @@ func valueText(v any) string {
 // differingKeys are the config keys (other than variant) whose values are not the same in
 // every run, in field order.
 func differingKeys(runs []config.Run) []string {
-	if len(runs) < 2 {
-		return nil
-	}
-	vals := make([]map[string]string, len(runs))
-	for i, r := range runs {
-		vals[i] = Values(r)
-	}
-	var keys []string
-	for _, k := range jsonKeys() {
-		if k == "variant" {
-			continue
-		}
-		for _, v := range vals[1:] {
-			if v[k] != vals[0][k] {
-				keys = append(keys, k)
-				break
-			}
-		}
-	}
-	return keys
+	return config.Varying(runs, Values, "variant")
 }
 
 func label(r config.Run, keys []string) string {
@@ -161,26 +130,26 @@ func label(r config.Run, keys []string) string {
 }
 
 // State is what a run needs next, judged from its stored status.
-func State(status string, force bool) string {
+func State(status vocab.Status, force bool) string {
 	switch status {
-	case results.StatusCompleted:
+	case vocab.StatusCompleted:
 		if force {
 			return "rerun (forced)"
 		}
 		return "done"
-	case "", results.StatusPending:
+	case "", vocab.StatusPending:
 		return "new"
-	case results.StatusRunning, results.StatusInterrupted:
+	case vocab.StatusRunning, vocab.StatusInterrupted:
 		return "resume"
-	case results.StatusFailed:
+	case vocab.StatusFailed:
 		return "retry"
 	}
-	return status
+	return string(status)
 }
 
 // PrintPlan writes one line per planned run (ID, variant, state, differing values) and a
 // count of the runs that would execute. status maps a run ID to its stored status.
-func PrintPlan(w io.Writer, sweep string, plan []Planned, status map[string]string, force bool) error {
+func PrintPlan(w io.Writer, sweep string, plan []Planned, status map[string]vocab.Status, force bool) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tVARIANT\tSTATE\tVALUES")
 	todo := 0
@@ -204,7 +173,7 @@ func PrintPlan(w io.Writer, sweep string, plan []Planned, status map[string]stri
 func PrintOfficialCommands(w io.Writer, plan []Planned, devices string) error {
 	gpu := strings.HasPrefix(strings.TrimSpace(devices), "gpu:")
 	for _, p := range plan {
-		if p.Config.Executor != "official" {
+		if p.Config.Executor != vocab.ExecutorOfficial {
 			continue
 		}
 		train, test, err := official.Commands(p.Config, p.Dir, gpu)

@@ -6,9 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"sweep/config"
 	"sweep/internal/testsets"
-	"sweep/results"
+	"sweep/vocab"
 )
 
 // TestRealisticFolderSweep trains on a dataset folder shaped like the public ones (JPEG
@@ -49,7 +48,7 @@ fid_optional = true
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
 	runs, err := e.store().ListRuns("real")
-	if err != nil || len(runs) != 1 || runs[0].Status != results.StatusCompleted {
+	if err != nil || len(runs) != 1 || runs[0].Status != vocab.StatusCompleted {
 		t.Fatalf("runs %+v, %v\n%s", runs, err, out)
 	}
 	r := runs[0]
@@ -60,9 +59,9 @@ fid_optional = true
 	if err != nil {
 		t.Fatal(err)
 	}
-	kinds := map[string]int{}
+	kinds := map[vocab.Metric]int{}
 	for _, m := range ms {
-		kinds[config.MetricKind(m.Name)]++
+		kinds[vocab.MetricOf(m.Name)]++
 		if m.Epoch != 2 || m.Step != 30 {
 			t.Errorf("%s: epoch %d step %d, want epoch 2 at iteration 30 (15 per epoch)", m.Name, m.Epoch, m.Step)
 		}

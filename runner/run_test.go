@@ -13,6 +13,7 @@ import (
 	"sweep/results"
 	"sweep/rundir"
 	"sweep/runner"
+	"sweep/vocab"
 )
 
 // recorder is a Reporter that keeps what it was told.
@@ -20,7 +21,7 @@ type recorder struct {
 	mu       sync.Mutex
 	started  []string
 	progress []rundir.Progress
-	outcomes map[string]string
+	outcomes map[string]vocab.Outcome
 	closed   bool
 }
 
@@ -36,7 +37,7 @@ func (r *recorder) Progress(id string, p rundir.Progress) {
 	r.progress = append(r.progress, p)
 }
 
-func (r *recorder) Finish(i runner.RunInfo, outcome, detail string) {
+func (r *recorder) Finish(i runner.RunInfo, outcome vocab.Outcome, detail string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.outcomes[i.ID] = outcome
@@ -64,7 +65,7 @@ func TestRunInProcess(t *testing.T) {
 	}
 	defer store.Close()
 	slots, _ := runner.ParseDevices("cpu:2")
-	rec := &recorder{outcomes: map[string]string{}}
+	rec := &recorder{outcomes: map[string]vocab.Outcome{}}
 	opt := runner.Options{
 		RunsDir: filepath.Join(dir, "runs"), Slots: slots, Executable: sweepBin, Retries: 1,
 		Reporter: func(total, done, slots int) runner.Reporter { return rec },
@@ -80,7 +81,7 @@ func TestRunInProcess(t *testing.T) {
 	if len(rec.progress) != 4 || rec.progress[0].Iter != 1 || rec.progress[0].Losses["G"] != 1 {
 		t.Errorf("progress %+v", rec.progress)
 	}
-	if got := rec.outcomes[sum.Failed[0]]; got != runner.OutcomeFailed {
+	if got := rec.outcomes[sum.Failed[0]]; got != vocab.OutcomeFailed {
 		t.Errorf("failed run's last outcome %q", got)
 	}
 }
@@ -95,7 +96,7 @@ func TestRunInProcessInterrupted(t *testing.T) {
 	slots, _ := runner.ParseDevices("cpu:1")
 	ctx, cancel := context.WithCancel(context.Background())
 	started := filepath.Join(dir, "started")
-	rec := &recorder{outcomes: map[string]string{}}
+	rec := &recorder{outcomes: map[string]vocab.Outcome{}}
 	opt := runner.Options{
 		RunsDir: filepath.Join(dir, "runs"), Slots: slots, Executable: sweepBin,
 		Reporter: func(total, done, slots int) runner.Reporter { return rec },
@@ -114,7 +115,7 @@ func TestRunInProcessInterrupted(t *testing.T) {
 		t.Errorf("summary %+v", sum)
 	}
 	r, _, _ := store.GetRun(sum.Interrupted[0])
-	if r.Status != results.StatusInterrupted || !strings.Contains(r.LogTail, "command stopped") {
+	if r.Status != vocab.StatusInterrupted || !strings.Contains(r.LogTail, "command stopped") {
 		t.Errorf("interrupted run: %s, log tail %q", r.Status, r.LogTail)
 	}
 }

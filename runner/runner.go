@@ -21,6 +21,7 @@ import (
 	"sweep/config"
 	"sweep/results"
 	"sweep/rundir"
+	"sweep/vocab"
 )
 
 // Options control how a sweep runs.
@@ -47,15 +48,15 @@ const DefaultLease = 2 * time.Minute
 
 // Summary counts what one invocation did with a sweep's runs.
 type Summary struct {
-	Total       int            // distinct runs in the sweep
-	Skipped     int            // completed before and not forced
-	Completed   int            // completed now, including runs recorded from their run directory
-	Failed      []string       // IDs of runs that finally failed
-	Interrupted []string       // IDs of runs stopped by an interrupt
-	Detached    []string       // IDs of runs left running in a cluster at an interrupt
-	Busy        []string       // IDs of runs held by another process or runner
-	NotStarted  int            // runs left in the queue by an interrupt or --fail-fast
-	Unscored    map[string]int // metric kind -> completed runs skipped without it ('sweep eval' adds them)
+	Total       int                  // distinct runs in the sweep
+	Skipped     int                  // completed before and not forced
+	Completed   int                  // completed now, including runs recorded from their run directory
+	Failed      []string             // IDs of runs that finally failed
+	Interrupted []string             // IDs of runs stopped by an interrupt
+	Detached    []string             // IDs of runs left running in a cluster at an interrupt
+	Busy        []string             // IDs of runs held by another process or runner
+	NotStarted  int                  // runs left in the queue by an interrupt or --fail-fast
+	Unscored    map[vocab.Metric]int // metric kind -> completed runs skipped without it ('sweep eval' adds them)
 }
 
 // ErrInterrupted is returned when the context ended before the sweep did.
@@ -120,7 +121,7 @@ func (s Summary) UnscoredNote(sweep string) string {
 		return ""
 	}
 	var parts []string
-	for _, kind := range config.MetricNames {
+	for _, kind := range vocab.Metrics() {
 		if n := s.Unscored[kind]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%s on %d", kind, n))
 		}
@@ -157,7 +158,7 @@ func (s Summary) err(ctx context.Context) error {
 
 // register adds the sweep's runs to the store and returns those still to do.
 func register(store *results.Store, sweep string, plan []Planned, force bool) ([]*task, Summary, error) {
-	sum := Summary{Total: len(plan), Unscored: map[string]int{}}
+	sum := Summary{Total: len(plan), Unscored: map[vocab.Metric]int{}}
 	var tasks []*task
 	for _, p := range plan {
 		if err := adoptLegacy(store, p); err != nil {
@@ -173,7 +174,7 @@ func register(store *results.Store, sweep string, plan []Planned, force bool) ([
 		if r.Dir != p.Dir && isDir(r.Dir) {
 			p.Dir = r.Dir // where its checkpoint and results are (an adopted or moved run)
 		}
-		if r.Status == results.StatusCompleted && !force {
+		if r.Status == vocab.StatusCompleted && !force {
 			sum.Skipped++
 			if err := countUnscored(store, p, sum.Unscored); err != nil {
 				return nil, sum, err
@@ -188,17 +189,17 @@ func register(store *results.Store, sweep string, plan []Planned, force bool) ([
 // countUnscored adds to unscored each metric kind that p's config asks for and its stored
 // metrics lack: a metric added to a sweep file after the run was trained. Ground truth
 // exists for built-in datasets only.
-func countUnscored(store *results.Store, p Planned, unscored map[string]int) error {
+func countUnscored(store *results.Store, p Planned, unscored map[vocab.Metric]int) error {
 	ms, err := store.Metrics(p.ID)
 	if err != nil {
 		return err
 	}
-	have := map[string]bool{}
+	have := map[vocab.Metric]bool{}
 	for _, m := range ms {
-		have[config.MetricKind(m.Name)] = true
+		have[vocab.MetricOf(m.Name)] = true
 	}
 	for _, kind := range p.Config.Metrics {
-		if !have[kind] && (kind != "gt" || strings.HasPrefix(p.Config.Dataset, "builtin:")) {
+		if !have[kind] && p.Config.Scores(kind) {
 			unscored[kind]++
 		}
 	}
@@ -268,7 +269,7 @@ func (s *sched) attempt(ctx context.Context, slot Slot, t *task) (again bool, er
 	}
 	lock, err := rundir.Lock(t.Dir, s.opt.LockWait)
 	if errors.Is(err, rundir.ErrBusy) {
-		s.note(t, slot, OutcomeBusy, "held by another process", &s.sum.Busy)
+		s.note(t, slot, vocab.OutcomeBusy, "held by another process", &s.sum.Busy)
 		return false, nil
 	}
 	if err != nil {
@@ -296,10 +297,10 @@ func (s *sched) claim(t *task, slot Slot) (release func(), ok bool, err error) {
 	err = s.store.Claim(t.ID, s.owner, s.opt.Lease, s.redoBefore)
 	switch {
 	case errors.Is(err, results.ErrHeld):
-		s.note(t, slot, OutcomeBusy, err.Error(), &s.sum.Busy)
+		s.note(t, slot, vocab.OutcomeBusy, err.Error(), &s.sum.Busy)
 		return nil, false, nil
 	case errors.Is(err, results.ErrCompleted):
-		s.note(t, slot, OutcomeCompleted, "completed by another runner", nil)
+		s.note(t, slot, vocab.OutcomeCompleted, "completed by another runner", nil)
 		s.mu.Lock()
 		s.sum.Skipped++
 		s.mu.Unlock()
@@ -339,10 +340,10 @@ func (s *sched) heartbeat(id string) (stop func()) {
 // the other runs. It reports false when even that fails: then the store itself is broken.
 func (s *sched) failRecording(slot Slot, t *task, cause error) bool {
 	msg := fmt.Sprintf("recording the outcome failed: %v", cause)
-	if err := s.store.MarkFinished(t.ID, results.StatusFailed, msg, logTail(t.Dir, tailLines)); err != nil {
+	if err := s.store.MarkFinished(t.ID, vocab.StatusFailed, msg, logTail(t.Dir, tailLines)); err != nil {
 		return false
 	}
-	s.note(t, slot, OutcomeFailed, msg, &s.sum.Failed)
+	s.note(t, slot, vocab.OutcomeFailed, msg, &s.sum.Failed)
 	return true
 }
 
@@ -376,7 +377,7 @@ func (s *sched) ingest(t *task, slot Slot) (bool, error) {
 	if err := s.complete(t, res); err != nil {
 		return false, err
 	}
-	s.note(t, slot, OutcomeCompleted, "recorded from its run directory", nil)
+	s.note(t, slot, vocab.OutcomeCompleted, "recorded from its run directory", nil)
 	return true, nil
 }
 
@@ -395,7 +396,7 @@ func (s *sched) complete(t *task, res rundir.Result) error {
 }
 
 // note reports an outcome without an attempt, adding t to list when given.
-func (s *sched) note(t *task, slot Slot, outcome, detail string, list *[]string) {
+func (s *sched) note(t *task, slot Slot, outcome vocab.Outcome, detail string, list *[]string) {
 	info := RunInfo{ID: t.ID, Label: t.Label, Device: slot.Name}
 	s.rep.Start(info)
 	s.rep.Finish(info, outcome, detail)
@@ -445,7 +446,7 @@ func (s *sched) begin(t *task, slot Slot) error {
 
 func (s *sched) record(ctx context.Context, info RunInfo, t *task, ex Outcome) (again bool, err error) {
 	if ex.Detached {
-		s.rep.Finish(info, OutcomeInterrupted, "detached: "+fmt.Sprint(ex.Err))
+		s.rep.Finish(info, vocab.OutcomeInterrupted, "detached: "+fmt.Sprint(ex.Err))
 		s.mu.Lock()
 		s.sum.Detached = append(s.sum.Detached, t.ID)
 		s.mu.Unlock()
@@ -457,7 +458,7 @@ func (s *sched) record(ctx context.Context, info RunInfo, t *task, ex Outcome) (
 			if err := s.complete(t, res); err != nil {
 				return false, err
 			}
-			s.rep.Finish(info, OutcomeCompleted, metricsLine(res.Metrics))
+			s.rep.Finish(info, vocab.OutcomeCompleted, metricsLine(res.Metrics))
 			return false, nil
 		}
 		ex.Err = fmt.Errorf("exited 0 without a readable %s: %v", rundir.ResultFile, rerr)
@@ -467,10 +468,10 @@ func (s *sched) record(ctx context.Context, info RunInfo, t *task, ex Outcome) (
 	}
 	tail := logTail(t.Dir, tailLines)
 	if ex.Interrupted {
-		if err := s.store.MarkFinished(t.ID, results.StatusInterrupted, "interrupted", tail); err != nil {
+		if err := s.store.MarkFinished(t.ID, vocab.StatusInterrupted, "interrupted", tail); err != nil {
 			return false, err
 		}
-		s.rep.Finish(info, OutcomeInterrupted, "")
+		s.rep.Finish(info, vocab.OutcomeInterrupted, "")
 		s.mu.Lock()
 		s.sum.Interrupted = append(s.sum.Interrupted, t.ID)
 		s.mu.Unlock()
@@ -480,14 +481,14 @@ func (s *sched) record(ctx context.Context, info RunInfo, t *task, ex Outcome) (
 	if ex.Reason != "" {
 		msg = ex.Reason + ": " + msg
 	}
-	if err := s.store.MarkFinished(t.ID, results.StatusFailed, msg, tail); err != nil {
+	if err := s.store.MarkFinished(t.ID, vocab.StatusFailed, msg, tail); err != nil {
 		return false, err
 	}
 	if t.tries <= s.opt.Retries && ctx.Err() == nil {
-		s.rep.Finish(info, OutcomeRetrying, msg)
+		s.rep.Finish(info, vocab.OutcomeRetrying, msg)
 		return true, nil
 	}
-	s.rep.Finish(info, OutcomeFailed, msg)
+	s.rep.Finish(info, vocab.OutcomeFailed, msg)
 	s.mu.Lock()
 	s.sum.Failed = append(s.sum.Failed, t.ID)
 	s.mu.Unlock()
@@ -531,10 +532,10 @@ func metricsLine(ms []rundir.Metric) string {
 
 type nopReporter struct{}
 
-func (nopReporter) Start(RunInfo)                    {}
-func (nopReporter) Progress(string, rundir.Progress) {}
-func (nopReporter) Finish(RunInfo, string, string)   {}
-func (nopReporter) Close()                           {}
+func (nopReporter) Start(RunInfo)                         {}
+func (nopReporter) Progress(string, rundir.Progress)      {}
+func (nopReporter) Finish(RunInfo, vocab.Outcome, string) {}
+func (nopReporter) Close()                                {}
 
 func isDir(path string) bool {
 	st, err := os.Stat(path)

@@ -17,6 +17,7 @@ import (
 	"sweep/results"
 	"sweep/rundir"
 	"sweep/runner"
+	"sweep/vocab"
 )
 
 // sweepBin is the sweep program built for these tests: the runner starts it as its children.
@@ -108,7 +109,7 @@ func (e *env) runs() []results.Run {
 	return runs
 }
 
-func countStatus(runs []results.Run, status string) int {
+func countStatus(runs []results.Run, status vocab.Status) int {
 	n := 0
 	for _, r := range runs {
 		if r.Status == status {
@@ -144,7 +145,7 @@ func TestSlotsRunConcurrently(t *testing.T) {
 				t.Fatalf("exit %d:\n%s", code, out)
 			}
 			runs := e.runs()
-			if len(runs) != 2 || countStatus(runs, results.StatusCompleted) != 2 {
+			if len(runs) != 2 || countStatus(runs, vocab.StatusCompleted) != 2 {
 				t.Fatalf("runs %+v", runs)
 			}
 			a, b := runs[0], runs[1]
@@ -275,12 +276,12 @@ func TestFailurePolicy(t *testing.T) {
 				t.Fatalf("exit %d, want %d:\n%s", code, tt.wantCode, out)
 			}
 			runs := e.runs()
-			got := [3]int{countStatus(runs, results.StatusCompleted), countStatus(runs, results.StatusFailed), countStatus(runs, results.StatusPending)}
+			got := [3]int{countStatus(runs, vocab.StatusCompleted), countStatus(runs, vocab.StatusFailed), countStatus(runs, vocab.StatusPending)}
 			if got != [3]int{tt.completed, tt.failed, tt.pending} {
 				t.Fatalf("completed/failed/pending = %v, want %v\n%s", got, [3]int{tt.completed, tt.failed, tt.pending}, out)
 			}
 			for _, r := range runs {
-				if r.Status == results.StatusFailed {
+				if r.Status == vocab.StatusFailed {
 					if !strings.Contains(r.LogTail, "boom") || !strings.Contains(r.Error, "exit status 1") || !strings.Contains(r.Error, "exit status 7") {
 						t.Errorf("failed run: error %q, log tail %q", r.Error, r.LogTail)
 					}
@@ -318,7 +319,7 @@ func TestForceRerunsFromScratch(t *testing.T) {
 		t.Fatalf("forced: exit %d:\n%s", code, out)
 	}
 	for _, r := range e.runs() {
-		if r.Status != results.StatusCompleted || r.Attempts != 2 || e.marks(r.ID) != 2 {
+		if r.Status != vocab.StatusCompleted || r.Attempts != 2 || e.marks(r.ID) != 2 {
 			t.Errorf("run %s: %s, %d attempts, %d marks", r.ID, r.Status, r.Attempts, e.marks(r.ID))
 		}
 		log, _ := os.ReadFile(filepath.Join(r.Dir, rundir.LogFile))
@@ -345,7 +346,7 @@ func TestResultInRunDirIsRecordedNotRerun(t *testing.T) {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
 	r, _, _ := s.GetRun(id)
-	if r.Status != results.StatusCompleted || e.marks(id) != 1 {
+	if r.Status != vocab.StatusCompleted || e.marks(id) != 1 {
 		t.Errorf("run %s: %s, %d marks", id, r.Status, e.marks(id))
 	}
 }
@@ -368,7 +369,7 @@ func TestCrashedRunnerResumes(t *testing.T) {
 		return pids
 	}
 	waitFor(t, "two completed runs and two running", func() bool {
-		return len(pids()) == 8 && countStatus(e.runs(), results.StatusCompleted) == 2
+		return len(pids()) == 8 && countStatus(e.runs(), vocab.StatusCompleted) == 2
 	})
 	cmd.Process.Kill()
 	cmd.Wait()
@@ -391,8 +392,8 @@ func TestCrashedRunnerResumes(t *testing.T) {
 		t.Fatalf("rerun: exit %d:\n%s", code, out)
 	}
 	runs := e.runs()
-	if len(runs) != 6 || countStatus(runs, results.StatusCompleted) != 6 {
-		t.Fatalf("after the rerun: %d runs, %d completed", len(runs), countStatus(runs, results.StatusCompleted))
+	if len(runs) != 6 || countStatus(runs, vocab.StatusCompleted) != 6 {
+		t.Fatalf("after the rerun: %d runs, %d completed", len(runs), countStatus(runs, vocab.StatusCompleted))
 	}
 	for _, r := range runs {
 		want := 1
@@ -459,7 +460,7 @@ func TestInterruptMarksRunsAndNextRunResumes(t *testing.T) {
 			if code := cmd.ProcessState.ExitCode(); code != runner.ExitCodeInterrupted {
 				t.Fatalf("exit %d, want %d:\n%s", code, runner.ExitCodeInterrupted, out.String())
 			}
-			if n := countStatus(e.runs(), results.StatusInterrupted); n != 2 {
+			if n := countStatus(e.runs(), vocab.StatusInterrupted); n != 2 {
 				t.Fatalf("%d runs interrupted, want 2:\n%s", n, out.String())
 			}
 			os.WriteFile(filepath.Join(e.dir, "go"), nil, 0o644)
@@ -467,7 +468,7 @@ func TestInterruptMarksRunsAndNextRunResumes(t *testing.T) {
 				t.Fatalf("resume: exit %d:\n%s", code, out)
 			}
 			for _, r := range e.runs() {
-				if r.Status != results.StatusCompleted || r.Attempts != 2 || e.marks(r.ID) != 1 {
+				if r.Status != vocab.StatusCompleted || r.Attempts != 2 || e.marks(r.ID) != 1 {
 					t.Errorf("run %s: %s, %d attempts, %d marks", r.ID, r.Status, r.Attempts, e.marks(r.ID))
 				}
 			}

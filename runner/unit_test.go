@@ -14,6 +14,7 @@ import (
 	"sweep/config"
 	"sweep/results"
 	"sweep/rundir"
+	"sweep/vocab"
 )
 
 func TestParseDevices(t *testing.T) {
@@ -186,7 +187,7 @@ func TestPlanLabelsAndDuplicates(t *testing.T) {
 		t.Errorf("run 0: ID %s dir %s", plan[0].ID, plan[0].Dir)
 	}
 	var out bytes.Buffer
-	PrintPlan(&out, "s", plan, map[string]string{plan[0].ID: results.StatusCompleted}, false)
+	PrintPlan(&out, "s", plan, map[string]vocab.Status{plan[0].ID: vocab.StatusCompleted}, false)
 	if s := out.String(); !strings.Contains(s, plan[0].ID+"  A        done") || !strings.Contains(s, "2 runs, 1 done, 1 to run") {
 		t.Errorf("plan:\n%s", s)
 	}
@@ -206,7 +207,7 @@ func TestBoardETA(t *testing.T) {
 	if _, ok := b.overallETA(); ok {
 		t.Error("overall ETA without a finished run")
 	}
-	b.finish(RunInfo{ID: "x"}, OutcomeCompleted) // took 10s
+	b.finish(RunInfo{ID: "x"}, vocab.OutcomeCompleted) // took 10s
 	// 2 runs waiting at 10s each over 2 slots.
 	if e, ok := b.overallETA(); !ok || e != 10*time.Second {
 		t.Errorf("overall ETA %v %v, want 10s", e, ok)
@@ -233,7 +234,7 @@ func TestTermReporterRedrawsBars(t *testing.T) {
 	r.mu.Lock()
 	r.redraw("")
 	r.mu.Unlock()
-	r.Finish(info, OutcomeCompleted, "swd_avg=1.2")
+	r.Finish(info, vocab.OutcomeCompleted, "swd_avg=1.2")
 	r.Close()
 	s := out.String()
 	for _, want := range []string{

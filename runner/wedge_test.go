@@ -7,9 +7,9 @@ import (
 	"testing"
 
 	"sweep/experiments"
-	"sweep/results"
 	"sweep/rundir"
 	"sweep/runner"
+	"sweep/vocab"
 )
 
 // TestUnrecordableRunFailsAlone: a run whose outcome the store refuses (here a result.json
@@ -37,11 +37,11 @@ func TestUnrecordableRunFailsAlone(t *testing.T) {
 		t.Fatalf("exit 0 with an unrecordable run:\n%s", out)
 	}
 	runs := e.runs()
-	if countStatus(runs, results.StatusCompleted) != 1 || countStatus(runs, results.StatusRunning) != 0 {
+	if countStatus(runs, vocab.StatusCompleted) != 1 || countStatus(runs, vocab.StatusRunning) != 0 {
 		t.Fatalf("statuses %+v: want the other run completed and none running\n%s", runs, out)
 	}
 	r, _, _ := e.store().GetRun(bad.ID)
-	if r.Status != results.StatusFailed || !strings.Contains(r.Error, "given twice") {
+	if r.Status != vocab.StatusFailed || !strings.Contains(r.Error, "given twice") {
 		t.Errorf("run %s: status %s, error %q", bad.ID, r.Status, r.Error)
 	}
 	os.Remove(filepath.Join(bad.Dir, rundir.ResultFile))

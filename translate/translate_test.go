@@ -3,14 +3,14 @@ package translate
 import (
 	"path/filepath"
 	"strings"
-	"sweep/checkpoint"
-	"sweep/tensor"
 	"testing"
 
+	"sweep/checkpoint"
 	"sweep/data"
 	"sweep/internal/fixtures"
 	"sweep/internal/pngfile"
 	"sweep/safetensors"
+	"sweep/tensor"
 )
 
 // fixtureDir is the fixture folder.

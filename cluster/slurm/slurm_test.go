@@ -13,6 +13,7 @@ import (
 
 	"sweep/results"
 	"sweep/rundir"
+	"sweep/vocab"
 )
 
 var sweepBin string
@@ -181,7 +182,7 @@ func (w *work) checkOneJobEach(n int) {
 			w.t.Fatal(err)
 		}
 		outs, _ := filepath.Glob(filepath.Join(r.Dir, "slurm-*.out"))
-		if r.Status != results.StatusCompleted || len(jobs) != 1 || len(outs) != 1 {
+		if r.Status != vocab.StatusCompleted || len(jobs) != 1 || len(outs) != 1 {
 			w.t.Errorf("run %s: status %s, %d jobs recorded, %d job outputs; want completed, 1, 1", id, r.Status, len(jobs), len(outs))
 		}
 	}
@@ -291,9 +292,9 @@ func TestSlurmScancel(t *testing.T) {
 	}
 	for id, r := range w.runsByID() {
 		switch {
-		case id == victim.RunID && (r.Status != results.StatusFailed || !strings.Contains(r.Error, "CANCELLED")):
+		case id == victim.RunID && (r.Status != vocab.StatusFailed || !strings.Contains(r.Error, "CANCELLED")):
 			t.Errorf("cancelled run: status %s, error %q; want failed, naming CANCELLED", r.Status, r.Error)
-		case id != victim.RunID && r.Status != results.StatusCompleted:
+		case id != victim.RunID && r.Status != vocab.StatusCompleted:
 			t.Errorf("run %s: status %s, want completed", id, r.Status)
 		}
 	}
@@ -331,7 +332,7 @@ func TestSlurmTermResubmits(t *testing.T) {
 	jobs, _ := w.store().Jobs(job.RunID)
 	r := w.runsByID()[job.RunID]
 	log, _ := os.ReadFile(filepath.Join(r.Dir, rundir.LogFile))
-	if r.Status != results.StatusCompleted || len(jobs) != 2 || !bytes.Contains(log, []byte("resuming at iteration")) {
+	if r.Status != vocab.StatusCompleted || len(jobs) != 2 || !bytes.Contains(log, []byte("resuming at iteration")) {
 		t.Errorf("status %s, %d jobs, log:\n%s\nwant completed by a second job that resumed", r.Status, len(jobs), log)
 	}
 }

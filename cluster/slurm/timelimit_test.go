@@ -10,6 +10,7 @@ import (
 
 	"sweep/results"
 	"sweep/rundir"
+	"sweep/vocab"
 )
 
 // limitEpochs makes a tiny built-in run of about a minute on one CPU (~11 ms an
@@ -105,7 +106,7 @@ func (w *work) checkResumed(s *results.Store, first results.Job) {
 	jobs, _ := s.Jobs(r.ID)
 	log, _ := os.ReadFile(filepath.Join(r.Dir, rundir.LogFile))
 	exit, _ := os.ReadFile(filepath.Join(r.Dir, "slurm-"+first.ID+".exit"))
-	if r.Status != results.StatusCompleted || r.Attempts != 1 || len(jobs) != 2 {
+	if r.Status != vocab.StatusCompleted || r.Attempts != 1 || len(jobs) != 2 {
 		w.t.Errorf("status %s, %d attempts, %d jobs; want completed, 1 attempt, 2 jobs\n%s", r.Status, r.Attempts, len(jobs), log)
 	}
 	if len(jobs) > 0 && (jobs[0].State == "TIMEOUT" || string(bytes.TrimSpace(exit)) != "3") {

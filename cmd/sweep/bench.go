@@ -8,6 +8,7 @@ import (
 
 	"sweep/linalg"
 	"sweep/perf"
+	"sweep/vocab"
 )
 
 func init() {
@@ -21,7 +22,7 @@ func runBench(args []string) error {
 	fs.IntVar(&c.NGF, "ngf", 64, "generator and discriminator base channels")
 	fs.IntVar(&c.Blocks, "blocks", 9, "residual blocks")
 	fs.IntVar(&c.Queries, "queries", 256, "queries (num_patches)")
-	fs.StringVar(&c.Mode, "mode", "global", "selection mode")
+	fs.TextVar(&c.Mode, "mode", vocab.ModeGlobal, "selection mode")
 	fs.BoolVar(&c.AllLayers, "all-layers", false, "attention on all five layers (maps 0-2 pooled to map 3's grid)")
 	fs.BoolVar(&c.NoPool, "no-pool", false, "with --all-layers: attention on maps 0-2 at full size")
 	fs.IntVar(&c.Iters, "iters", 8, "timed iterations")

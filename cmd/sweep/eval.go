@@ -7,6 +7,7 @@ import (
 	"sweep/evaluate"
 	"sweep/metrics"
 	"sweep/results"
+	"sweep/vocab"
 )
 
 func init() {
@@ -40,7 +41,7 @@ options:
 	}
 	if kinds != "" {
 		for _, k := range strings.Split(kinds, ",") {
-			a.Metrics = append(a.Metrics, strings.TrimSpace(k))
+			a.Metrics = append(a.Metrics, vocab.Metric(strings.TrimSpace(k)))
 		}
 	}
 	a.Runs = fs.Args()

@@ -8,15 +8,16 @@ import (
 	"sweep/runner"
 	commandexec "sweep/runner/command"
 	"sweep/runner/official"
+	"sweep/vocab"
 )
 
 func init() { register("exec", "execute one run directory (started by 'sweep run')", runExec) }
 
 // executors maps config.Run.Executor to its implementation.
-var executors = map[string]runner.Executor{
-	"builtin":  job.Execute,
-	"command":  commandexec.Executor{Evaluate: job.EvaluateImages}.Execute,
-	"official": official.Executor{}.Execute,
+var executors = map[vocab.Executor]runner.Executor{
+	vocab.ExecutorBuiltin:  job.Execute,
+	vocab.ExecutorCommand:  commandexec.Executor{Evaluate: job.EvaluateImages}.Execute,
+	vocab.ExecutorOfficial: official.Executor{}.Execute,
 }
 
 func runExec(args []string) error {

@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strings"
 	"text/tabwriter"
 
 	"sweep/data"
 	"sweep/metrics"
+	"sweep/vocab"
 )
 
 func init() {
@@ -47,11 +47,11 @@ options:
 `))
 		fs.PrintDefaults()
 	}
-	if len(args) == 0 || !slices.Contains(metrics.Kinds, args[0]) {
+	if len(args) == 0 || !slices.Contains(metrics.Kinds, vocab.Metric(args[0])) {
 		fs.Usage()
-		return fmt.Errorf("want one of %s first", strings.Join(metrics.Kinds, ", "))
+		return fmt.Errorf("want one of %s first", vocab.Join(metrics.Kinds, ", "))
 	}
-	kind := args[0]
+	kind := vocab.Metric(args[0])
 	var opt metrics.Options
 	var real, fake, segSpec, labels, conv string
 	var step int
@@ -77,7 +77,7 @@ options:
 	}
 	opt.FID.Download = !noDownload
 	opt.Seg.Labels, opt.Seg.Convention, opt.Seg.SegmenterName = metrics.LabelFormat(labels), metrics.SegConvention(conv), segSpec
-	if kind == "seg" {
+	if kind == vocab.MetricSeg {
 		seg, err := metrics.NewSegmenter(segSpec)
 		if err != nil {
 			return err

@@ -5,9 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"sweep/checkpoint"
 	"time"
 
+	"sweep/checkpoint"
 	"sweep/translate"
 )
 

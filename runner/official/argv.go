@@ -122,8 +122,8 @@ func common(cfg config.Run, inv Invocation) []string {
 	netG, _ := NetG(cfg.NBlocks) // planning refuses other depths
 	args := []string{"--dataroot", inv.DataRoot, "--name", filepath.Base(inv.Dir),
 		"--checkpoints_dir", filepath.Join(inv.Dir, CheckpointsDir), "--gpu_ids", gpu, "--direction", cfg.Direction}
-	if cfg.Mode != "cut" {
-		args = append(args, "--QS_mode", cfg.Mode)
+	if cfg.Mode.Attends() {
+		args = append(args, "--QS_mode", string(cfg.Mode))
 	}
 	return append(args, "--num_patches", strconv.Itoa(cfg.Queries), "--netF_nc", strconv.Itoa(cfg.NetFNC),
 		"--ngf", strconv.Itoa(cfg.NGF), "--ndf", strconv.Itoa(cfg.NDF), "--netG", netG)

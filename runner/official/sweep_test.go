@@ -16,6 +16,7 @@ import (
 	"sweep/internal/fixtures"
 	"sweep/internal/sweeptest"
 	"sweep/results"
+	"sweep/vocab"
 )
 
 // sweepBin is the sweep program built for these tests; the runner starts it as its children.
@@ -151,7 +152,7 @@ func TestOfficialRun(t *testing.T) {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
 	runs := e.runs()
-	if len(runs) != 1 || runs[0].Status != results.StatusCompleted {
+	if len(runs) != 1 || runs[0].Status != vocab.StatusCompleted {
 		t.Fatalf("runs %+v\n%s", runs, out)
 	}
 	r := runs[0]
@@ -227,7 +228,7 @@ func TestResumeAfterKill(t *testing.T) {
 		t.Fatalf("resume: exit %d:\n%s", code, o)
 	}
 	r := e.runs()[0]
-	if r.Status != results.StatusCompleted {
+	if r.Status != vocab.StatusCompleted {
 		t.Fatalf("run %+v", r)
 	}
 	starts := strings.Split(strings.TrimSpace(standin(t, r, "standin_starts.txt")), "\n")
