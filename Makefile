@@ -32,7 +32,7 @@ run: build
 
 # Speed and memory: Go benchmarks, then sweep bench at the reference configurations.
 bench: build
-	$(GO) test -run '^$$' -bench . -benchtime 3x ./core ./core/linalg
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./core ./ops ./linalg
 	for c in "64 global 4" "64 cut 4" "128 global 3" "256 global 2"; do set -- $$c; echo "crop $$1 $$2:"; ./sweep bench --crop $$1 --mode $$2 --iters $$3 2>&1 | grep -v "^iter "; done
 
 # The PyTorch reference (Debian's python3-torch) and sweep side by side, with ratios.

@@ -2,6 +2,6 @@
 
 package config
 
-// Backend names the matrix-product library this build trains with (core/linalg has the
+// Backend names the matrix-product library this build trains with (linalg has the
 // same build constraints).
 const Backend = "purego"

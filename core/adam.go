@@ -1,6 +1,10 @@
 package core
 
-import "math"
+import (
+	"math"
+
+	"sweep/tensor"
+)
 
 // Adam is PyTorch's Adam (no weight decay, no amsgrad), computed in float32 as PyTorch does:
 //
@@ -25,13 +29,13 @@ func (a *Adam) Update(net *Net, lr float64) {
 	bc2Sqrt := float32(math.Sqrt(bc2))
 	eps := float32(a.Eps)
 	for _, p := range net.Params {
-		if p.m == nil {
-			p.m, p.v = make([]float32, p.Len()), make([]float32, p.Len())
+		if p.M == nil {
+			p.M, p.V = make([]float32, p.Len()), make([]float32, p.Len())
 		}
-		g := p.grad()
-		chunks(len(g), func(lo, hi int) {
+		g := p.GradBuf()
+		tensor.Chunks(len(g), func(lo, hi int) {
 			gs := g[lo:hi]
-			ms, vs, ps := p.m[lo:hi][:len(gs)], p.v[lo:hi][:len(gs)], p.Data[lo:hi][:len(gs)]
+			ms, vs, ps := p.M[lo:hi][:len(gs)], p.V[lo:hi][:len(gs)], p.Data[lo:hi][:len(gs)]
 			for i, gi := range gs {
 				m := ms[i]*b1 + c1*gi
 				v := vs[i]*b2 + c2*gi*gi

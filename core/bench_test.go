@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"sweep/internal/tensortest"
+	"sweep/vocab"
 )
 
-func benchOptions(ngf, queries int, mode string) Options {
+func benchOptions(ngf, queries int, mode vocab.Mode) Options {
 	return Options{NGF: ngf, NDF: ngf, NBlocks: 9, NetFNC: 256,
 		NCE:       NCEOptions{Mode: mode, NumPatches: queries, Temp: 0.07, Lambda: 1},
 		LambdaGAN: 1, NCEIdt: true, Beta1: 0.5, Beta2: 0.999}
@@ -17,12 +20,12 @@ func benchOptions(ngf, queries int, mode string) Options {
 func BenchmarkIteration(b *testing.B) {
 	for _, c := range []struct {
 		crop, ngf, queries int
-		mode               string
-	}{{64, 64, 256, ModeGlobal}, {64, 64, 256, ModeCUT}, {128, 64, 256, ModeGlobal}, {48, 16, 64, ModeGlobal}} {
+		mode               vocab.Mode
+	}{{64, 64, 256, vocab.ModeGlobal}, {64, 64, 256, vocab.ModeCUT}, {128, 64, 256, vocab.ModeGlobal}, {48, 16, 64, vocab.ModeGlobal}} {
 		b.Run(fmt.Sprintf("crop%d-ngf%d-%s-q%d", c.crop, c.ngf, c.mode, c.queries), func(b *testing.B) {
 			rng := rand.New(rand.NewPCG(1, 2))
 			m := NewModel(benchOptions(c.ngf, c.queries, c.mode), rng)
-			a, bb := randVar(rng, 1, 3, c.crop, c.crop), randVar(rng, 1, 3, c.crop, c.crop)
+			a, bb := tensortest.RandVar(rng, 1, 3, c.crop, c.crop), tensortest.RandVar(rng, 1, 3, c.crop, c.crop)
 			pick := RandomPicker{rng}
 			m.Iteration(a, bb, pick, pick, 2e-4) // warm-up
 			b.ResetTimer()

@@ -5,6 +5,9 @@ import (
 	"runtime"
 	"slices"
 	"testing"
+
+	"sweep/internal/tensortest"
+	"sweep/vocab"
 )
 
 // TestIterationIndependentOfThreadCount trains the same iterations on 1 and on 2 threads:
@@ -13,10 +16,10 @@ func TestIterationIndependentOfThreadCount(t *testing.T) {
 	train := func(procs int) *Model {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 		rng := rand.New(rand.NewPCG(9, 9))
-		o := benchOptions(16, 32, ModeGlobal)
+		o := benchOptions(16, 32, vocab.ModeGlobal)
 		m := NewModel(o, rng)
 		for range 2 {
-			a, b := randVar(rng, 1, 3, 32, 32), randVar(rng, 1, 3, 32, 32)
+			a, b := tensortest.RandVar(rng, 1, 3, 32, 32), tensortest.RandVar(rng, 1, 3, 32, 32)
 			m.Iteration(a, b, RandomPicker{rng}, RandomPicker{rng}, 2e-4)
 		}
 		return m

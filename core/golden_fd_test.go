@@ -3,6 +3,9 @@ package core
 import (
 	"math"
 	"testing"
+
+	"sweep/ops"
+	"sweep/tensor"
 )
 
 // probeParam is the generator parameter whose gradient is probed by central differences:
@@ -18,10 +21,10 @@ const (
 
 // generatorLoss is loss.G of the G step, computed off the tape: LSGAN against D plus the
 // mean of the two NCE directions, as Model.Iteration computes it.
-func generatorLoss(m *Model, realA, realB *Var, pickX, pickY Picker) float64 {
+func generatorLoss(m *Model, realA, realB *tensor.Var, pickX, pickY Picker) float64 {
 	fakeB, featsA := m.G.Forward(nil, realA, false)
 	idtB, featsB := m.G.Forward(nil, realB, false)
-	gan := MSEToConst(nil, m.D.Forward(nil, fakeB), 1)
+	gan := ops.MSEToConst(nil, m.D.Forward(nil, fakeB), 1)
 	_, featsFake := m.G.Forward(nil, fakeB, true)
 	_, featsIdt := m.G.Forward(nil, idtB, true)
 	x := m.F.NCE(nil, featsA, featsFake, m.Opt.NCE, pickX, nil)
@@ -31,7 +34,7 @@ func generatorLoss(m *Model, realA, realB *Var, pickX, pickY Picker) float64 {
 
 // directional returns the central difference of loss.G along the unit vector of dir in the
 // probe parameter, and that unit vector.
-func directional(m *Model, dir []float32, realA, realB *Var, pickX, pickY Picker) (float64, []float64) {
+func directional(m *Model, dir []float32, realA, realB *tensor.Var, pickX, pickY Picker) (float64, []float64) {
 	p := m.G.Param(probeParam)
 	var norm float64
 	for _, v := range dir {
@@ -65,7 +68,7 @@ func dot(a []float32, u []float64) float64 {
 // fresh copy of the initial model) after its D step: along its own direction, the
 // differences must agree with what backward computed. The fixture's grad.G is compared
 // element by element in checkParams; this probe checks ours independently of it.
-func checkGDirection(t *testing.T, m0 *Model, ours *Generator, realA, realB *Var, pickX, pickY Picker, lr float64) {
+func checkGDirection(t *testing.T, m0 *Model, ours *Generator, realA, realB *tensor.Var, pickX, pickY Picker, lr float64) {
 	t.Helper()
 	s := &Step{}
 	s.FakeB, _ = m0.G.Forward(nil, realA, false)

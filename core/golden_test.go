@@ -2,6 +2,10 @@ package core
 
 import (
 	"sweep/internal/fixtures"
+	"sweep/internal/tensortest"
+	"sweep/ops"
+	"sweep/tensor"
+	"sweep/vocab"
 
 	"encoding/json"
 	"fmt"
@@ -40,6 +44,15 @@ func trainingCases(t *testing.T) []*safetensors.File {
 
 type caseMeta map[string]string
 
+// mode is the case's selection mode, which must be one sweep knows.
+func (m caseMeta) mode(t *testing.T) vocab.Mode {
+	mode, err := vocab.ParseMode(m["mode"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mode
+}
+
 func (m caseMeta) int(t *testing.T, key string) int {
 	v, err := strconv.Atoi(m[key])
 	if err != nil {
@@ -63,7 +76,7 @@ func caseOptions(t *testing.T, m caseMeta) Options {
 	}
 	return Options{
 		NGF: m.int(t, "ngf"), NDF: m.int(t, "ndf"), NBlocks: m.int(t, "n_blocks"), NetFNC: m.int(t, "netF_nc"),
-		NCE: NCEOptions{Mode: m["mode"], AllLayers: m["all_layers"] == "true", NumPatches: m.int(t, "num_patches"),
+		NCE: NCEOptions{Mode: m.mode(t), AllLayers: m["all_layers"] == "true", NumPatches: m.int(t, "num_patches"),
 			Temp: m.float(t, "nce_T"), Lambda: m.float(t, "lambda_NCE")},
 		LambdaGAN: m.float(t, "lambda_GAN"), NCEIdt: m["nce_idt"] != "false", Beta1: 0.5, Beta2: 0.999,
 	}
@@ -134,20 +147,6 @@ func (w worst) note(cat, name string, e float64) {
 	}
 }
 
-// relErr is ‖got - want‖ / ‖want‖ (absolute when want is zero).
-func relErr(got, want []float32) float64 {
-	var d, n float64
-	for i := range want {
-		x := float64(got[i]) - float64(want[i])
-		d += x * x
-		n += float64(want[i]) * float64(want[i])
-	}
-	if n == 0 {
-		return math.Sqrt(d)
-	}
-	return math.Sqrt(d / n)
-}
-
 type checker struct {
 	t     *testing.T
 	f     *safetensors.File
@@ -170,14 +169,14 @@ func (c checker) compare(cat, name string, got, want []float32, tol float64) {
 		c.t.Errorf("%s: %d values, want %d", name, len(got), len(want))
 		return
 	}
-	e := relErr(got, want)
+	e := tensortest.RelErr(got, want)
 	c.worst.note(cat, name, e)
 	if e > tol || math.IsNaN(e) {
 		c.t.Errorf("%s: relative error %.3g > %.0e", name, e, tol)
 	}
 }
 
-func (c checker) checkVar(cat, name string, v *Var, tol float64) {
+func (c checker) checkVar(cat, name string, v *tensor.Var, tol float64) {
 	c.t.Helper()
 	if v == nil {
 		c.t.Errorf("%s: not computed", name)
@@ -223,18 +222,17 @@ func TestGolden(t *testing.T) {
 	for _, everywhere := range []bool{false, true} {
 		name := map[bool]string{false: "auto", true: "winograd"}[everywhere]
 		t.Run(name, func(t *testing.T) {
-			defer func(old bool) { winogradEverywhere = old }(winogradEverywhere)
-			winogradEverywhere = everywhere
-			testGolden(t)
+			testGolden(t, ops.ConvOptions{WinogradEverywhere: everywhere})
 		})
 	}
 }
 
-func testGolden(t *testing.T) {
+func testGolden(t *testing.T, conv ops.ConvOptions) {
 	for _, f := range trainingCases(t) {
 		t.Run(filepath.Base(f.Path), func(t *testing.T) {
 			meta := caseMeta(f.Metadata)
 			o := caseOptions(t, meta)
+			o.Conv = conv
 			c := checker{t, f, worst{}}
 			fragile := fragileSelections(t, meta)
 			lr := 2e-4
@@ -263,7 +261,7 @@ func testGolden(t *testing.T) {
 	}
 }
 
-func vars(t *testing.T, f *safetensors.File, name string) *Var {
+func vars(t *testing.T, f *safetensors.File, name string) *tensor.Var {
 	v, shape, err := f.Float32(name)
 	if err != nil {
 		t.Fatal(err)
@@ -271,7 +269,7 @@ func vars(t *testing.T, f *safetensors.File, name string) *Var {
 	if len(shape) == 4 && shape[0] == 1 {
 		shape = shape[1:]
 	}
-	return NewVar(v, shape...)
+	return tensor.NewVar(v, shape...)
 }
 
 func checkForward(c checker, s *Step) {
@@ -301,7 +299,7 @@ func checkLayer(c checker, prefix string, r LayerRecord) {
 	}
 	for _, v := range []struct {
 		name string
-		v    *Var
+		v    *tensor.Var
 	}{{"attn", r.Attn}, {"attn_tgt", r.AttnTgt}, {"pooled_src", r.PooledSrc}, {"pooled_tgt", r.PooledTgt},
 		{"v_src", r.VSrc}, {"v_tgt", r.VTgt}, {"k", r.K}, {"q", r.Q}, {"loss_rows", r.LossRows}, {"loss", r.Loss}} {
 		if has(v.name) {
@@ -404,13 +402,13 @@ func maxAbs(v []float32) float64 {
 	return m
 }
 
-// checkUnit runs netF + PatchNCE alone on the fixture's soft-attention maps, with the
+// checkUnit runs netF + ops.PatchNCE alone on the fixture's soft-attention maps, with the
 // initial F weights, and compares every intermediate and the gradients wrt both maps and F.
 func checkUnit(t *testing.T, c checker, m *Model, o Options, fragile map[string]bool) {
 	if !c.f.Has("unit.loss") {
 		return
 	}
-	var src, tgt []*Var
+	var src, tgt []*tensor.Var
 	for p := 0; p < 5; p++ {
 		s, g := vars(t, c.f, fmt.Sprintf("unit.src.l%d", p)), vars(t, c.f, fmt.Sprintf("unit.tgt.l%d", p))
 		s.NeedsGrad, g.NeedsGrad = true, true
@@ -419,7 +417,7 @@ func checkUnit(t *testing.T, c checker, m *Model, o Options, fragile map[string]
 	uo := o.NCE
 	uo.Lambda = 1
 	rec := make([]LayerRecord, 5)
-	tape := &Tape{}
+	tape := &tensor.Tape{}
 	loss := m.F.NCE(tape, src, tgt, uo, fixturePicker{t, c.f, "unit.inject.l", "unit.l", fragile, "unit"}, rec)
 	tape.Backward(loss)
 	c.check("unit", "unit.loss", loss.Data, tolForward)
@@ -434,7 +432,7 @@ func checkUnit(t *testing.T, c checker, m *Model, o Options, fragile map[string]
 	m.F.ZeroGrad()
 }
 
-func gradOrZero(v *Var) []float32 {
+func gradOrZero(v *tensor.Var) []float32 {
 	if v.Grad == nil {
 		return make([]float32, v.Len())
 	}

@@ -3,6 +3,9 @@ package core
 import (
 	"math/rand/v2"
 	"time"
+
+	"sweep/ops"
+	"sweep/tensor"
 )
 
 // Options are the model and loss settings of a QS-Attn / CUT model.
@@ -12,6 +15,7 @@ type Options struct {
 	LambdaGAN                 float32
 	NCEIdt                    bool // identity NCE on real B
 	Beta1, Beta2              float64
+	Conv                      ops.ConvOptions // how every network's convolutions compute
 }
 
 // Model holds the three networks and their optimizers.
@@ -23,9 +27,9 @@ type Model struct {
 	AdamG, AdamD, AdamF *Adam
 	// Profile, when not nil, receives the time of every iteration per section: generator,
 	// discriminator, nce, attention and optimizer.
-	Profile Profile
-	pool    *Pool   // every iteration's tensors, recycled by the next one (nil: heap)
-	tapes   []*Tape // the last iteration's tapes, whose tensors its Step still shows
+	Profile tensor.Profile
+	pool    *tensor.Pool   // every iteration's tensors, recycled by the next one (nil: heap)
+	tapes   []*tensor.Tape // the last iteration's tapes, whose tensors its Step still shows
 }
 
 // NewModel builds G, D and F with xavier-normal(0.02) weights drawn from rng (in that order),
@@ -38,11 +42,12 @@ func NewModel(o Options, rng *rand.Rand) *Model {
 		G:    NewGenerator(o.NGF, o.NBlocks),
 		D:    NewDiscriminator(o.NDF),
 		F:    NewNetF(FeatureChannels(o.NGF), o.NetFNC),
-		pool: &Pool{},
+		pool: &tensor.Pool{},
 	}
 	for _, n := range m.Nets() {
+		n.Conv = o.Conv
 		for _, p := range n.Params {
-			p.pool = m.pool
+			p.UsePool(m.pool)
 		}
 	}
 	if rng != nil {
@@ -61,9 +66,9 @@ func (m *Model) Nets() map[string]*Net {
 
 // Step is everything one training iteration computed.
 type Step struct {
-	FakeB, IdtB                     *Var
-	FeatsRealA, FeatsFakeB          []*Var
-	PredFakeD, PredRealD, PredFakeG *Var
+	FakeB, IdtB                     *tensor.Var
+	FeatsRealA, FeatsFakeB          []*tensor.Var
+	PredFakeD, PredRealD, PredFakeG *tensor.Var
 	LossDFake, LossDReal, LossD     float32
 	LossGGAN, NCEX, NCEY, LossG     float32
 	X, Y                            []LayerRecord
@@ -79,7 +84,7 @@ func (s *Step) Losses() map[string]float64 {
 // on the detached fake; then G and F on LSGAN + NCE with the updated, frozen D. pickX and
 // pickY supply the random choices of the two NCE directions. The tensors of the returned Step
 // are valid until the next call: that one recycles them.
-func (m *Model) Iteration(realA, realB *Var, pickX, pickY Picker, lr float64) *Step {
+func (m *Model) Iteration(realA, realB *tensor.Var, pickX, pickY Picker, lr float64) *Step {
 	for _, t := range m.tapes {
 		t.Release()
 	}
@@ -90,7 +95,7 @@ func (m *Model) Iteration(realA, realB *Var, pickX, pickY Picker, lr float64) *S
 	}
 	t := m.newTape("generator")
 	s.FakeB, s.FeatsRealA = m.G.Forward(t, realA, false)
-	var featsRealB []*Var
+	var featsRealB []*tensor.Var
 	if m.Opt.NCEIdt {
 		s.IdtB, featsRealB = m.G.Forward(t, realB, false)
 	}
@@ -99,20 +104,20 @@ func (m *Model) Iteration(realA, realB *Var, pickX, pickY Picker, lr float64) *S
 	defer m.D.SetTrainable(true)
 	t.Section("discriminator")
 	s.PredFakeG = m.D.Forward(t, s.FakeB)
-	gan := MSEToConst(t, s.PredFakeG, 1)
+	gan := ops.MSEToConst(t, s.PredFakeG, 1)
 	t.Section("generator")
 	_, s.FeatsFakeB = m.G.Forward(t, s.FakeB, true)
 	t.Section("nce")
 	s.X = make([]LayerRecord, len(s.FeatsRealA))
 	nceX := m.F.NCE(t, s.FeatsRealA, s.FeatsFakeB, m.Opt.NCE, pickX, s.X)
-	lossG := WeightedSum(t, []float32{m.Opt.LambdaGAN, 1}, gan, nceX)
+	lossG := ops.WeightedSum(t, []float32{m.Opt.LambdaGAN, 1}, gan, nceX)
 	if m.Opt.NCEIdt {
 		t.Section("generator")
 		_, featsIdt := m.G.Forward(t, s.IdtB, true)
 		t.Section("nce")
 		s.Y = make([]LayerRecord, len(featsRealB))
 		nceY := m.F.NCE(t, featsRealB, featsIdt, m.Opt.NCE, pickY, s.Y)
-		lossG = WeightedSum(t, []float32{m.Opt.LambdaGAN, 0.5, 0.5}, gan, nceX, nceY)
+		lossG = ops.WeightedSum(t, []float32{m.Opt.LambdaGAN, 0.5, 0.5}, gan, nceX, nceY)
 		s.NCEY = nceY.Data[0]
 	}
 	t.Keep(s.FakeB, s.IdtB, s.PredFakeG, gan, nceX)
@@ -131,12 +136,12 @@ func (m *Model) Iteration(realA, realB *Var, pickX, pickY Picker, lr float64) *S
 }
 
 // stepD trains D on LSGAN: 0.5·(mse(D(fake), 0) + mse(D(real), 1)), with fake detached.
-func (m *Model) stepD(s *Step, realB *Var, lr float64) {
+func (m *Model) stepD(s *Step, realB *tensor.Var, lr float64) {
 	t := m.newTape("discriminator")
 	s.PredFakeD = m.D.Forward(t, s.FakeB.Detached())
 	s.PredRealD = m.D.Forward(t, realB)
-	fake, real := MSEToConst(t, s.PredFakeD, 0), MSEToConst(t, s.PredRealD, 1)
-	loss := WeightedSum(t, []float32{0.5, 0.5}, fake, real)
+	fake, real := ops.MSEToConst(t, s.PredFakeD, 0), ops.MSEToConst(t, s.PredRealD, 1)
+	loss := ops.WeightedSum(t, []float32{0.5, 0.5}, fake, real)
 	t.Keep(s.PredFakeD, s.PredRealD, fake, real)
 	t.Backward(loss)
 	m.timed("optimizer", func() { m.AdamD.Update(&m.D.Net, lr) })
@@ -144,8 +149,8 @@ func (m *Model) stepD(s *Step, realB *Var, lr float64) {
 }
 
 // newTape starts a tape in the given section, profiled when m.Profile is set.
-func (m *Model) newTape(section string) *Tape {
-	t := NewTape(m.pool)
+func (m *Model) newTape(section string) *tensor.Tape {
+	t := tensor.NewTape(m.pool)
 	m.tapes = append(m.tapes, t)
 	if m.Profile != nil {
 		t.Profile(m.Profile)

@@ -5,20 +5,26 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"sweep/ops"
+	"sweep/tensor"
 )
 
 // Param is a trainable tensor with its PyTorch state_dict name and Adam moments.
 type Param struct {
 	Name string
-	*Var
-	m, v []float32
+	*tensor.Var
+	M, V []float32 // Adam's first and second moments, nil before its first step
 }
 
-// Net is a set of parameters in state_dict order.
-type Net struct{ Params []*Param }
+// Net is a set of parameters in state_dict order, and how its convolutions compute.
+type Net struct {
+	Params []*Param
+	Conv   ops.ConvOptions
+}
 
-func (n *Net) add(name string, shape ...int) *Var {
-	v := Zeros(shape...)
+func (n *Net) add(name string, shape ...int) *tensor.Var {
+	v := tensor.Zeros(shape...)
 	v.NeedsGrad = true
 	n.Params = append(n.Params, &Param{Name: name, Var: v})
 	return v
@@ -45,11 +51,7 @@ func (n *Net) ZeroGrad() {
 // the next backward pass starts from zero either way.
 func (n *Net) dropGrads() {
 	for _, p := range n.Params {
-		if p.pool != nil && p.Grad != nil {
-			p.pool.put(p.Grad)
-			p.Grad = nil
-		}
-		p.ZeroGrad()
+		p.ResetGrad()
 	}
 }
 
@@ -80,17 +82,20 @@ func (n *Net) InitXavier(rng *rand.Rand, gain float64) {
 }
 
 type conv struct {
-	w, b *Var
+	w, b *tensor.Var
 	pad  int
+	opt  *ops.ConvOptions // the network's
 }
 
 func (n *Net) conv(name string, in, out, k, pad int) conv {
-	return conv{n.add(name+".weight", out, in, k, k), n.add(name+".bias", out), pad}
+	return conv{n.add(name+".weight", out, in, k, k), n.add(name+".bias", out), pad, &n.Conv}
 }
 
-func (c conv) apply(t *Tape, x *Var) *Var { return Conv2D(t, x, c.w, c.b, c.pad) }
+func (c conv) apply(t *tensor.Tape, x *tensor.Var) *tensor.Var {
+	return c.opt.Conv2D(t, x, c.w, c.b, c.pad)
+}
 
-// NCELayers are the generator layers whose outputs feed PatchNCE (CUT's default).
+// NCELayers are the generator layers whose outputs feed ops.PatchNCE (CUT's default).
 var NCELayers = [5]int{0, 4, 8, 12, 16}
 
 // Generator is CUT's ResNet generator with antialiased down/up sampling and instance norm.
@@ -136,30 +141,30 @@ func (g *Generator) FilterBuffers() map[string][]int {
 // five NCE feature maps: the reflection-padded input (layer 0), the two down convolutions
 // before their norm (4, 8), and the outputs of residual blocks 1 and 5 (12, 16). With
 // encodeOnly it stops after block 5 and out is nil.
-func (g *Generator) Forward(t *Tape, x *Var, encodeOnly bool) (out *Var, feats []*Var) {
+func (g *Generator) Forward(t *tensor.Tape, x *tensor.Var, encodeOnly bool) (out *tensor.Var, feats []*tensor.Var) {
 	// done frees an intermediate after its last use; free keeps what a backward step reads.
-	done := func(vs ...*Var) {
+	done := func(vs ...*tensor.Var) {
 		for _, v := range vs {
 			if !slices.Contains(feats, v) {
-				t.free(v)
+				t.Free(v)
 			}
 		}
 	}
-	h := ReflectPad(t, x, 3)
+	h := ops.ReflectPad(t, x, 3)
 	feats = append(feats, h)
-	h = InstanceNormAct(t, g.stem.apply(t, h), 0)
+	h = ops.InstanceNormAct(t, g.stem.apply(t, h), 0)
 	for _, down := range []conv{g.down1, g.down2} {
 		h = down.apply(t, h)
 		feats = append(feats, h)
-		n := InstanceNormAct(t, h, 0)
-		h = Downsample(t, n)
+		n := ops.InstanceNormAct(t, h, 0)
+		h = ops.Downsample(t, n)
 		done(n)
 	}
 	for i, blk := range g.blocks {
-		r1 := InstanceNormAct(t, blk[0].apply(t, ReflectPad(t, h, 1)), 0)
-		p := ReflectPad(t, r1, 1)
-		r2 := InstanceNorm(t, blk[1].apply(t, p))
-		next := Add(t, h, r2)
+		r1 := ops.InstanceNormAct(t, blk[0].apply(t, ops.ReflectPad(t, h, 1)), 0)
+		p := ops.ReflectPad(t, r1, 1)
+		r2 := ops.InstanceNorm(t, blk[1].apply(t, p))
+		next := ops.Add(t, h, r2)
 		done(r1, r2, h)
 		h = next
 		if i == 0 || i == 4 {
@@ -170,19 +175,19 @@ func (g *Generator) Forward(t *Tape, x *Var, encodeOnly bool) (out *Var, feats [
 		}
 	}
 	for _, up := range []conv{g.up1, g.up2} {
-		u := Upsample(t, h)
+		u := ops.Upsample(t, h)
 		done(h)
-		h = InstanceNormAct(t, up.apply(t, u), 0)
+		h = ops.InstanceNormAct(t, up.apply(t, u), 0)
 	}
-	p := ReflectPad(t, h, 3)
+	p := ops.ReflectPad(t, h, 3)
 	done(h)
 	y := g.out.apply(t, p)
-	out = Tanh(t, y)
+	out = ops.Tanh(t, y)
 	done(y)
 	return out, feats
 }
 
-// Discriminator is the antialiased 3-layer PatchGAN with instance norm and LeakyReLU(0.2).
+// Discriminator is the antialiased 3-layer PatchGAN with instance norm and ops.LeakyReLU(0.2).
 type Discriminator struct {
 	Net
 	convs []conv
@@ -199,14 +204,14 @@ func NewDiscriminator(ndf int) *Discriminator {
 	return d
 }
 
-// FilterBuffers are the Downsample filters stored in PyTorch checkpoints.
+// FilterBuffers are the ops.Downsample filters stored in PyTorch checkpoints.
 func (d *Discriminator) FilterBuffers() map[string][]int {
 	ndf := d.convs[0].w.Shape[0]
 	return map[string][]int{"model.2.filt": {ndf, 1, 3, 3}, "model.6.filt": {2 * ndf, 1, 3, 3}, "model.10.filt": {4 * ndf, 1, 3, 3}}
 }
 
 // Forward maps an image [3,H,W] to its patch predictions [1,h,w].
-func (d *Discriminator) Forward(t *Tape, x *Var) *Var {
+func (d *Discriminator) Forward(t *tensor.Tape, x *tensor.Var) *tensor.Var {
 	h := x
 	for i, c := range d.convs {
 		h = c.apply(t, h)
@@ -214,25 +219,25 @@ func (d *Discriminator) Forward(t *Tape, x *Var) *Var {
 			break
 		}
 		if i > 0 {
-			h = InstanceNormAct(t, h, 0.2)
+			h = ops.InstanceNormAct(t, h, 0.2)
 		} else {
-			h = LeakyReLU(t, h, 0.2)
+			h = ops.LeakyReLU(t, h, 0.2)
 		}
 		if i < 3 {
-			h = Downsample(t, h)
+			h = ops.Downsample(t, h)
 		}
 	}
 	return h
 }
 
 // NetF is PatchSampleF's set of heads: per NCE layer p a 2-layer MLP
-// Linear(C_p, nc) → ReLU → Linear(nc, nc) (mlp_<p>.0 and mlp_<p>.2).
+// ops.Linear(C_p, nc) → ops.ReLU → ops.Linear(nc, nc) (mlp_<p>.0 and mlp_<p>.2).
 type NetF struct {
 	Net
 	heads [][2]linear
 }
 
-type linear struct{ w, b *Var }
+type linear struct{ w, b *tensor.Var }
 
 // NewNetF builds the heads for feature maps with the given channel counts.
 func NewNetF(channels []int, nc int) *NetF {
@@ -247,10 +252,10 @@ func NewNetF(channels []int, nc int) *NetF {
 }
 
 // Head maps vectors x [n,C_p] to L2-normalised embeddings [n,nc].
-func (f *NetF) Head(t *Tape, p int, x *Var) *Var {
+func (f *NetF) Head(t *tensor.Tape, p int, x *tensor.Var) *tensor.Var {
 	h := f.heads[p]
-	y := ReLU(t, Linear(t, x, h[0].w, h[0].b))
-	return L2NormalizeRows(t, Linear(t, y, h[1].w, h[1].b))
+	y := ops.ReLU(t, ops.Linear(t, x, h[0].w, h[0].b))
+	return ops.L2NormalizeRows(t, ops.Linear(t, y, h[1].w, h[1].b))
 }
 
 // FeatureChannels are the channel counts of the five NCE maps of a generator.

@@ -3,19 +3,10 @@ package core
 import (
 	"fmt"
 	"math/rand/v2"
-)
 
-// Selection modes of the attention layers (paper ablation models).
-const (
-	ModeGlobal           = "global"             // A: lowest-entropy rows of softmax(FFᵀ), global routing
-	ModeRandomGlobal     = "random_global"      // B: random rows, global routing
-	ModeEntropyNoRoute   = "entropy_noroute"    // C: lowest-entropy positions, raw features
-	ModeSelfRouteEntropy = "self_route_entropy" // D: rows by source entropy, each domain routed by its own attention
-	ModeSelfRouteRandom  = "self_route_random"  // E: as D with random rows
-	ModeInformer         = "informer"           // F: largest max-minus-mean of the raw dot products, global routing
-	ModeLocal            = "local"              // G: 7x7 local attention, local entropy, local routing
-	ModeLocalGlobal      = "local_global"       // H: local-entropy selection, global routing
-	ModeCUT              = "cut"                // CUT: random positions everywhere
+	"sweep/ops"
+	"sweep/tensor"
+	"sweep/vocab"
 )
 
 // Picker supplies the random choices of the NCE layers, so training draws them from the
@@ -41,9 +32,9 @@ func (p RandomPicker) RandomRows(_, hw, n int) []int { return p.Rng.Perm(hw)[:n]
 // Override ranks every score-based layer.
 func (p RandomPicker) Override(int) []int { return nil }
 
-// NCEOptions configures the anchors and the PatchNCE loss.
+// NCEOptions configures the anchors and the ops.PatchNCE loss.
 type NCEOptions struct {
-	Mode       string
+	Mode       vocab.Mode
 	AllLayers  bool // attention on all five maps, maps 0-2 average-pooled to map 3's grid
 	NoPool     bool // with AllLayers: attention on maps 0-2 at their own size
 	NumPatches int
@@ -55,20 +46,20 @@ type NCEOptions struct {
 type LayerRecord struct {
 	Score                            []float32
 	Sel                              []int
-	Attn, AttnTgt                    *Var
-	PooledSrc, PooledTgt             *Var
-	VSrc, VTgt, K, Q, LossRows, Loss *Var
+	Attn, AttnTgt                    *tensor.Var
+	PooledSrc, PooledTgt             *tensor.Var
+	VSrc, VTgt, K, Q, LossRows, Loss *tensor.Var
 }
 
 // vars lists the record's tensors.
-func (r LayerRecord) vars() []*Var {
-	return []*Var{r.Attn, r.AttnTgt, r.PooledSrc, r.PooledTgt, r.VSrc, r.VTgt, r.K, r.Q, r.LossRows, r.Loss}
+func (r LayerRecord) vars() []*tensor.Var {
+	return []*tensor.Var{r.Attn, r.AttnTgt, r.PooledSrc, r.PooledTgt, r.VSrc, r.VTgt, r.K, r.Q, r.LossRows, r.Loss}
 }
 
 // attentionStart is the first list position that uses attention.
 func (o NCEOptions) attentionStart(layers int) int {
 	switch {
-	case o.Mode == ModeCUT:
+	case !o.Mode.Attends():
 		return layers
 	case o.AllLayers:
 		return 0
@@ -76,13 +67,13 @@ func (o NCEOptions) attentionStart(layers int) int {
 	return 3
 }
 
-// NCE is the PatchNCE loss between the source maps src (real) and the target maps tgt
+// NCE is the ops.PatchNCE loss between the source maps src (real) and the target maps tgt
 // (translated): anchors are decided on src and reused on tgt; the loss is the mean over
-// layers of λ · mean_rows PatchNCE(q = head(v_tgt), k = stopgrad(head(v_src))). The
+// layers of λ · mean_rows ops.PatchNCE(q = head(v_tgt), k = stopgrad(head(v_src))). The
 // attention rows are not detached, so the loss reaches src through them. rec, if not nil,
 // receives one record per layer.
-func (f *NetF) NCE(t *Tape, src, tgt []*Var, o NCEOptions, pick Picker, rec []LayerRecord) *Var {
-	losses := make([]*Var, len(src))
+func (f *NetF) NCE(t *tensor.Tape, src, tgt []*tensor.Var, o NCEOptions, pick Picker, rec []LayerRecord) *tensor.Var {
+	losses := make([]*tensor.Var, len(src))
 	weights := make([]float32, len(src))
 	for p := range src {
 		var r LayerRecord
@@ -92,75 +83,111 @@ func (f *NetF) NCE(t *Tape, src, tgt []*Var, o NCEOptions, pick Picker, rec []La
 			rec[p] = r
 		}
 	}
-	return WeightedSum(t, weights, losses...)
+	return ops.WeightedSum(t, weights, losses...)
 }
 
-func (f *NetF) nceLayer(t *Tape, p int, src, tgt []*Var, o NCEOptions, pick Picker, r *LayerRecord) *Var {
+func (f *NetF) nceLayer(t *tensor.Tape, p int, src, tgt []*tensor.Var, o NCEOptions, pick Picker, r *LayerRecord) *tensor.Var {
 	s, g := src[p], tgt[p]
 	if o.AllLayers && !o.NoPool && !sameGrid(s, src[3]) {
-		s = AdaptiveAvgPool(t, s, src[3].Shape[1], src[3].Shape[2])
-		g = AdaptiveAvgPool(t, g, src[3].Shape[1], src[3].Shape[2])
+		s = ops.AdaptiveAvgPool(t, s, src[3].Shape[1], src[3].Shape[2])
+		g = ops.AdaptiveAvgPool(t, g, src[3].Shape[1], src[3].Shape[2])
 		r.PooledSrc, r.PooledTgt = s, g
 	}
 	h, w := s.Shape[1], s.Shape[2]
 	n := min(o.NumPatches, h*w)
 	if p < o.attentionStart(len(src)) {
 		ids := pick.RandomIDs(p, h*w, n)
-		r.VSrc, r.VTgt = GatherPositions(nil, s, ids), GatherPositions(t, g, ids)
+		r.VSrc, r.VTgt = ops.GatherPositions(nil, s, ids), ops.GatherPositions(t, g, ids)
 	} else {
-		fs, ft := Positions(t, s), Positions(t, g)
+		fs, ft := ops.Positions(t, s), ops.Positions(t, g)
 		prev := t.Section("attention")
-		r.Sel, r.Score = selectAnchors(p, fs, h, w, n, o.Mode, pick)
-		r.VSrc, r.VTgt, r.Attn, r.AttnTgt = route(t, fs, ft, h, w, r.Sel, o.Mode)
+		st := strategyOf(o.Mode)
+		r.Sel, r.Score = selectAnchors(p, fs, h, w, n, st, pick)
+		r.VSrc, r.VTgt, r.Attn, r.AttnTgt = route(t, fs, ft, h, w, r.Sel, st.route)
 		t.Section(prev)
 	}
 	r.K = f.Head(nil, p, r.VSrc).Detached()
 	r.Q = f.Head(t, p, r.VTgt)
-	r.LossRows = PatchNCE(t, r.Q, r.K, o.Temp)
-	r.Loss = Mean(t, r.LossRows, o.Lambda)
+	r.LossRows = ops.PatchNCE(t, r.Q, r.K, o.Temp)
+	r.Loss = ops.Mean(t, r.LossRows, o.Lambda)
 	return r.Loss
 }
 
-func sameGrid(a, b *Var) bool { return a.Shape[1] == b.Shape[1] && a.Shape[2] == b.Shape[2] }
+func sameGrid(a, b *tensor.Var) bool { return a.Shape[1] == b.Shape[1] && a.Shape[2] == b.Shape[2] }
 
-// selectAnchors chooses the N anchor positions of an attention layer from the source map.
-func selectAnchors(p int, fs *Var, h, w, n int, mode string, pick Picker) (sel []int, score []float32) {
-	switch mode {
-	case ModeRandomGlobal, ModeSelfRouteRandom:
-		return pick.RandomRows(p, h*w, n), nil
-	case ModeLocal, ModeLocalGlobal:
-		score = LocalScores(fs, h, w)
-	case ModeInformer:
-		score = GlobalScores(fs, true)
-	case ModeGlobal, ModeEntropyNoRoute, ModeSelfRouteEntropy:
-		score = GlobalScores(fs, false)
-	default:
-		panic(fmt.Sprintf("core: unknown mode %q", mode))
+// strategy is how a mode that attends picks its anchors and routes the features.
+type strategy struct {
+	score   func(fs *tensor.Var, h, w int) []float32 // nil: random rows, no scores
+	largest bool                                     // select the largest scores, not the lowest
+	route   routing
+}
+
+// routing is what the selected rows carry into the NCE heads.
+type routing int
+
+const (
+	globalRoute routing = iota // both domains through the source's global attention rows
+	selfRoute                  // each domain through its own global attention rows
+	localRoute                 // both domains through the source's local attention
+	noRoute                    // the raw features at the selected positions
+)
+
+func globalEntropy(fs *tensor.Var, _, _ int) []float32 { return ops.GlobalScores(fs, false) }
+func informer(fs *tensor.Var, _, _ int) []float32      { return ops.GlobalScores(fs, true) }
+
+// strategies holds every mode that attends (models A to H); TestEveryModeHasAStrategy keeps
+// it complete.
+var strategies = map[vocab.Mode]strategy{
+	vocab.ModeGlobal:           {score: globalEntropy, route: globalRoute},
+	vocab.ModeRandomGlobal:     {route: globalRoute},
+	vocab.ModeEntropyNoRoute:   {score: globalEntropy, route: noRoute},
+	vocab.ModeSelfRouteEntropy: {score: globalEntropy, route: selfRoute},
+	vocab.ModeSelfRouteRandom:  {route: selfRoute},
+	vocab.ModeInformer:         {score: informer, largest: true, route: globalRoute},
+	vocab.ModeLocal:            {score: ops.LocalScores, route: localRoute},
+	vocab.ModeLocalGlobal:      {score: ops.LocalScores, route: globalRoute},
+}
+
+// strategyOf is mode's strategy. vocab.ParseMode admits only modes that have one, so a
+// miss is a mode made up in code, which is a bug.
+func strategyOf(mode vocab.Mode) strategy {
+	s, ok := strategies[mode]
+	if !ok {
+		panic(fmt.Sprintf("core: mode %q has no selection strategy", mode))
 	}
+	return s
+}
+
+// selectAnchors picks n of the h×w positions of layer p by the mode's scores of fs (the
+// lowest, or for the informer the largest; the picker may fix them), or at random.
+func selectAnchors(p int, fs *tensor.Var, h, w, n int, s strategy, pick Picker) (sel []int, score []float32) {
+	if s.score == nil {
+		return pick.RandomRows(p, h*w, n), nil
+	}
+	score = s.score(fs, h, w)
 	if sel = pick.Override(p); sel != nil {
 		return sel, score
 	}
-	if mode == ModeInformer {
-		return SelectLargest(score, n), score
+	if s.largest {
+		return ops.SelectLargest(score, n), score
 	}
-	return SelectLowest(score, n), score
+	return ops.SelectLowest(score, n), score
 }
 
-// route builds the source and target vectors of the selected anchors. The source side
-// feeds only the detached keys, so it is computed off the tape; the attention rows are on
-// the tape because the target side uses them.
-func route(t *Tape, fs, ft *Var, h, w int, sel []int, mode string) (vs, vt, attn, attnTgt *Var) {
-	switch mode {
-	case ModeEntropyNoRoute:
-		return GatherRows(nil, fs, sel), GatherRows(t, ft, sel), nil, nil
-	case ModeSelfRouteEntropy, ModeSelfRouteRandom:
-		attn = GlobalAttentionRows(nil, fs, sel)
-		attnTgt = GlobalAttentionRows(t, ft, sel)
-		return MatMul(nil, attn, fs), MatMul(t, attnTgt, ft), attn, attnTgt
-	case ModeLocal:
-		attn = LocalAttentionRows(t, fs, h, w, sel)
-		return LocalRoute(nil, attn, fs, h, w, sel), LocalRoute(t, attn, ft, h, w, sel), attn, nil
+// route carries the selected rows of the source and target features fs and ft into the NCE
+// heads, with the attention rows it used.
+func route(t *tensor.Tape, fs, ft *tensor.Var, h, w int, sel []int, r routing) (vs, vt, attn, attnTgt *tensor.Var) {
+	switch r {
+	case noRoute:
+		return ops.GatherRows(nil, fs, sel), ops.GatherRows(t, ft, sel), nil, nil
+	case selfRoute:
+		attn = ops.GlobalAttentionRows(nil, fs, sel)
+		attnTgt = ops.GlobalAttentionRows(t, ft, sel)
+		return ops.MatMul(nil, attn, fs), ops.MatMul(t, attnTgt, ft), attn, attnTgt
+	case localRoute:
+		attn = ops.LocalAttentionRows(t, fs, h, w, sel)
+		return ops.LocalRoute(nil, attn, fs, h, w, sel), ops.LocalRoute(t, attn, ft, h, w, sel), attn, nil
 	}
-	attn = GlobalAttentionRows(t, fs, sel) // global routing: global, random_global, informer, local_global
-	return MatMul(nil, attn, fs), MatMul(t, attn, ft), attn, nil
+	attn = ops.GlobalAttentionRows(t, fs, sel)
+	return ops.MatMul(nil, attn, fs), ops.MatMul(t, attn, ft), attn, nil
 }

@@ -6,11 +6,12 @@ import (
 	"os"
 	"path/filepath"
 
+	"sweep/checkpoint"
 	"sweep/core"
 	"sweep/data"
 	"sweep/metrics"
 	"sweep/rundir"
-	"sweep/translate"
+	"sweep/tensor"
 )
 
 // Fakes makes sure ck's translations of the test set are in ck.Fakes. A complete folder is
@@ -34,7 +35,7 @@ func (e *Evaluator) Fakes(ctx context.Context, ck Checkpoint) error {
 	if complete(ck.Fakes, samples) {
 		return nil
 	}
-	g, err := translate.LoadGenerator(ck.Weights)
+	g, err := checkpoint.LoadGenerator(ck.Weights)
 	if err != nil {
 		return err
 	}
@@ -75,7 +76,7 @@ func writeFakes(ctx context.Context, g *core.Generator, samples []data.Sample, d
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		out, _ := g.Forward(nil, core.NewVar(s.A.Pix, s.A.C, s.A.H, s.A.W), false)
+		out, _ := g.Forward(nil, tensor.NewVar(s.A.Pix, s.A.C, s.A.H, s.A.W), false)
 		fake := data.Image{C: 3, H: out.Shape[1], W: out.Shape[2], Pix: out.Data}
 		if err := data.WritePNG(filepath.Join(dir, s.Name+".png"), fake); err != nil {
 			return err

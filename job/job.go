@@ -19,12 +19,14 @@ import (
 	"strings"
 	"time"
 
+	"sweep/checkpoint"
 	"sweep/config"
 	"sweep/core"
 	"sweep/data"
 	"sweep/evaluate"
 	"sweep/rundir"
 	"sweep/safetensors"
+	"sweep/tensor"
 	"sweep/vocab"
 )
 
@@ -80,7 +82,7 @@ func train(ctx context.Context, cfg config.Run, dir string, ds *data.Dataset, pr
 func Options(cfg config.Run) core.Options {
 	return core.Options{
 		NGF: cfg.NGF, NDF: cfg.NDF, NBlocks: cfg.NBlocks, NetFNC: cfg.NetFNC,
-		NCE: core.NCEOptions{Mode: string(cfg.Mode), AllLayers: cfg.AttnLayers != vocab.LayersLast2, NoPool: cfg.AttnLayers == vocab.LayersAllUnpooled,
+		NCE: core.NCEOptions{Mode: cfg.Mode, AllLayers: cfg.AttnLayers != vocab.LayersLast2, NoPool: cfg.AttnLayers == vocab.LayersAllUnpooled,
 			NumPatches: cfg.Queries, Temp: float32(cfg.NCETemp), Lambda: float32(cfg.LambdaNCE)},
 		LambdaGAN: float32(cfg.LambdaGAN), NCEIdt: cfg.NCEIdt, Beta1: cfg.Beta1, Beta2: cfg.Beta2,
 	}
@@ -111,7 +113,7 @@ func newTrainer(cfg config.Run, dir string) (*trainer, error) {
 }
 
 func (t *trainer) restore(path string) error {
-	meta, err := t.model.LoadCheckpoint(path)
+	meta, err := checkpoint.Load(path, t.model)
 	if err != nil {
 		return err
 	}
@@ -219,7 +221,7 @@ func (t *trainer) save() error {
 	cfg, _ := json.Marshal(t.cfg)
 	meta["config"] = string(cfg)
 	var buf bytes.Buffer
-	if err := t.model.WriteCheckpoint(&buf, meta); err != nil {
+	if err := checkpoint.Write(&buf, t.model, meta); err != nil {
 		return err
 	}
 	if t.inEpoch == 0 && t.keeps(t.epoch) {
@@ -398,7 +400,7 @@ func finiteLosses(ls map[string]float64, iter int) map[string]float64 {
 	return ls
 }
 
-func toVar(img data.Image) *core.Var { return core.NewVar(img.Pix, img.C, img.H, img.W) }
+func toVar(img data.Image) *tensor.Var { return tensor.NewVar(img.Pix, img.C, img.H, img.W) }
 
 // EvaluateImages computes a run's configured metrics on translated images that something
 // else produced (the command executor's external trainer), in the run directory fakeDir is in.

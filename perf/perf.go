@@ -12,8 +12,9 @@ import (
 
 	"sweep/config"
 	"sweep/core"
-	"sweep/core/linalg"
 	"sweep/job"
+	"sweep/linalg"
+	"sweep/tensor"
 	"sweep/vocab"
 )
 
@@ -48,7 +49,7 @@ type Result struct {
 	Times     []time.Duration
 	PeakRSSMB float64
 	GFlop     float64 // matrix-product GFLOP per iteration
-	Sections  core.Profile
+	Sections  tensor.Profile
 }
 
 // PeakGFlops is the machine class's FP32 peak: 2 Zen 4 cores × 32 FLOP/cycle × 2.6 GHz.
@@ -74,7 +75,7 @@ func Run(c Config, log io.Writer) (Result, error) {
 	var flops0 int64
 	for i := 0; i < c.Warmup+c.Iters; i++ {
 		if i == c.Warmup {
-			m.Profile, flops0 = core.Profile{}, linalg.Flops()
+			m.Profile, flops0 = tensor.Profile{}, linalg.Flops()
 		}
 		a, b := randomImage(rng, c.Crop), randomImage(rng, c.Crop)
 		start := time.Now()
@@ -94,8 +95,8 @@ func Run(c Config, log io.Writer) (Result, error) {
 	return res, nil
 }
 
-func randomImage(rng *rand.Rand, size int) *core.Var {
-	v := core.Zeros(3, size, size)
+func randomImage(rng *rand.Rand, size int) *tensor.Var {
+	v := tensor.Zeros(3, size, size)
 	for i := range v.Data {
 		v.Data[i] = float32(rng.Float64()*2 - 1)
 	}

@@ -6,7 +6,7 @@ import (
 	"os"
 	"sort"
 
-	"sweep/core/linalg"
+	"sweep/linalg"
 	"sweep/perf"
 	"sweep/vocab"
 )

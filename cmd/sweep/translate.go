@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"sweep/checkpoint"
 	"sweep/translate"
 )
 
@@ -32,7 +33,7 @@ func runTranslate(args []string) error {
 	if err := translate.CheckSize(*size); err != nil {
 		return fmt.Errorf("--size: %w", err)
 	}
-	g, err := translate.LoadGenerator(*ckpt)
+	g, err := checkpoint.LoadGenerator(*ckpt)
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,7 @@ package inception
 import (
 	"math"
 
-	"sweep/core/linalg"
+	"sweep/linalg"
 )
 
 // fmap is one image's feature map, channel-major (CHW).

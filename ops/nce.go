@@ -1,9 +1,10 @@
-package core
+package ops
 
 import (
 	"math"
 
-	"sweep/core/linalg"
+	"sweep/linalg"
+	"sweep/tensor"
 )
 
 // PatchNCE is the contrastive loss of CUT for one image's n anchors: queries q [n,d] against
@@ -13,7 +14,7 @@ import (
 //
 // Backward (only q receives a gradient): with p = softmax(logits_r),
 // dq_r = (dl_r / T) · ((p_0 - 1) k_r + Σ_{j≠r} p_{1+j} k_j).
-func PatchNCE(t *Tape, q, k *Var, temp float32) *Var {
+func PatchNCE(t *tensor.Tape, q, k *tensor.Var, temp float32) *tensor.Var {
 	n, d := q.Shape[0], q.Shape[1]
 	negs := make([]float32, n*n)
 	linalg.Gemm(false, true, n, n, d, 1, q.Data, k.Data, 0, negs)
@@ -22,8 +23,8 @@ func PatchNCE(t *Tape, q, k *Var, temp float32) *Var {
 		copy(logits[r*(n+1)+1:(r+1)*(n+1)], negs[r*n:(r+1)*n])
 	}
 	probs := make([]float64, n*(n+1))
-	rows := Zeros(n)
-	parallelFor(n, 30*n, func(r int) {
+	rows := tensor.Zeros(n)
+	tensor.ParallelFor(n, 30*n, func(r int) {
 		lr := logits[r*(n+1) : (r+1)*(n+1)]
 		neg := lr[1:]
 		lr[0] = dot32(q.Data[r*d:(r+1)*d], k.Data[r*d:(r+1)*d])
@@ -46,23 +47,31 @@ func PatchNCE(t *Tape, q, k *Var, temp float32) *Var {
 		}
 		rows.Data[r] = float32(math.Log(s) + float64(mx-lr[0]))
 	})
-	t.record(rows, func() {
-		if rows.Grad == nil {
-			return
-		}
-		// dq = C k with C[r,r] = g_r (p_r0 - 1) and C[r,j] = g_r p_r(1+j) for j ≠ r.
-		coef := make([]float32, n*n)
-		parallelFor(n, 2*n, func(r int) {
-			g := float64(rows.Grad[r]) / float64(temp)
-			pr := probs[r*(n+1) : (r+1)*(n+1)]
-			for j := 0; j < n; j++ {
-				coef[r*n+j] = float32(g * pr[1+j])
-			}
-			coef[r*n+r] = float32(g * (pr[0] - 1))
-		})
-		linalg.Gemm(false, false, n, d, n, 1, coef, k.Data, 1, q.grad())
-	}, q)
+	t.Record(rows, patchNCEBack{q.GradOnly(), k, probs, temp}, q)
 	return rows
+}
+
+// patchNCEBack is dq = C k with C[r,r] = g_r (p_r0 - 1) and C[r,j] = g_r p_r(1+j) for j ≠ r,
+// g_r = dl_r / T, from the keys k and the softmax probabilities.
+type patchNCEBack struct {
+	q     tensor.GradOf
+	k     *tensor.Var
+	probs []float64
+	temp  float32
+}
+
+func (s patchNCEBack) Backward(dl []float32) {
+	n, d := s.k.Shape[0], s.k.Shape[1]
+	coef := make([]float32, n*n)
+	tensor.ParallelFor(n, 2*n, func(r int) {
+		g := float64(dl[r]) / float64(s.temp)
+		pr := s.probs[r*(n+1) : (r+1)*(n+1)]
+		for j := 0; j < n; j++ {
+			coef[r*n+j] = float32(g * pr[1+j])
+		}
+		coef[r*n+r] = float32(g * (pr[0] - 1))
+	})
+	linalg.Gemm(false, false, n, d, n, 1, coef, s.k.Data, 1, s.q.Buf())
 }
 
 func dot32(a, b []float32) float32 {
@@ -80,18 +89,23 @@ func axpy(dst []float32, a float32, x []float32) {
 }
 
 // Mean is the mean of all elements of x, as a scalar Var scaled by scale.
-func Mean(t *Tape, x *Var, scale float32) *Var {
+func Mean(t *tensor.Tape, x *tensor.Var, scale float32) *tensor.Var {
 	n := float32(len(x.Data))
-	y := NewVar([]float32{sum32(x.Data) / n * scale})
-	t.record(y, func() {
-		if y.Grad == nil {
-			return
-		}
-		g := y.Grad[0] * scale / n
-		dx := x.grad()
-		for i := range dx {
-			dx[i] += g
-		}
-	}, x)
+	y := tensor.NewVar([]float32{sum32(x.Data) / n * scale})
+	t.Record(y, meanBack{x.GradOnly(), scale, n}, x)
 	return y
+}
+
+// meanBack is dx += dy · scale / n.
+type meanBack struct {
+	x        tensor.GradOf
+	scale, n float32
+}
+
+func (s meanBack) Backward(dy []float32) {
+	g := dy[0] * s.scale / s.n
+	dx := s.x.Buf()
+	for i := range dx {
+		dx[i] += g
+	}
 }

@@ -1,14 +1,34 @@
-package core
+package ops
 
 import (
 	"sync"
 
-	"sweep/core/linalg"
+	"sweep/linalg"
+	"sweep/tensor"
 )
 
-// maxColFloats bounds the im2col buffer of one band of output rows (8 MB): a 7x7
+// ConvOptions choose how Conv2D computes, never what it computes: each choice is an exact
+// lowering of the same convolution, different only in rounding. The zero value is the
+// default.
+type ConvOptions struct {
+	// WinogradEverywhere sends every 3x3 convolution between layers of 8 channels or more
+	// through F(2x2, 3x3), whatever the sizes, so that the golden fixtures (8 to 32 channels
+	// on small maps) check it too.
+	WinogradEverywhere bool
+	// BandFloats bounds the column buffers of one band of output rows (0: DefaultBandFloats).
+	BandFloats int
+}
+
+// DefaultBandFloats bounds the im2col buffer of one band of output rows (8 MB): a 7x7
 // convolution over 64 channels at 256x256 would otherwise need a 3 GB buffer.
-var maxColFloats = 1 << 21
+const DefaultBandFloats = tensor.MinScratch
+
+func (o ConvOptions) band() int {
+	if o.BandFloats > 0 {
+		return o.BandFloats
+	}
+	return DefaultBandFloats
+}
 
 // Conv2D is a stride-1 convolution with zero padding pad (at most k-1), lowered to matrix
 // products over bands of output rows:
@@ -25,28 +45,41 @@ var maxColFloats = 1 << 21
 // im2col costs little beside the products, and memory stays bounded whatever the image size.
 // x is [C,H,W], w is [O,C,k,k], b is [O] or nil. 3x3 kernels between wide layers on large
 // maps go through Winograd's F(2x2, 3x3) instead (winograd.go).
-func Conv2D(t *Tape, x, w, b *Var, pad int) *Var {
-	c, o, k := x.Shape[0], w.Shape[0], w.Shape[2]
-	if w.Shape[1] != c {
-		panic("core: Conv2D channel mismatch")
-	}
-	if pad > k-1 {
-		panic("core: Conv2D padding larger than kernel-1")
-	}
-	if useWinograd(c, o, k, x.Shape[1], x.Shape[2], pad) {
-		return winogradConv(t, x, w, b, pad)
-	}
-	return im2colConv(t, x, w, b, pad)
+func Conv2D(t *tensor.Tape, x, w, b *tensor.Var, pad int) *tensor.Var {
+	return ConvOptions{}.Conv2D(t, x, w, b, pad)
 }
 
-// im2colConv is Conv2D through im2col columns.
-func im2colConv(t *Tape, x, w, b *Var, pad int) *Var {
+// Conv2D is the package's Conv2D computed as o chooses.
+func (o ConvOptions) Conv2D(t *tensor.Tape, x, w, b *tensor.Var, pad int) *tensor.Var {
+	c, oc, k := x.Shape[0], w.Shape[0], w.Shape[2]
+	if w.Shape[1] != c {
+		panic("ops: Conv2D channel mismatch")
+	}
+	if pad > k-1 {
+		panic("ops: Conv2D padding larger than kernel-1")
+	}
+	if o.useWinograd(c, oc, k, x.Shape[1], x.Shape[2], pad) {
+		return winogradConv(t, x, w, b, pad, o.band())
+	}
+	return im2colConv(t, x, w, b, pad, o.band())
+}
+
+// convInputs is x, w and, when there is one, b.
+func convInputs(x, w, b *tensor.Var) []*tensor.Var {
+	if b == nil {
+		return []*tensor.Var{x, w}
+	}
+	return []*tensor.Var{x, w, b}
+}
+
+// im2colConv is Conv2D through im2col columns, in bands of at most band floats.
+func im2colConv(t *tensor.Tape, x, w, b *tensor.Var, pad, band int) *tensor.Var {
 	c, h, wd := x.Shape[0], x.Shape[1], x.Shape[2]
 	o, k := w.Shape[0], w.Shape[2]
-	g := convGeom{c: c, h: h, w: wd, k: k, pad: pad, ho: h + 2*pad - k + 1, wo: wd + 2*pad - k + 1}
-	kk, n := g.c*k*k, g.ho*g.wo
-	y := t.empty(o, g.ho, g.wo)
-	parallelFor(o, n, func(oc int) {
+	g := convGeom{c: c, h: h, w: wd, k: k, pad: pad, ho: h + 2*pad - k + 1, wo: wd + 2*pad - k + 1, band: band}
+	n := g.ho * g.wo
+	y := t.Empty(o, g.ho, g.wo)
+	tensor.ParallelFor(o, n, func(oc int) {
 		row, v := y.Data[oc*n:(oc+1)*n], float32(0)
 		if b != nil {
 			v = b.Data[oc]
@@ -55,59 +88,64 @@ func im2colConv(t *Tape, x, w, b *Var, pad int) *Var {
 			row[i] = v
 		}
 	})
-	g.addConv(t, x.Data, o, w.Data, y.Data)
-	inputs := []*Var{x, w}
-	if b != nil {
-		inputs = append(inputs, b)
-	}
-	t.recordUsing(y, []*Var{x, w}, func() {
-		dy := y.Grad
-		if dy == nil {
-			return
-		}
-		if b != nil && b.NeedsGrad {
-			db := b.grad()
-			parallelFor(o, n, func(oc int) { db[oc] += sum32(dy[oc*n : (oc+1)*n]) })
-		}
-		if w.NeedsGrad && x.NeedsGrad && !g.flipCheaper(o) && 2*kk*n <= maxColFloats {
-			g.gradsSideBySide(t, x, w, dy, o)
-			return
-		}
-		if w.NeedsGrad {
-			g.bands(t, func(r0, r1 int, col []float32) {
-				nb := (r1 - r0) * g.wo
-				im2col(x.Data, g, r0, r1, col)
-				linalg.GemmStrided(false, true, o, kk, nb, 1, dy[r0*g.wo:], n, col, nb, 1, w.grad(), kk)
-			})
-		}
-		switch {
-		case !x.NeedsGrad:
-		case g.flipCheaper(o):
-			wf := t.pooled().get(len(w.Data))
-			flipKernel(w.Data, o, c, k, wf)
-			back := convGeom{c: o, h: g.ho, w: g.wo, k: k, pad: k - 1 - pad, ho: h, wo: wd}
-			back.addConv(t, dy, c, wf, x.grad())
-			t.pooled().put(wf)
-		default:
-			g.bands(t, func(r0, r1 int, col []float32) {
-				nb := (r1 - r0) * g.wo
-				linalg.GemmStrided(true, false, kk, nb, o, 1, w.Data, kk, dy[r0*g.wo:], n, 0, col, nb)
-				col2im(col, g, r0, r1, x.grad())
-			})
-		}
-	}, inputs...)
+	g.addConv(t.Pool(), x.Data, o, w.Data, y.Data)
+	t.Record(y, im2colBack{x, w, b.GradOnly(), g, t.Pool()}, convInputs(x, w, b)...)
 	return y
+}
+
+// im2colBack is the convolution's backward pass (see Conv2D), from x and the kernel w.
+type im2colBack struct {
+	x, w *tensor.Var
+	b    tensor.GradOf
+	g    convGeom
+	pool *tensor.Pool
+}
+
+func (s im2colBack) Backward(dy []float32) {
+	x, w, g, pool := s.x, s.w, s.g, s.pool
+	o := w.Shape[0]
+	kk, n := g.c*g.k*g.k, g.ho*g.wo
+	if s.b.Wanted() {
+		db := s.b.Buf()
+		tensor.ParallelFor(o, n, func(oc int) { db[oc] += sum32(dy[oc*n : (oc+1)*n]) })
+	}
+	if w.NeedsGrad && x.NeedsGrad && !g.flipCheaper(o) && 2*kk*n <= g.band {
+		g.gradsSideBySide(pool, x, w, dy, o)
+		return
+	}
+	if w.NeedsGrad {
+		g.bands(pool, func(r0, r1 int, col []float32) {
+			nb := (r1 - r0) * g.wo
+			im2col(x.Data, g, r0, r1, col)
+			linalg.GemmStrided(false, true, o, kk, nb, 1, dy[r0*g.wo:], n, col, nb, 1, w.GradBuf(), kk)
+		})
+	}
+	switch {
+	case !x.NeedsGrad:
+	case g.flipCheaper(o):
+		wf := pool.Get(len(w.Data))
+		flipKernel(w.Data, o, g.c, g.k, wf)
+		back := convGeom{c: o, h: g.ho, w: g.wo, k: g.k, pad: g.k - 1 - g.pad, ho: g.h, wo: g.w, band: g.band}
+		back.addConv(pool, dy, g.c, wf, x.GradBuf())
+		pool.Put(wf)
+	default:
+		g.bands(pool, func(r0, r1 int, col []float32) {
+			nb := (r1 - r0) * g.wo
+			linalg.GemmStrided(true, false, kk, nb, o, 1, w.Data, kk, dy[r0*g.wo:], n, 0, col, nb)
+			col2im(col, g, r0, r1, x.GradBuf())
+		})
+	}
 }
 
 // gradsSideBySide adds dW and dx (by col2im) for a convolution whose columns fit twice in
 // one band: one copy for each product, both in the tape's scratch buffer.
 // The two products are independent, so each runs as one single-threaded kernel call beside
 // the other instead of both being split in pieces that would each pack the shared operand.
-func (g convGeom) gradsSideBySide(t *Tape, x, w *Var, dy []float32, o int) {
+func (g convGeom) gradsSideBySide(pool *tensor.Pool, x, w *tensor.Var, dy []float32, o int) {
 	kk, n := g.c*g.k*g.k, g.ho*g.wo
-	cols := t.pooled().scratch(2 * kk * n)
+	cols := pool.Scratch(2 * kk * n)
 	colW, colX := cols[:kk*n], cols[kk*n:]
-	dw, dx := w.grad(), x.grad()
+	dw, dx := w.GradBuf(), x.GradBuf()
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -118,13 +156,13 @@ func (g convGeom) gradsSideBySide(t *Tape, x, w *Var, dy []float32, o int) {
 	linalg.GemmSerial(true, false, kk, n, o, 1, w.Data, kk, dy, n, 0, colX, n)
 	col2im(colX, g, 0, g.ho, dx)
 	wg.Wait()
-	t.pooled().doneScratch(cols)
+	pool.DoneScratch(cols)
 }
 
 // addConv adds the convolution of x with w ([o, g.c, k, k]) to y, band by band.
-func (g convGeom) addConv(t *Tape, x []float32, o int, w, y []float32) {
+func (g convGeom) addConv(pool *tensor.Pool, x []float32, o int, w, y []float32) {
 	kk, n := g.c*g.k*g.k, g.ho*g.wo
-	g.bands(t, func(r0, r1 int, col []float32) {
+	g.bands(pool, func(r0, r1 int, col []float32) {
 		im2col(x, g, r0, r1, col)
 		nb := (r1 - r0) * g.wo
 		linalg.GemmStrided(false, false, o, nb, kk, 1, w, kk, col, nb, 1, y[r0*g.wo:], n)
@@ -155,7 +193,7 @@ func col2im(col []float32, g convGeom, r0, r1 int, dx []float32) {
 // flipBlock output streams stay in the L1 cache.
 func flipKernel(w []float32, o, c, k int, wf []float32) {
 	kk := k * k
-	parallelFor((c+flipBlock-1)/flipBlock, flipBlock*o*kk, func(blk int) {
+	tensor.ParallelFor((c+flipBlock-1)/flipBlock, flipBlock*o*kk, func(blk int) {
 		c0, c1 := blk*flipBlock, min(c, (blk+1)*flipBlock)
 		for oc := range o {
 			for ci := c0; ci < c1; ci++ {
@@ -171,19 +209,19 @@ func flipKernel(w []float32, o, c, k int, wf []float32) {
 const flipBlock = 32
 
 // convGeom is the geometry of one stride-1 convolution.
-type convGeom struct{ c, h, w, k, pad, ho, wo int }
+type convGeom struct{ c, h, w, k, pad, ho, wo, band int }
 
 // bands calls f for consecutive bands [r0, r1) of output rows whose im2col columns fit in
-// maxColFloats, with a column buffer of that band's size from t. The bands depend only on the
+// g.band floats, with a column buffer of that band's size from pool. The bands depend only on the
 // geometry, so results do not depend on anything else.
-func (g convGeom) bands(t *Tape, f func(r0, r1 int, col []float32)) {
+func (g convGeom) bands(pool *tensor.Pool, f func(r0, r1 int, col []float32)) {
 	if g.ho <= 0 || g.wo <= 0 {
 		return
 	}
 	kk := g.c * g.k * g.k
-	rows := max(1, maxColFloats/(kk*g.wo))
-	col := t.pooled().scratch(kk * min(rows, g.ho) * g.wo)
-	defer t.pooled().doneScratch(col)
+	rows := max(1, g.band/(kk*g.wo))
+	col := pool.Scratch(kk * min(rows, g.ho) * g.wo)
+	defer pool.DoneScratch(col)
 	for r0 := 0; r0 < g.ho; r0 += rows {
 		r1 := min(g.ho, r0+rows)
 		f(r0, r1, col[:kk*(r1-r0)*g.wo])
@@ -207,11 +245,12 @@ func im2col(x []float32, g convGeom, r0, r1 int, col []float32) {
 
 // columnRows calls f, in parallel over channels, for every row of the column matrix of
 // output rows [r0, r1): the segment of wo entries for channel ci, kernel column kx and one
-// output row, the input row iy it reads (-1 outside the image), and the output columns
+// output row, the input row iy it reads (negative outside the image: a row above it keeps
+// its negative index, a row past the bottom is -1), and the output columns
 // [lo, hi) whose input column lies inside the image.
 func (g convGeom) columnRows(col []float32, r0, r1 int, f func(ci int, seg []float32, iy, lo, hi, kx int)) {
 	nb := (r1 - r0) * g.wo
-	parallelFor(g.c, g.k*g.k*nb, func(ci int) {
+	tensor.ParallelFor(g.c, g.k*g.k*nb, func(ci int) {
 		for ky := 0; ky < g.k; ky++ {
 			for kx := 0; kx < g.k; kx++ {
 				rows := col[((ci*g.k+ky)*g.k+kx)*nb:]

@@ -1,4 +1,4 @@
-package translate
+package checkpoint
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 
 	"sweep/data"
 	"sweep/torchpt"
+	"sweep/translate"
 )
 
 // prefixed writes a copy of the fixture generator whose keys named by which get
@@ -47,7 +48,7 @@ func translated(t *testing.T, path string) []byte {
 	if err := data.WritePNG(filepath.Join(in, "a.png"), img); err != nil {
 		t.Fatal(err)
 	}
-	if err := Dir(g, in, out, 32, func(int, int) {}); err != nil {
+	if err := translate.Dir(g, in, out, 32, func(int, int) {}); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(filepath.Join(out, "a.png"))

@@ -1,4 +1,6 @@
-package core
+package ops
+
+import "sweep/tensor"
 
 // Anti-aliased resampling (Zhang 2019, as in CUT): fixed binomial filters applied per channel.
 
@@ -40,7 +42,7 @@ func scaled(v []float32, s float32) []float32 {
 
 // Downsample is reflect-pad 1, then the 3x3 binomial filter at stride 2, per channel:
 // y[c,oy,ox] = Σ f[ky,kx] · xp[c, 2oy+ky, 2ox+kx]. Output side floor((n-1)/2)+1.
-func Downsample(t *Tape, x *Var) *Var {
+func Downsample(t *tensor.Tape, x *tensor.Var) *tensor.Var {
 	xp := ReflectPad(t, x, 1)
 	w := xp.Shape[2]
 	ho, wo := (xp.Shape[1]-3)/2+1, (w-3)/2+1
@@ -75,7 +77,7 @@ func Downsample(t *Tape, x *Var) *Var {
 // 4x4 filter (stride 2, padding 2), then drop one row and column at each border. Written
 // as the equivalent gather: y[c,oy,ox] = Σ f[ky,kx] · xp[c,iy,ix] over 2iy-2+ky = oy+1 and
 // 2ix-2+kx = ox+1.
-func Upsample(t *Tape, x *Var) *Var {
+func Upsample(t *tensor.Tape, x *tensor.Var) *tensor.Var {
 	xp := ReplicatePad(t, x, 1)
 	w := xp.Shape[2]
 	ho, wo := 2*xp.Shape[1]-4, 2*w-4
@@ -118,21 +120,28 @@ func Upsample(t *Tape, x *Var) *Var {
 // [C, ho, wo]: forward maps one channel's input plane to its output plane, adjoint adds an
 // output-gradient plane back onto the input-gradient plane. xp is freed at once: the
 // filter's gradient needs only the shapes.
-func depthwise(t *Tape, xp *Var, ho, wo int, forward, adjoint func(a, b []float32)) *Var {
+func depthwise(t *tensor.Tape, xp *tensor.Var, ho, wo int, forward, adjoint func(a, b []float32)) *tensor.Var {
 	c, plane := xp.Shape[0], xp.Shape[1]*xp.Shape[2]
-	y := t.empty(c, ho, wo)
-	parallelFor(c, ho*wo*9, func(ci int) {
+	y := t.Empty(c, ho, wo)
+	tensor.ParallelFor(c, ho*wo*9, func(ci int) {
 		forward(xp.Data[ci*plane:(ci+1)*plane], y.Data[ci*ho*wo:(ci+1)*ho*wo])
 	})
-	t.free(xp)
-	t.recordUsing(y, nil, func() {
-		if y.Grad == nil {
-			return
-		}
-		dx := xp.grad()
-		parallelFor(c, ho*wo*9, func(ci int) {
-			adjoint(y.Grad[ci*ho*wo:(ci+1)*ho*wo], dx[ci*plane:(ci+1)*plane])
-		})
-	}, xp)
+	t.Free(xp)
+	t.Record(y, depthwiseBack{xp.GradOnly(), adjoint, c, plane, ho * wo}, xp)
 	return y
+}
+
+// depthwiseBack adds every output-gradient plane back onto its input-gradient plane through
+// the filter's adjoint.
+type depthwiseBack struct {
+	xp              tensor.GradOf
+	adjoint         func(dout, din []float32)
+	c, plane, outHW int
+}
+
+func (s depthwiseBack) Backward(dy []float32) {
+	dx, n := s.xp.Buf(), s.outHW
+	tensor.ParallelFor(s.c, n*9, func(ci int) {
+		s.adjoint(dy[ci*n:(ci+1)*n], dx[ci*s.plane:(ci+1)*s.plane])
+	})
 }

@@ -1,4 +1,4 @@
-package core
+package checkpoint
 
 import (
 	"math/rand/v2"
@@ -7,24 +7,27 @@ import (
 	"strings"
 	"testing"
 
+	"sweep/core"
+	"sweep/internal/tensortest"
 	"sweep/safetensors"
+	"sweep/vocab"
 )
 
 // trainedCheckpoint writes the checkpoint of a small model after one iteration and returns
 // its options and path.
-func trainedCheckpoint(t *testing.T) (Options, string) {
+func trainedCheckpoint(t *testing.T) (core.Options, string) {
 	rng := rand.New(rand.NewPCG(4, 5))
-	o := benchOptions(4, 8, ModeGlobal)
+	o := smallOptions(4, 8, vocab.ModeGlobal)
 	o.NBlocks, o.NetFNC = 5, 8
-	m := NewModel(o, rng)
-	m.Iteration(randVar(rng, 1, 3, 20, 20), randVar(rng, 1, 3, 20, 20), RandomPicker{rng}, RandomPicker{rng}, 2e-4)
+	m := core.NewModel(o, rng)
+	m.Iteration(tensortest.RandVar(rng, 1, 3, 20, 20), tensortest.RandVar(rng, 1, 3, 20, 20), core.RandomPicker{Rng: rng}, core.RandomPicker{Rng: rng}, 2e-4)
 	path := filepath.Join(t.TempDir(), "ck.safetensors")
 	out, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer out.Close()
-	if err := m.WriteCheckpoint(out, map[string]string{"iter": "1"}); err != nil {
+	if err := Write(out, m, map[string]string{"iter": "1"}); err != nil {
 		t.Fatal(err)
 	}
 	return o, path
@@ -77,12 +80,12 @@ func TestCheckpointAdamStepIsRequired(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			bad := rewrite(t, path, c.meta, keepTensors)
-			m := NewModel(o, nil)
-			_, err := m.LoadCheckpoint(bad)
+			m := core.NewModel(o, nil)
+			_, err := Load(bad, m)
 			if err == nil || !strings.Contains(err.Error(), bad) || !strings.Contains(err.Error(), c.want) {
-				t.Errorf("LoadCheckpoint = %v, want the file and %q", err, c.want)
+				t.Errorf("Load = %v, want the file and %q", err, c.want)
 			}
-			if m.AdamG.Step != 0 || m.G.Params[0].m != nil {
+			if m.AdamG.Step != 0 || m.G.Params[0].M != nil {
 				t.Error("a refused checkpoint changed the optimizer state")
 			}
 		})
@@ -116,13 +119,13 @@ func TestCheckpointAdamMomentsAreChecked(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			bad := rewrite(t, path, c.meta, c.edit)
-			_, err := NewModel(o, nil).LoadCheckpoint(bad)
+			_, err := Load(bad, core.NewModel(o, nil))
 			if err == nil || !strings.Contains(err.Error(), bad) || !strings.Contains(err.Error(), c.want) {
-				t.Errorf("LoadCheckpoint = %v, want the file and %q", err, c.want)
+				t.Errorf("Load = %v, want the file and %q", err, c.want)
 			}
 		})
 	}
-	if _, err := NewModel(o, nil).LoadCheckpoint(rewrite(t, path, keepMeta, keepTensors)); err != nil {
+	if _, err := Load(rewrite(t, path, keepMeta, keepTensors), core.NewModel(o, nil)); err != nil {
 		t.Errorf("unedited copy: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package core
+package tensor
 
 import (
 	"math/bits"
@@ -17,8 +17,8 @@ type Pool struct {
 	spare []float32 // the scratch buffer, whatever length it was last asked for
 }
 
-// get returns a buffer of length n with undefined contents (zero from a nil pool).
-func (p *Pool) get(n int) []float32 {
+// Get returns a buffer of length n with undefined contents (zero from a nil pool).
+func (p *Pool) Get(n int) []float32 {
 	if p == nil {
 		return make([]float32, n)
 	}
@@ -43,9 +43,9 @@ func sizeClass(n int) int {
 	return (n + 1<<shift - 1) >> shift << shift
 }
 
-// scratch returns a buffer of length n with undefined contents for use inside one op: the
+// Scratch returns a buffer of length n with undefined contents for use inside one op: the
 // spare one, grown when too short, so ops of many sizes share one allocation.
-func (p *Pool) scratch(n int) []float32 {
+func (p *Pool) Scratch(n int) []float32 {
 	if p == nil {
 		return make([]float32, n)
 	}
@@ -56,13 +56,13 @@ func (p *Pool) scratch(n int) []float32 {
 	if cap(b) < n {
 		// At least one band's worth: the next op's band is likely larger, and a buffer
 		// outgrown is garbage.
-		return make([]float32, n, max(n, maxColFloats))
+		return make([]float32, n, max(n, MinScratch))
 	}
 	return b[:n]
 }
 
-// doneScratch gives back a buffer from scratch, keeping the longer of it and the spare.
-func (p *Pool) doneScratch(b []float32) {
+// DoneScratch gives back a buffer from Scratch, keeping the longer of it and the spare.
+func (p *Pool) DoneScratch(b []float32) {
 	if p == nil {
 		return
 	}
@@ -73,8 +73,8 @@ func (p *Pool) doneScratch(b []float32) {
 	}
 }
 
-// put gives b back for reuse; nobody may touch it afterwards (a nil pool drops it).
-func (p *Pool) put(b []float32) {
+// Put gives b back for reuse; nobody may touch it afterwards (a nil pool drops it).
+func (p *Pool) Put(b []float32) {
 	if p == nil {
 		return
 	}
@@ -85,7 +85,11 @@ func (p *Pool) put(b []float32) {
 	}
 	c := cap(b)
 	if c != sizeClass(c) {
-		return // not from get: leave it to the garbage collector
+		return // not from Get: leave it to the garbage collector
 	}
 	p.free[c] = append(p.free[c], b[:c])
 }
+
+// MinScratch is the least length Scratch allocates: one band of the convolutions' column
+// buffers (8 MB), so that ops of many sizes share one allocation.
+const MinScratch = 1 << 21

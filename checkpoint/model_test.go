@@ -1,4 +1,4 @@
-package core
+package checkpoint
 
 import (
 	"math/rand/v2"
@@ -7,34 +7,38 @@ import (
 	"strings"
 	"testing"
 
+	"sweep/core"
+	"sweep/internal/fixtures"
+	"sweep/internal/tensortest"
 	"sweep/safetensors"
+	"sweep/vocab"
 )
 
 func TestCheckpointRoundTripAndRefusals(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 5))
-	o := benchOptions(4, 8, ModeGlobal)
+	o := smallOptions(4, 8, vocab.ModeGlobal)
 	o.NBlocks, o.NetFNC = 5, 8
-	m := NewModel(o, rng)
-	a, b := randVar(rng, 1, 3, 20, 20), randVar(rng, 1, 3, 20, 20)
-	m.Iteration(a, b, RandomPicker{rng}, RandomPicker{rng}, 2e-4)
+	m := core.NewModel(o, rng)
+	a, b := tensortest.RandVar(rng, 1, 3, 20, 20), tensortest.RandVar(rng, 1, 3, 20, 20)
+	m.Iteration(a, b, core.RandomPicker{Rng: rng}, core.RandomPicker{Rng: rng}, 2e-4)
 	path := filepath.Join(t.TempDir(), "ck.safetensors")
 	out, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.WriteCheckpoint(out, map[string]string{"iter": "1"}); err != nil {
+	if err := Write(out, m, map[string]string{"iter": "1"}); err != nil {
 		t.Fatal(err)
 	}
 	out.Close()
-	m2 := NewModel(o, nil)
-	meta, err := m2.LoadCheckpoint(path)
+	m2 := core.NewModel(o, nil)
+	meta, err := Load(path, m2)
 	if err != nil || meta["iter"] != "1" {
-		t.Fatalf("LoadCheckpoint: %v %v", meta, err)
+		t.Fatalf("Load: %v %v", meta, err)
 	}
 	for name, n := range m.Nets() {
 		for i, p := range n.Params {
 			q := m2.Nets()[name].Params[i]
-			if relErr(p.Data, q.Data) != 0 || relErr(p.m, q.m) != 0 || relErr(p.v, q.v) != 0 {
+			if tensortest.RelErr(p.Data, q.Data) != 0 || tensortest.RelErr(p.M, q.M) != 0 || tensortest.RelErr(p.V, q.V) != 0 {
 				t.Errorf("%s.%s changed in the round trip", name, p.Name)
 			}
 		}
@@ -63,8 +67,17 @@ func TestCheckpointRoundTripAndRefusals(t *testing.T) {
 	badFile, _ := os.Create(bad)
 	w.WriteTo(badFile)
 	badFile.Close()
-	_, err = NewModel(o, nil).LoadCheckpoint(bad)
+	_, err = Load(bad, core.NewModel(o, nil))
 	if err == nil || !strings.Contains(err.Error(), "missing G.model.1.weight") || !strings.Contains(err.Error(), "D.model.0.bias has shape [3], want [4]") {
-		t.Errorf("LoadCheckpoint(bad) = %v", err)
+		t.Errorf("Load(bad) = %v", err)
 	}
+}
+
+func fixtureDir(t testing.TB) string { return fixtures.Dir(t) }
+
+// smallOptions is a small QS-Attn model of ngf channels and the given queries and mode.
+func smallOptions(ngf, queries int, mode vocab.Mode) core.Options {
+	return core.Options{NGF: ngf, NDF: ngf, NBlocks: 9, NetFNC: 256,
+		NCE:       core.NCEOptions{Mode: mode, NumPatches: queries, Temp: 0.07, Lambda: 1},
+		LambdaGAN: 1, NCEIdt: true, Beta1: 0.5, Beta2: 0.999}
 }

@@ -1,6 +1,10 @@
-package core
+package ops
 
-import "math"
+import (
+	"math"
+
+	"sweep/tensor"
+)
 
 // InstanceNormEps is PyTorch's InstanceNorm2d default epsilon.
 const InstanceNormEps = 1e-5
@@ -8,7 +12,7 @@ const InstanceNormEps = 1e-5
 // InstanceNorm normalises every channel plane of x [C,H,W] by its own mean and biased
 // variance (no affine, no running statistics): y = (x - μ) / sqrt(σ² + ε). It is
 // InstanceNormAct with the identity as activation.
-func InstanceNorm(t *Tape, x *Var) *Var { return InstanceNormAct(t, x, 1) }
+func InstanceNorm(t *tensor.Tape, x *tensor.Var) *tensor.Var { return InstanceNormAct(t, x, 1) }
 
 // InstanceNormAct is InstanceNorm followed by LeakyReLU(slope) (ReLU for slope 0) as one op:
 //
@@ -17,12 +21,12 @@ func InstanceNorm(t *Tape, x *Var) *Var { return InstanceNormAct(t, x, 1) }
 //
 // The backward pass recomputes ŷ from x, which the op's input keeps anyway, so neither ŷ nor
 // its gradient is ever stored: one activation less per layer and no extra pass.
-func InstanceNormAct(t *Tape, x *Var, slope float32) *Var {
+func InstanceNormAct(t *tensor.Tape, x *tensor.Var, slope float32) *tensor.Var {
 	c, n := x.Shape[0], x.Shape[1]*x.Shape[2]
-	y := t.empty(x.Shape...)
+	y := t.Empty(x.Shape...)
 	mean, invStd := make([]float64, c), make([]float64, c)
 	leak := newLeak(slope)
-	parallelFor(c, n, func(ci int) {
+	tensor.ParallelFor(c, n, func(ci int) {
 		in := x.Data[ci*n : (ci+1)*n]
 		out := y.Data[ci*n : (ci+1)*n][:len(in)]
 		mu, is := planeStats(in)
@@ -32,31 +36,40 @@ func InstanceNormAct(t *Tape, x *Var, slope float32) *Var {
 			out[i] = yh * leak.factor(yh)
 		}
 	})
-	t.recordUsing(y, []*Var{x}, func() {
-		if y.Grad == nil {
-			return
-		}
-		dx := x.grad()
-		parallelFor(c, n, func(ci int) {
-			in := x.Data[ci*n : (ci+1)*n]
-			dy, d := y.Grad[ci*n : (ci+1)*n][:len(in)], dx[ci*n : (ci+1)*n][:len(in)]
-			mu, is := mean[ci], invStd[ci]
-			var sg, sgy float64
-			for i, v := range in {
-				yh32 := float32((float64(v) - mu) * is)
-				yh, g := float64(yh32), float64(dy[i])*float64(leak.factor(yh32))
-				sg += g
-				sgy += g * yh
-			}
-			mg, mgy := sg/float64(n), sgy/float64(n)
-			for i, v := range in {
-				yh32 := float32((float64(v) - mu) * is)
-				yh, g := float64(yh32), float64(dy[i])*float64(leak.factor(yh32))
-				d[i] += float32((g - mg - yh*mgy) * is)
-			}
-		})
-	}, x)
+	t.Record(y, instanceNormBack{x, mean, invStd, leak}, x)
 	return y
+}
+
+// instanceNormBack is, per channel plane, g = dy ⊙ (ŷ > 0 ? 1 : slope) and
+// dx += (g - mean(g) - ŷ ⊙ mean(g ⊙ ŷ)) / sqrt(σ² + ε), with ŷ recomputed from x.
+type instanceNormBack struct {
+	x            *tensor.Var
+	mean, invStd []float64
+	leak         leak
+}
+
+func (s instanceNormBack) Backward(dy []float32) {
+	x, leak := s.x, s.leak
+	c, n := x.Shape[0], x.Shape[1]*x.Shape[2]
+	dx := x.GradBuf()
+	tensor.ParallelFor(c, n, func(ci int) {
+		in := x.Data[ci*n : (ci+1)*n]
+		dy, d := dy[ci*n : (ci+1)*n][:len(in)], dx[ci*n : (ci+1)*n][:len(in)]
+		mu, is := s.mean[ci], s.invStd[ci]
+		var sg, sgy float64
+		for i, v := range in {
+			yh32 := float32((float64(v) - mu) * is)
+			yh, g := float64(yh32), float64(dy[i])*float64(leak.factor(yh32))
+			sg += g
+			sgy += g * yh
+		}
+		mg, mgy := sg/float64(n), sgy/float64(n)
+		for i, v := range in {
+			yh32 := float32((float64(v) - mu) * is)
+			yh, g := float64(yh32), float64(dy[i])*float64(leak.factor(yh32))
+			d[i] += float32((g - mg - yh*mgy) * is)
+		}
+	})
 }
 
 // planeStats is the mean and 1/sqrt(biased variance + ε) of one channel plane, in float64.

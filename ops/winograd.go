@@ -1,6 +1,9 @@
-package core
+package ops
 
-import "sweep/core/linalg"
+import (
+	"sweep/linalg"
+	"sweep/tensor"
+)
 
 // Winograd's minimal filtering F(2x2, 3x3) (Lavin & Gray, "Fast Algorithms for Convolutional
 // Neural Networks", 2016) computes each 2x2 block of a 3x3 convolution's output from a 4x4
@@ -31,18 +34,14 @@ const winoSize = 16
 // least as many tiles as output channels. On smaller maps the kernel outweighs the image,
 // and transforming it (three times per pass) costs more than the products save: at 16x16
 // with 256 channels F(2x2, 3x3) is 15% slower than im2col, at 32x32 35% faster.
-func useWinograd(c, o, k, h, w, pad int) bool {
-	if winogradEverywhere {
+// With WinogradEverywhere, every 3x3 kernel between layers of 8 channels or more does.
+func (opt ConvOptions) useWinograd(c, o, k, h, w, pad int) bool {
+	if opt.WinogradEverywhere {
 		return k == 3 && c >= 8 && o >= 8
 	}
-	g := newWinoGeom(c, o, h, w, pad)
+	g := newWinoGeom(c, o, h, w, pad, 0)
 	return k == 3 && c >= 32 && o >= 32 && g.th*g.tw >= o
 }
-
-// winogradEverywhere sends every 3x3 convolution between layers of 8 channels or more
-// through F(2x2, 3x3), whatever the sizes, so that the golden fixtures (8 to 32 channels
-// on small maps) check it too.
-var winogradEverywhere = false
 
 // winoPlane is the stride between the 16 matrices of a transformed tensor of n elements
 // each: one cache line more than n, so that the 16 streams a transform reads or writes at
@@ -50,12 +49,13 @@ var winogradEverywhere = false
 func winoPlane(n int) int { return n + 16 }
 
 // winoGeom is a 3x3 convolution's geometry in 2x2 output tiles: th x tw tiles cover the
-// ho x wo output; the last row or column of tiles may stick out by one.
-type winoGeom struct{ c, o, h, w, pad, ho, wo, th, tw int }
+// ho x wo output; the last row or column of tiles may stick out by one. A band's transforms
+// take at most band floats.
+type winoGeom struct{ c, o, h, w, pad, ho, wo, th, tw, band int }
 
-func newWinoGeom(c, o, h, w, pad int) winoGeom {
+func newWinoGeom(c, o, h, w, pad, band int) winoGeom {
 	ho, wo := h+2*pad-2, w+2*pad-2
-	return winoGeom{c, o, h, w, pad, ho, wo, (ho + 1) / 2, (wo + 1) / 2}
+	return winoGeom{c, o, h, w, pad, ho, wo, (ho + 1) / 2, (wo + 1) / 2, band}
 }
 
 // winoWork is the workspace of one pass, carved out of the tape's scratch buffer: the
@@ -65,8 +65,8 @@ func newWinoGeom(c, o, h, w, pad int) winoGeom {
 type winoWork struct{ u, du, v, m, rows []float32 }
 
 // bandRows is the number of tile rows per band: a band's input and output transforms
-// together stay within maxColFloats. The bands depend only on the geometry.
-func (g winoGeom) bandRows() int { return max(1, maxColFloats/(winoSize*(g.c+g.o)*g.tw)) }
+// together stay within g.band floats. The bands depend only on the geometry.
+func (g winoGeom) bandRows() int { return max(1, g.band/(winoSize*(g.c+g.o)*g.tw)) }
 
 // rowScratch is the per-channel length of the input transforms' row buffers: four padded
 // input rows and their row transforms.
@@ -74,7 +74,7 @@ func (g winoGeom) rowScratch() int { return 4*g.rowWidth() + 16*g.tw }
 
 // work returns a workspace with kernels transformed-kernel buffers (1 or 2) and the function
 // that gives it back.
-func (g winoGeom) work(t *Tape, kernels int) (winoWork, func()) {
+func (g winoGeom) work(pool *tensor.Pool, kernels int) (winoWork, func()) {
 	tiles := min(g.bandRows(), g.th) * g.tw
 	sizes := []int{winoSize * winoPlane(g.o*g.c), 0, winoSize * winoPlane(g.c*tiles), winoSize * winoPlane(g.o*tiles), max(g.c, g.o) * g.rowScratch()}
 	if kernels == 2 {
@@ -84,13 +84,13 @@ func (g winoGeom) work(t *Tape, kernels int) (winoWork, func()) {
 	for _, n := range sizes {
 		total += n
 	}
-	buf := t.pooled().scratch(total)
+	buf := pool.Scratch(total)
 	parts := make([][]float32, len(sizes))
 	rest := buf
 	for i, n := range sizes {
 		parts[i], rest = rest[:n:n], rest[n:]
 	}
-	return winoWork{parts[0], parts[1], parts[2], parts[3], parts[4]}, func() { t.pooled().doneScratch(buf) }
+	return winoWork{parts[0], parts[1], parts[2], parts[3], parts[4]}, func() { pool.DoneScratch(buf) }
 }
 
 // bands calls f for consecutive bands [r0, r1) of tile rows with the band's slices of the
@@ -104,11 +104,11 @@ func (g winoGeom) bands(w winoWork, f func(r0, r1 int, v, m []float32)) {
 	}
 }
 
-// winogradConv is Conv2D for useWinograd's kernels.
-func winogradConv(t *Tape, x, w, b *Var, pad int) *Var {
-	g := newWinoGeom(x.Shape[0], w.Shape[0], x.Shape[1], x.Shape[2], pad)
-	y := t.empty(g.o, g.ho, g.wo)
-	ws, done := g.work(t, 1)
+// winogradConv is Conv2D for useWinograd's kernels, in bands of at most band floats.
+func winogradConv(t *tensor.Tape, x, w, b *tensor.Var, pad, band int) *tensor.Var {
+	g := newWinoGeom(x.Shape[0], w.Shape[0], x.Shape[1], x.Shape[2], pad, band)
+	y := t.Empty(g.o, g.ho, g.wo)
+	ws, done := g.work(t.Pool(), 1)
 	winoFilter(w.Data, g, ws.u)
 	g.bands(ws, func(r0, r1 int, v, m []float32) {
 		n := (r1 - r0) * g.tw
@@ -117,31 +117,32 @@ func winogradConv(t *Tape, x, w, b *Var, pad int) *Var {
 		winoOutput(m, g, r0, r1, b, y.Data, ws.rows)
 	})
 	done()
-	inputs := []*Var{x, w}
-	if b != nil {
-		inputs = append(inputs, b)
-	}
-	t.recordUsing(y, []*Var{x, w}, func() {
-		if y.Grad != nil {
-			winogradBackward(t, g, x, w, b, y.Grad)
-		}
-	}, inputs...)
+	t.Record(y, winogradBack{x, w, b.GradOnly(), g, t.Pool()}, convInputs(x, w, b)...)
 	return y
 }
 
-// winogradBackward adds the convolution's gradients for the output gradient dy.
-func winogradBackward(t *Tape, g winoGeom, x, w, b *Var, dy []float32) {
-	if b != nil && b.NeedsGrad {
-		db, n := b.grad(), g.ho*g.wo
-		parallelFor(g.o, n, func(oc int) { db[oc] += sum32(dy[oc*n : (oc+1)*n]) })
+// winogradBack adds the convolution's gradients for the output gradient dy, from x and the
+// kernel w, through the adjoint transforms.
+type winogradBack struct {
+	x, w *tensor.Var
+	b    tensor.GradOf
+	g    winoGeom
+	pool *tensor.Pool
+}
+
+func (s winogradBack) Backward(dy []float32) {
+	x, w, g := s.x, s.w, s.g
+	if s.b.Wanted() {
+		db, n := s.b.Buf(), g.ho*g.wo
+		tensor.ParallelFor(g.o, n, func(oc int) { db[oc] += sum32(dy[oc*n : (oc+1)*n]) })
 	}
-	ws, done := g.work(t, 2)
+	ws, done := g.work(s.pool, 2)
 	defer done()
 	if x.NeedsGrad {
 		winoFilter(w.Data, g, ws.u)
 	}
 	if w.NeedsGrad {
-		clearParallel(ws.du)
+		tensor.ClearParallel(ws.du)
 	}
 	g.bands(ws, func(r0, r1 int, v, m []float32) {
 		n := (r1 - r0) * g.tw
@@ -152,11 +153,11 @@ func winogradBackward(t *Tape, g winoGeom, x, w, b *Var, dy []float32) {
 		}
 		if x.NeedsGrad {
 			linalg.GemmBatch(true, false, g.c, n, g.o, ws.u, m, 0, v, winoSize, winoPlane)
-			winoInputAdjoint(v, g, r0, r1, x.grad(), ws.rows)
+			winoInputAdjoint(v, g, r0, r1, x.GradBuf(), ws.rows)
 		}
 	})
 	if w.NeedsGrad {
-		winoFilterAdjoint(ws.du, g, w.grad())
+		winoFilterAdjoint(ws.du, g, w.GradBuf())
 	}
 }
 
@@ -233,7 +234,7 @@ func (g winoGeom) loadRow(img []float32, iy int, row []float32) {
 // band's tile count, for the cost estimate.
 func (g winoGeom) eachChannel(x, scratch []float32, n int, f func(ci int, img, rows, r []float32)) {
 	rw, per := g.rowWidth(), g.rowScratch()
-	parallelFor(g.c, 16*n, func(ci int) {
+	tensor.ParallelFor(g.c, 16*n, func(ci int) {
 		s := scratch[ci*per : (ci+1)*per]
 		f(ci, x[ci*g.h*g.w:(ci+1)*g.h*g.w], s[:4*rw], s[4*rw:])
 	})
@@ -312,7 +313,7 @@ func winoInputAdjoint(dv []float32, g winoGeom, r0, r1 int, dx, scratch []float3
 // winoOutput writes y = Aᵀ M A + b for the 2x2 output tiles of tile rows [r0, r1),
 // dropping the positions a last tile sticks out by. scratch holds g.rowScratch() floats per
 // output channel.
-func winoOutput(m []float32, g winoGeom, r0, r1 int, b *Var, y, scratch []float32) {
+func winoOutput(m []float32, g winoGeom, r0, r1 int, b *tensor.Var, y, scratch []float32) {
 	n, tw := (r1-r0)*g.tw, g.tw
 	plane := winoPlane(g.o * n)
 	g.eachOutput(scratch, n, func(oc int, s, row []float32) {
@@ -381,7 +382,7 @@ func winoOutputAdjoint(dy []float32, g winoGeom, r0, r1 int, m, scratch []float3
 // whole tiles. n is the band's tile count, for the cost estimate.
 func (g winoGeom) eachOutput(scratch []float32, n int, f func(oc int, s, row []float32)) {
 	per := g.rowScratch()
-	parallelFor(g.o, 16*n, func(oc int) {
+	tensor.ParallelFor(g.o, 16*n, func(oc int) {
 		sc := scratch[oc*per : (oc+1)*per]
 		f(oc, sc[:8*g.tw], sc[8*g.tw:10*g.tw])
 	})

@@ -1,30 +1,36 @@
-package core
+package ops
 
 import (
-	"sweep/core/linalg"
-
 	"math"
 	"sort"
+
+	"sweep/linalg"
+	"sweep/tensor"
 )
 
 // Positions turns a feature map x [C,H,W] into the position-major matrix F [H·W, C]
 // (row l = y·W + x), the layout every anchor operation works in.
-func Positions(t *Tape, x *Var) *Var {
+func Positions(t *tensor.Tape, x *tensor.Var) *tensor.Var {
 	c, l := x.Shape[0], x.Shape[1]*x.Shape[2]
-	y := t.empty(l, c)
+	y := t.Empty(l, c)
 	transpose(x.Data, c, l, y.Data)
-	t.recordUsing(y, nil, func() {
-		if y.Grad == nil {
-			return
-		}
-		dx := x.grad()
-		transposeBlocks(c, l, func(r0, r1, col int) {
-			for ci := r0; ci < r1; ci++ {
-				dx[ci*l+col] += y.Grad[col*c+ci]
-			}
-		})
-	}, x)
+	t.Record(y, positionsBack{x.GradOnly(), c, l}, x)
 	return y
+}
+
+// positionsBack is dx += dyᵀ.
+type positionsBack struct {
+	x    tensor.GradOf
+	c, l int
+}
+
+func (s positionsBack) Backward(dy []float32) {
+	dx, c, l := s.x.Buf(), s.c, s.l
+	transposeBlocks(c, l, func(r0, r1, col int) {
+		for ci := r0; ci < r1; ci++ {
+			dx[ci*l+col] += dy[col*c+ci]
+		}
+	})
 }
 
 // transpose writes dst [cols, rows] = srcᵀ for src [rows, cols].
@@ -41,7 +47,7 @@ func transpose(src []float32, rows, cols int, dst []float32) {
 // rows' elements of one column are adjacent in the transpose, and the block's rows of the
 // source stay in the cache while its columns are walked.
 func transposeBlocks(rows, cols int, f func(r0, r1, c int)) {
-	parallelFor((rows+transposeBlock-1)/transposeBlock, transposeBlock*cols, func(b int) {
+	tensor.ParallelFor((rows+transposeBlock-1)/transposeBlock, transposeBlock*cols, func(b int) {
 		r0, r1 := b*transposeBlock, min(rows, (b+1)*transposeBlock)
 		for c := range cols {
 			f(r0, r1, c)
@@ -53,72 +59,88 @@ const transposeBlock = 16
 
 // GatherPositions picks the feature vectors at positions ids of x [C,H,W] into [n,C]:
 // GatherRows(Positions(x), ids) without transposing the whole map.
-func GatherPositions(t *Tape, x *Var, ids []int) *Var {
+func GatherPositions(t *tensor.Tape, x *tensor.Var, ids []int) *tensor.Var {
 	c, l := x.Shape[0], x.Shape[1]*x.Shape[2]
-	y := t.empty(len(ids), c)
-	parallelFor(c, len(ids), func(ci int) {
+	y := t.Empty(len(ids), c)
+	tensor.ParallelFor(c, len(ids), func(ci int) {
 		plane := x.Data[ci*l : (ci+1)*l]
 		for i, id := range ids {
 			y.Data[i*c+ci] = plane[id]
 		}
 	})
-	t.recordUsing(y, nil, func() {
-		if y.Grad == nil {
-			return
-		}
-		dx := x.grad()
-		parallelFor(c, len(ids), func(ci int) {
-			plane := dx[ci*l : (ci+1)*l]
-			for i, id := range ids {
-				plane[id] += y.Grad[i*c+ci]
-			}
-		})
-	}, x)
+	t.Record(y, gatherPositionsBack{x.GradOnly(), ids, c, l}, x)
 	return y
+}
+
+// gatherPositionsBack scatters dy's rows back onto the positions ids of every plane of dx.
+type gatherPositionsBack struct {
+	x    tensor.GradOf
+	ids  []int
+	c, l int
+}
+
+func (s gatherPositionsBack) Backward(dy []float32) {
+	dx, c, l := s.x.Buf(), s.c, s.l
+	tensor.ParallelFor(c, len(s.ids), func(ci int) {
+		plane := dx[ci*l : (ci+1)*l]
+		for i, id := range s.ids {
+			plane[id] += dy[i*c+ci]
+		}
+	})
 }
 
 // GatherRows picks rows ids of f [L,C] into [n,C]; backward scatters them back.
-func GatherRows(t *Tape, f *Var, ids []int) *Var {
+func GatherRows(t *tensor.Tape, f *tensor.Var, ids []int) *tensor.Var {
 	c := f.Shape[1]
-	y := t.zeros(len(ids), c)
+	y := t.Zeros(len(ids), c)
 	for i, id := range ids {
 		copy(y.Data[i*c:(i+1)*c], f.Data[id*c:(id+1)*c])
 	}
-	t.record(y, func() {
-		if y.Grad == nil {
-			return
-		}
-		df := f.grad()
-		for i, id := range ids {
-			addTo(df[id*c:(id+1)*c], y.Grad[i*c:(i+1)*c])
-		}
-	}, f)
+	t.Record(y, gatherRowsBack{f.GradOnly(), ids, c}, f)
 	return y
 }
 
+// gatherRowsBack is df[ids[i]] += dy[i].
+type gatherRowsBack struct {
+	f   tensor.GradOf
+	ids []int
+	c   int
+}
+
+func (s gatherRowsBack) Backward(dy []float32) {
+	df, c := s.f.Buf(), s.c
+	for i, id := range s.ids {
+		addTo(df[id*c:(id+1)*c], dy[i*c:(i+1)*c])
+	}
+}
+
 // MatMul is the product a [N,K] · b [K,M]; backward da = dy bᵀ, db = aᵀ dy.
-func MatMul(t *Tape, a, b *Var) *Var {
+func MatMul(t *tensor.Tape, a, b *tensor.Var) *tensor.Var {
 	n, k, m := a.Shape[0], a.Shape[1], b.Shape[1]
-	y := t.zeros(n, m)
+	y := t.Zeros(n, m)
 	linalg.Gemm(false, false, n, m, k, 1, a.Data, b.Data, 0, y.Data)
-	t.record(y, func() {
-		if y.Grad == nil {
-			return
-		}
-		if a.NeedsGrad {
-			linalg.Gemm(false, true, n, k, m, 1, y.Grad, b.Data, 1, a.grad())
-		}
-		if b.NeedsGrad {
-			linalg.Gemm(true, false, k, m, n, 1, a.Data, y.Grad, 1, b.grad())
-		}
-	}, a, b)
+	t.Record(y, matMulBack{a, b}, a, b)
 	return y
+}
+
+// matMulBack is da += dy bᵀ, db += aᵀ dy.
+type matMulBack struct{ a, b *tensor.Var }
+
+func (s matMulBack) Backward(dy []float32) {
+	a, b := s.a, s.b
+	n, k, m := a.Shape[0], a.Shape[1], b.Shape[1]
+	if a.NeedsGrad {
+		linalg.Gemm(false, true, n, k, m, 1, dy, b.Data, 1, a.GradBuf())
+	}
+	if b.NeedsGrad {
+		linalg.Gemm(true, false, k, m, n, 1, a.Data, dy, 1, b.GradBuf())
+	}
 }
 
 // softmaxRowsInPlace turns each row of x [n,m] into its softmax (max-shifted, in float32
 // as PyTorch does on the CPU).
 func softmaxRowsInPlace(x []float32, n, m int) {
-	parallelFor(n, 8*m, func(r int) {
+	tensor.ParallelFor(n, 8*m, func(r int) {
 		row := x[r*m : (r+1)*m]
 		mx := row[0]
 		for _, v := range row {
@@ -156,31 +178,39 @@ func softmaxRowsBackward(a, da, ds []float32, n, m int) {
 // A[n,:] = softmax_j(f[sel_n] · f[j]) with raw dot products (no scaling), as [N,L].
 // Only these rows are built, since only they carry gradient. Backward, with
 // dS = softmax backward of dA: df[sel_n] += dS[n,:] f, df += dSᵀ f[sel].
-func GlobalAttentionRows(t *Tape, f *Var, sel []int) *Var {
+func GlobalAttentionRows(t *tensor.Tape, f *tensor.Var, sel []int) *tensor.Var {
 	l, c := f.Shape[0], f.Shape[1]
 	n := len(sel)
 	fs := make([]float32, n*c)
 	for i, id := range sel {
 		copy(fs[i*c:(i+1)*c], f.Data[id*c:(id+1)*c])
 	}
-	a := t.zeros(n, l)
+	a := t.Zeros(n, l)
 	linalg.Gemm(false, true, n, l, c, 1, fs, f.Data, 0, a.Data)
 	softmaxRowsInPlace(a.Data, n, l)
-	t.record(a, func() {
-		if a.Grad == nil {
-			return
-		}
-		ds := make([]float32, n*l)
-		softmaxRowsBackward(a.Data, a.Grad, ds, n, l)
-		df := f.grad()
-		dfs := make([]float32, n*c)
-		linalg.Gemm(false, false, n, c, l, 1, ds, f.Data, 0, dfs)
-		for i, id := range sel {
-			addTo(df[id*c:(id+1)*c], dfs[i*c:(i+1)*c])
-		}
-		linalg.Gemm(true, false, l, c, n, 1, ds, fs, 1, df)
-	}, f)
+	t.Record(a, globalAttentionBack{f, a, fs, sel}, f)
 	return a
+}
+
+// globalAttentionBack is, with dS the softmax backward of dA, df[sel_n] += dS[n,:] f and
+// df += dSᵀ f[sel], from the attention a, f and its selected rows fs.
+type globalAttentionBack struct {
+	f, a *tensor.Var
+	fs   []float32
+	sel  []int
+}
+
+func (s globalAttentionBack) Backward(da []float32) {
+	l, c, n := s.f.Shape[0], s.f.Shape[1], len(s.sel)
+	ds := make([]float32, n*l)
+	softmaxRowsBackward(s.a.Data, da, ds, n, l)
+	df := s.f.GradBuf()
+	dfs := make([]float32, n*c)
+	linalg.Gemm(false, false, n, c, l, 1, ds, s.f.Data, 0, dfs)
+	for i, id := range s.sel {
+		addTo(df[id*c:(id+1)*c], dfs[i*c:(i+1)*c])
+	}
+	linalg.Gemm(true, false, l, c, n, 1, ds, s.fs, 1, df)
 }
 
 // scoreRowBlock is how many attention rows are scored at once: memory O(block·L), not O(L²).
@@ -189,7 +219,7 @@ const scoreRowBlock = 256
 // GlobalScores scores every position l of f [L,C] by its attention row softmax_j(f_l · f_j):
 // the entropy Σ_j a_lj (-log a_lj) (terms with a = 0 count 0), or with informer the
 // Informer measure max_j S_lj - mean_j S_lj of the raw dot products. No gradient.
-func GlobalScores(f *Var, informer bool) []float32 {
+func GlobalScores(f *tensor.Var, informer bool) []float32 {
 	l, c := f.Shape[0], f.Shape[1]
 	scores := make([]float32, l)
 	buf := make([]float32, min(scoreRowBlock, l)*l)
@@ -197,7 +227,7 @@ func GlobalScores(f *Var, informer bool) []float32 {
 		nr := min(scoreRowBlock, l-r0)
 		s := buf[:nr*l]
 		linalg.Gemm(false, true, nr, l, c, 1, f.Data[r0*c:(r0+nr)*c], f.Data, 0, s)
-		parallelFor(nr, 4*l, func(r int) {
+		tensor.ParallelFor(nr, 4*l, func(r int) {
 			row := s[r*l : (r+1)*l]
 			if informer {
 				scores[r0+r] = informerScore(row)

@@ -1,14 +1,14 @@
-package core
+package tensor
 
 import (
 	"runtime"
 	"sync"
 )
 
-// parallelFor runs body(i) for i in [0, n) on up to GOMAXPROCS goroutines. Each index is
+// ParallelFor runs body(i) for i in [0, n) on up to GOMAXPROCS goroutines. Each index is
 // one independent piece of work writing its own outputs, so results do not depend on the
 // number of goroutines. Small jobs (n·cost below a threshold) run inline.
-func parallelFor(n, cost int, body func(i int)) {
+func ParallelFor(n, cost int, body func(i int)) {
 	workers := min(runtime.GOMAXPROCS(0), n)
 	if workers <= 1 || n*cost < 1<<16 {
 		for i := 0; i < n; i++ {
@@ -38,17 +38,17 @@ func parallelFor(n, cost int, body func(i int)) {
 	wg.Wait()
 }
 
-// clearParallel zeroes b, in parallel when it is large.
-func clearParallel(b []float32) {
-	chunks(len(b), func(lo, hi int) { clear(b[lo:hi]) })
+// ClearParallel zeroes b, in parallel when it is large.
+func ClearParallel(b []float32) {
+	Chunks(len(b), func(lo, hi int) { clear(b[lo:hi]) })
 }
 
 // chunkSize is the element count of one piece of an elementwise operation.
 const chunkSize = 1 << 15
 
-// chunks runs body over [0, n) in fixed pieces of chunkSize elements, in parallel.
-func chunks(n int, body func(lo, hi int)) {
-	parallelFor((n+chunkSize-1)/chunkSize, chunkSize, func(i int) {
+// Chunks runs body over [0, n) in fixed pieces of chunkSize elements, in parallel.
+func Chunks(n int, body func(lo, hi int)) {
+	ParallelFor((n+chunkSize-1)/chunkSize, chunkSize, func(i int) {
 		body(i*chunkSize, min(n, (i+1)*chunkSize))
 	})
 }

@@ -1,30 +1,31 @@
-package core
+package ops
 
 import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"sweep/internal/tensortest"
+	"sweep/tensor"
 )
 
 // TestWinogradMatchesIm2col checks F(2x2, 3x3) against the direct convolution, forward and
 // all three gradients, with and without zero padding, with odd output sizes (tiles that
 // stick out), several bands of tile rows, and pooled buffers that hold stale data.
 func TestWinogradMatchesIm2col(t *testing.T) {
-	defer func(n int) { maxColFloats = n }(maxColFloats)
 	for _, c := range []struct{ c, o, h, w, pad, band int }{
 		{32, 32, 6, 6, 0, 1 << 22}, {32, 40, 7, 9, 1, 1 << 22}, {33, 32, 5, 5, 0, 1 << 22},
 		{32, 35, 11, 8, 1, 16 * 35 * 4 * 2}, {48, 32, 12, 13, 0, 16 * 48 * 6},
 	} {
 		t.Run(fmt.Sprintf("%dto%d-%dx%d-pad%d", c.c, c.o, c.h, c.w, c.pad), func(t *testing.T) {
-			maxColFloats = c.band
 			rng := rand.New(rand.NewPCG(3, uint64(c.c*c.h)))
-			x, w, b := randVar(rng, 1, c.c, c.h, c.w), randVar(rng, 0.2, c.o, c.c, 3, 3), randVar(rng, 0.2, c.o)
-			want := convGrads(&Tape{}, im2colConv, x, w, b, c.pad)
-			pool := &Pool{}
+			x, w, b := tensortest.RandVar(rng, 1, c.c, c.h, c.w), tensortest.RandVar(rng, 0.2, c.o, c.c, 3, 3), tensortest.RandVar(rng, 0.2, c.o)
+			want := convGrads(&tensor.Tape{}, im2colConv, x, w, b, c.pad, DefaultBandFloats)
+			pool := &tensor.Pool{}
 			for range 2 { // the second pass runs on recycled buffers
-				got := convGrads(NewTape(pool), winogradConv, x, w, b, c.pad)
+				got := convGrads(tensor.NewTape(pool), winogradConv, x, w, b, c.pad, c.band)
 				for i, name := range []string{"y", "dx", "dw", "db"} {
-					if e := relErr(got[i], want[i]); e > 1e-5 {
+					if e := tensortest.RelErr(got[i], want[i]); e > 1e-5 {
 						t.Errorf("%s: relative error %.2g", name, e)
 					}
 				}
@@ -35,13 +36,13 @@ func TestWinogradMatchesIm2col(t *testing.T) {
 
 // convGrads runs conv on tp with a fixed random projection as loss and returns copies of
 // y, dx, dw and db; it releases tp.
-func convGrads(tp *Tape, conv func(*Tape, *Var, *Var, *Var, int) *Var, x, w, b *Var, pad int) [4][]float32 {
-	for _, v := range []*Var{x, w, b} {
+func convGrads(tp *tensor.Tape, conv func(*tensor.Tape, *tensor.Var, *tensor.Var, *tensor.Var, int, int) *tensor.Var, x, w, b *tensor.Var, pad, band int) [4][]float32 {
+	for _, v := range []*tensor.Var{x, w, b} {
 		v.NeedsGrad, v.Grad = true, nil
 	}
-	y := conv(tp, x, w, b, pad)
+	y := conv(tp, x, w, b, pad, band)
 	tp.Keep(y)
-	tp.Backward(projection(tp, y, randFixed(y.Len())))
+	tp.Backward(tensortest.Project(tp, y))
 	out := [4][]float32{append([]float32{}, y.Data...), x.Grad, w.Grad, b.Grad}
 	tp.Release()
 	return out
