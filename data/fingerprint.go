@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"sweep/config"
-	"sweep/rundir"
+	"sweep/internal/atomicfile"
 )
 
 // Fingerprint names the data a run trains on, for its ID. A built-in dataset is named by
@@ -106,7 +106,11 @@ func openHashCache(root string) (*hashCache, error) {
 	sum := sha256.Sum256([]byte(root))
 	c := &hashCache{path: filepath.Join(dir, hex.EncodeToString(sum[:8])+".json"), old: map[string]fileHash{}}
 	var stored []fileHash
-	if err := rundir.ReadJSON(c.path, &stored); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	b, err := os.ReadFile(c.path)
+	if err == nil {
+		err = json.Unmarshal(b, &stored)
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		c.changed = true // unreadable: rebuilt from the files
 	}
 	for _, e := range stored {
@@ -150,7 +154,7 @@ func (c *hashCache) save() error {
 	if err != nil {
 		return err
 	}
-	rundir.WriteFileAtomic(c.path, b)
+	atomicfile.Write(c.path, b)
 	return nil
 }
 

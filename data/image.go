@@ -13,8 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"sweep/internal/atomicfile"
 	"sweep/internal/imagefile"
-	"sweep/rundir"
 )
 
 // Image is a CHW float image with values in [-1, 1], as ToTensor + Normalize(0.5, 0.5) makes it.
@@ -100,7 +100,7 @@ func writeRGB(path string, m *rgb) error {
 	if err := png.Encode(&buf, m.nrgba()); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	return rundir.WriteFileAtomic(path, buf.Bytes())
+	return atomicfile.Write(path, buf.Bytes())
 }
 
 // nrgba is the image.Image form of m (opaque).

@@ -24,6 +24,7 @@ import (
 	"sweep/core"
 	"sweep/data"
 	"sweep/evaluate"
+	"sweep/internal/atomicfile"
 	"sweep/rundir"
 	"sweep/safetensors"
 	"sweep/tensor"
@@ -229,7 +230,7 @@ func (t *trainer) save() error {
 			return err
 		}
 	}
-	return rundir.WriteFileAtomic(filepath.Join(dir, checkpointFile), buf.Bytes())
+	return atomicfile.Write(filepath.Join(dir, checkpointFile), buf.Bytes())
 }
 
 // keeps reports whether the generator of epoch e is kept for evaluation: every eval_every-th
@@ -265,7 +266,7 @@ func keepGenerator(checkpoint []byte, path string) error {
 	if _, err := w.WriteTo(&buf); err != nil {
 		return err
 	}
-	return rundir.WriteFileAtomic(path, buf.Bytes())
+	return atomicfile.Write(path, buf.Bytes())
 }
 
 // lrFactor is the reference's linear policy: 1 for epochs 1..n, then 1 - (e-n)/(nd+1).

@@ -9,7 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"sweep/rundir"
+	"sweep/internal/atomicfile"
 	"sweep/safetensors"
 )
 
@@ -70,7 +70,7 @@ func (s *FeatureStats) Write(path string, metadata map[string]string) error {
 	if _, err := w.WriteTo(&buf); err != nil {
 		return err
 	}
-	return rundir.WriteFileAtomic(path, buf.Bytes())
+	return atomicfile.Write(path, buf.Bytes())
 }
 
 // ReadFeatureStats reads statistics written by Write.

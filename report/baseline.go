@@ -14,8 +14,8 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"sweep/internal/atomicfile"
 	"sweep/results"
-	"sweep/rundir"
 )
 
 // Baseline is a stored set of expected results that later results are checked against.
@@ -130,7 +130,7 @@ func WriteBaseline(dbPath, path, sweep string, tolRel, tolAbs float64) (int, err
 	if err != nil {
 		return 0, err
 	}
-	return len(b.Entries), rundir.WriteFileAtomic(path, data)
+	return len(b.Entries), atomicfile.Write(path, data)
 }
 
 func sweepSuffix(sweep string) string {

@@ -11,8 +11,8 @@ import (
 	"strings"
 
 	"sweep/config"
+	"sweep/internal/atomicfile"
 	"sweep/results"
-	"sweep/rundir"
 	"sweep/vocab"
 )
 
@@ -187,5 +187,5 @@ func WriteReportFile(path, dbPath string, opt Options) error {
 	if err := WriteReport(&buf, dbPath, opt); err != nil {
 		return err
 	}
-	return rundir.WriteFileAtomic(path, buf.Bytes())
+	return atomicfile.Write(path, buf.Bytes())
 }

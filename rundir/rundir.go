@@ -1,5 +1,5 @@
 // Package rundir defines the run directory, the unit of durability: the files a run reads
-// and writes, their formats, and atomic writes so a crash never leaves a half-written file.
+// and writes, and their formats; files are written atomically, so a crash never leaves a half-written one.
 //
 //	config.json        the resolved config.Run (written by the runner before the child starts)
 //	log.txt            everything the child printed
@@ -16,13 +16,12 @@ package rundir
 import (
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"sweep/config"
+	"sweep/internal/atomicfile"
 )
 
 // File names inside a run directory.
@@ -62,62 +61,13 @@ type Result struct {
 	Duration time.Duration `json:"duration_ns"`
 }
 
-// WriteFileAtomic writes data to path through a temporary file, fsync and rename. The file
-// gets mode 0666 less the umask (0644 under the usual 022), as os.WriteFile would, so that
-// others on a shared machine can read results.
-func WriteFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := createTemp(dir, "."+filepath.Base(path)+".tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
-
-// createTemp creates a new file dir/prefixNNN with mode 0666 less the umask (and less what a
-// default ACL of dir withholds), unlike os.CreateTemp's 0600.
-func createTemp(dir, prefix string) (*os.File, error) {
-	for range 10000 {
-		name := filepath.Join(dir, prefix+strconv.FormatUint(uint64(rand.Uint32()), 10))
-		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
-		if !os.IsExist(err) {
-			return f, err
-		}
-	}
-	return nil, fmt.Errorf("create a temporary file in %s: too many names taken", dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
 // WriteJSON writes v as indented JSON, atomically.
 func WriteJSON(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(path, append(b, '\n'))
+	return atomicfile.Write(path, append(b, '\n'))
 }
 
 // ReadJSON reads a JSON file into v, naming the file in any error.

@@ -7,17 +7,17 @@ import (
 	"testing"
 )
 
-// TestWriteFileAtomicHonoursUmask: written files get 0666 less the umask, so lab-mates on a
-// shared machine can read results under the usual umask 022, and a private umask keeps them
+// TestWriteJSONHonoursUmask: run files get 0666 less the umask, so lab-mates on a shared
+// machine can read results under the usual umask 022, and a private umask keeps them
 // private; no temporary file is left behind.
-func TestWriteFileAtomicHonoursUmask(t *testing.T) {
+func TestWriteJSONHonoursUmask(t *testing.T) {
 	for _, tt := range []struct {
 		umask int
 		want  os.FileMode
 	}{{0o022, 0o644}, {0o002, 0o664}, {0o077, 0o600}} {
 		dir := t.TempDir()
 		old := syscall.Umask(tt.umask)
-		err := WriteFileAtomic(filepath.Join(dir, ResultFile), []byte("{}\n"))
+		err := WriteJSON(filepath.Join(dir, ResultFile), Result{})
 		jerr := WriteJSON(filepath.Join(dir, ConfigFile), map[string]int{"a": 1})
 		syscall.Umask(old)
 		if err != nil || jerr != nil {

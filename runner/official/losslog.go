@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"sweep/internal/atomicfile"
 	"sweep/rundir"
 )
 
@@ -244,5 +245,5 @@ func writeLosses(path string, ps []rundir.Progress) error {
 		}
 		b = append(append(b, line...), '\n')
 	}
-	return rundir.WriteFileAtomic(path, b)
+	return atomicfile.Write(path, b)
 }

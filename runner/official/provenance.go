@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"sweep/internal/atomicfile"
 	"sweep/rundir"
 )
 
@@ -16,7 +17,7 @@ var launcher []byte
 
 // writeLauncher writes the launcher into the run directory.
 func writeLauncher(dir string) error {
-	return rundir.WriteFileAtomic(filepath.Join(dir, LauncherFile), launcher)
+	return atomicfile.Write(filepath.Join(dir, LauncherFile), launcher)
 }
 
 // Provenance is what ProvenanceFile records of one launch of the official code. The
