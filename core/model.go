@@ -28,8 +28,10 @@ type Model struct {
 	// Profile, when not nil, receives the time of every iteration per section: generator,
 	// discriminator, nce, attention and optimizer.
 	Profile tensor.Profile
-	pool    *tensor.Pool   // every iteration's tensors, recycled by the next one (nil: heap)
-	tapes   []*tensor.Tape // the last iteration's tapes, whose tensors its Step still shows
+	// Ops, when not nil, receives the time and matrix-product work of every op.
+	Ops   *tensor.OpProfile
+	pool  *tensor.Pool   // every iteration's tensors, recycled by the next one (nil: heap)
+	tapes []*tensor.Tape // the last iteration's tapes, whose tensors its Step still shows
 }
 
 // NewModel builds G, D and F with xavier-normal(0.02) weights drawn from rng (in that order),
@@ -155,6 +157,7 @@ func (m *Model) newTape(section string) *tensor.Tape {
 	if m.Profile != nil {
 		t.Profile(m.Profile)
 	}
+	t.ProfileOps(m.Ops)
 	t.Section(section)
 	return t
 }
@@ -165,5 +168,8 @@ func (m *Model) timed(section string, f func()) {
 	f()
 	if m.Profile != nil {
 		m.Profile[section] += time.Since(start)
+	}
+	if m.Ops != nil {
+		m.Ops.Mark(section)
 	}
 }

@@ -103,6 +103,7 @@ func (f *NetF) nceLayer(t *tensor.Tape, p int, src, tgt []*tensor.Var, o NCEOpti
 		prev := t.Section("attention")
 		st := strategyOf(o.Mode)
 		r.Sel, r.Score = selectAnchors(p, fs, h, w, n, st, pick)
+		t.Mark("scores")
 		r.VSrc, r.VTgt, r.Attn, r.AttnTgt = route(t, fs, ft, h, w, r.Sel, st.route)
 		t.Section(prev)
 	}

@@ -3,6 +3,7 @@
 package perf
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -50,6 +51,7 @@ type Result struct {
 	PeakRSSMB float64
 	GFlop     float64 // matrix-product GFLOP per iteration
 	Sections  tensor.Profile
+	Ops       *tensor.OpProfile // per op, summed over the timed iterations
 }
 
 // PeakGFlops is the machine class's FP32 peak: 2 Zen 4 cores × 32 FLOP/cycle × 2.6 GHz.
@@ -76,6 +78,7 @@ func Run(c Config, log io.Writer) (Result, error) {
 	for i := 0; i < c.Warmup+c.Iters; i++ {
 		if i == c.Warmup {
 			m.Profile, flops0 = tensor.Profile{}, linalg.Flops()
+			m.Ops = tensor.NewOpProfile(linalg.Flops)
 		}
 		a, b := randomImage(rng, c.Crop), randomImage(rng, c.Crop)
 		start := time.Now()
@@ -87,7 +90,7 @@ func Run(c Config, log io.Writer) (Result, error) {
 		}
 	}
 	res.GFlop = float64(linalg.Flops()-flops0) / float64(c.Iters) / 1e9
-	res.Sections = m.Profile
+	res.Sections, res.Ops = m.Profile, m.Ops
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
 		res.PeakRSSMB = float64(ru.Maxrss) / 1024
@@ -102,3 +105,32 @@ func randomImage(rng *rand.Rand, size int) *tensor.Var {
 	}
 	return v
 }
+
+// WriteOpTable writes the per-op table of r: calls, forward and backward milliseconds per
+// iteration, share of the profiled time and the matrix products' GFLOP/s, slowest first.
+func WriteOpTable(w io.Writer, r Result) {
+	if r.Ops == nil {
+		return
+	}
+	iters := float64(len(r.Times))
+	var total time.Duration
+	names := make([]string, 0, len(r.Ops.Ops))
+	for n, o := range r.Ops.Ops {
+		names = append(names, n)
+		total += o.Forward + o.Backward
+	}
+	spent := func(n string) time.Duration { return r.Ops.Ops[n].Forward + r.Ops.Ops[n].Backward }
+	slices.SortFunc(names, func(a, b string) int { return cmp.Compare(spent(b), spent(a)) })
+	fmt.Fprintf(w, "  %-20s %6s %9s %9s %6s %8s\n", "op", "calls", "fwd ms", "bwd ms", "share", "GFLOP/s")
+	for _, n := range names {
+		o := r.Ops.Ops[n]
+		rate := "-"
+		if flop := o.ForwardFlop + o.BackwardFlop; flop > 0 {
+			rate = fmt.Sprintf("%.1f", float64(flop)/spent(n).Seconds()/1e9)
+		}
+		fmt.Fprintf(w, "  %-20s %6.0f %9.1f %9.1f %5.1f%% %8s\n", n, float64(o.Calls)/iters,
+			ms(o.Forward)/iters, ms(o.Backward)/iters, 100*float64(spent(n))/float64(total), rate)
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1e3 }

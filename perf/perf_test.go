@@ -3,6 +3,7 @@ package perf
 import (
 	"io"
 	"reflect"
+	"strings"
 	"testing"
 
 	"sweep/core"
@@ -47,5 +48,31 @@ func TestModelIsTheReference(t *testing.T) {
 	c.AllLayers = false
 	if got := c.Run().AttnLayers; got != vocab.LayersLast2 {
 		t.Errorf("--no-pool alone gives layers %s, want last2", got)
+	}
+}
+
+// The op table has every op a QS-Attn iteration runs, with calls, and the matrix products'
+// FLOP land on the ops that multiply: their sum is the iteration's product work.
+func TestOpTableCoversTheIteration(t *testing.T) {
+	r, err := Run(Config{Crop: 32, NGF: 4, Blocks: 5, Queries: 16, Mode: vocab.ModeGlobal, Iters: 2, Warmup: 1}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range []string{"im2col", "instanceNorm", "pad", "depthwise", "globalAttention", "matMul", "linear", "patchNCE", "scores", "optimizer"} {
+		if o := r.Ops.Ops[op]; o == nil || o.Forward+o.Backward <= 0 {
+			t.Errorf("op %s missing or without time: %+v", op, o)
+		}
+	}
+	var flop int64
+	for _, o := range r.Ops.Ops {
+		flop += o.ForwardFlop + o.BackwardFlop
+	}
+	if perIter := float64(flop) / 2 / 1e9; perIter < 0.99*r.GFlop || perIter > 1.01*r.GFlop {
+		t.Errorf("ops hold %.4f GFLOP per iteration, the iteration %.4f", perIter, r.GFlop)
+	}
+	var b strings.Builder
+	WriteOpTable(&b, r)
+	if !strings.Contains(b.String(), "im2col") || strings.Count(b.String(), "\n") != len(r.Ops.Ops)+1 {
+		t.Errorf("table:\n%s", b.String())
 	}
 }

@@ -27,6 +27,7 @@ type Tape struct {
 	section string
 	prof    Profile
 	mark    time.Time
+	ops     *OpProfile
 	pool    *Pool
 	owned   []*Var
 }
@@ -125,6 +126,9 @@ func (t *Tape) Record(out *Var, b Backward, inputs ...*Var) {
 	if t == nil {
 		return
 	}
+	if t.ops != nil {
+		t.ops.forward(OpName(b), true)
+	}
 	for _, in := range inputs {
 		if in.NeedsGrad {
 			t.steps = append(t.steps, step{out, b, t.section})
@@ -159,8 +163,14 @@ func (t *Tape) Backward(loss *Var) {
 	for i := len(t.steps) - 1; i >= 0; i-- {
 		start := time.Now()
 		s := t.steps[i]
+		if t.ops != nil {
+			t.ops.start()
+		}
 		if s.out.Grad != nil {
 			s.back.Backward(s.out.Grad)
+		}
+		if t.ops != nil {
+			t.ops.backward(OpName(s.back))
 		}
 		if t.prof != nil {
 			t.prof[s.section] += time.Since(start)
