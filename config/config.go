@@ -75,7 +75,8 @@ type Run struct {
 	EvalEvery   int    `json:"eval_every,omitempty" toml:"eval_every"`     // also score the checkpoints of every Nth epoch; 0: final only
 	Inception   string `json:"inception,omitempty" toml:"inception"`       // FID's Inception weights; "" looks in $SWEEP_INCEPTION and the cache
 	FIDOptional bool   `json:"fid_optional,omitempty" toml:"fid_optional"` // record FID as absent when the weights are missing, instead of refusing the run
-	Segmenter   string `json:"segmenter,omitempty" toml:"segmenter"`       // "synthetic" (builtin:cityscapes) or "cmd:COMMAND"; "" picks synthetic for builtin:cityscapes
+	Segmenter   string `json:"segmenter,omitempty" toml:"segmenter"`       // "synthetic" (builtin:cityscapes), "drn" or "cmd:COMMAND"; "" picks synthetic for builtin:cityscapes
+	DRNWeights  string `json:"drn_weights,omitempty" toml:"drn_weights"`   // segmenter drn: drn_d_22_cityscapes.pth; "" takes $SWEEP_DRN
 	Labels      string `json:"labels,omitempty" toml:"labels"`             // folder of label maps for seg; "" uses the dataset's testB
 }
 
@@ -227,6 +228,7 @@ func (r Run) Scores(kind vocab.Metric) bool {
 const (
 	SegmenterSynthetic = "synthetic" // the built-in Cityscapes analogue's exact segmenter
 	SegmenterCommand   = "cmd"       // an external program: reads a folder of images, writes label PNGs
+	SegmenterDRN       = "drn"       // DRN-D-22 with the published Cityscapes weights (drn_weights)
 )
 
 // SegmenterSpec resolves the segmenter setting: "synthetic", or "cmd" with its command line
@@ -239,12 +241,25 @@ func (r Run) SegmenterSpec() (kind, command string, err error) {
 			return "", "", fmt.Errorf("segmenter %q works on builtin:cityscapes only; for dataset %s use segmenter = \"cmd:COMMAND\"", s, r.Dataset)
 		}
 		return SegmenterSynthetic, "", nil
+	case s == SegmenterDRN:
+		if r.DRNWeightsPath() == "" {
+			return "", "", fmt.Errorf("segmenter \"drn\" needs its weights: set drn_weights = \"PATH/drn_d_22_cityscapes.pth\" or $SWEEP_DRN")
+		}
+		return SegmenterDRN, "", nil
 	case strings.HasPrefix(s, SegmenterCommand+":") && strings.TrimSpace(s[len(SegmenterCommand)+1:]) != "":
 		return SegmenterCommand, strings.TrimSpace(s[len(SegmenterCommand)+1:]), nil
 	case s == "":
 		return "", "", fmt.Errorf("segmenter is unset: metric seg on dataset %s needs segmenter = \"cmd:COMMAND\" (a program that reads a folder of images and writes a folder of label PNGs)", r.Dataset)
 	}
-	return "", "", fmt.Errorf("segmenter %q is unknown; allowed: synthetic (builtin:cityscapes), cmd:COMMAND", r.Segmenter)
+	return "", "", fmt.Errorf("segmenter %q is unknown; allowed: synthetic (builtin:cityscapes), drn, cmd:COMMAND", r.Segmenter)
+}
+
+// DRNWeightsPath is the DRN-D-22 checkpoint segmenter drn loads: drn_weights, else $SWEEP_DRN.
+func (r Run) DRNWeightsPath() string {
+	if r.DRNWeights != "" {
+		return r.DRNWeights
+	}
+	return os.Getenv("SWEEP_DRN")
 }
 
 // LabelsDir is the folder of ground-truth label maps that seg scores a folder dataset's
@@ -283,10 +298,16 @@ func (r Run) Canonical() []byte {
 
 // Identity is the part of the configuration that decides a run's trained weights: r without
 // its labels (variant, repeat) and its evaluation settings (metrics, eval_every, inception,
-// fid_optional, segmenter, labels). Two configurations with one identity are one run.
+// fid_optional, segmenter, drn_weights, labels). Two configurations with one identity are one run.
 func (r Run) Identity() Run {
+	r = r.withoutEvaluation()
 	r.Variant, r.Repeat, r.Metrics = "", 0, nil
-	r.EvalEvery, r.Inception, r.FIDOptional, r.Segmenter, r.Labels = 0, "", false, "", ""
+	return r
+}
+
+// withoutEvaluation is r with the evaluation-only settings cleared.
+func (r Run) withoutEvaluation() Run {
+	r.EvalEvery, r.Inception, r.FIDOptional, r.Segmenter, r.DRNWeights, r.Labels = 0, "", false, "", "", ""
 	return r
 }
 
@@ -322,7 +343,7 @@ func (k Key) ID() string {
 // configuration, labels and metrics included, and the code version), so that runs recorded
 // then can be found again. Evaluation settings did not exist then and are left out.
 func LegacyID(r Run) string {
-	r.EvalEvery, r.Inception, r.FIDOptional, r.Segmenter, r.Labels = 0, "", false, "", ""
+	r = r.withoutEvaluation()
 	h := sha256.New()
 	h.Write(r.Canonical())
 	h.Write([]byte{0})

@@ -68,6 +68,7 @@ func TestIDIsWhatTheRunComputes(t *testing.T) {
 		"fid_optional": func(r *Run) { r.FIDOptional = true },
 		"segmenter":    func(r *Run) { r.Segmenter = "cmd:seg" },
 		"labels":       func(r *Run) { r.Labels = "/labels" },
+		"drn_weights":  func(r *Run) { r.Segmenter, r.DRNWeights = "drn", "/drn.pth" },
 	}
 	for name, change := range same {
 		r := base
@@ -170,5 +171,24 @@ func TestVarying(t *testing.T) {
 	}
 	if got := Varying([]Run{b}, text); got != nil {
 		t.Errorf("one run varies in %v", got)
+	}
+}
+
+// Segmenter drn takes its weights from drn_weights, else $SWEEP_DRN, and without either is
+// refused saying how to give them.
+func TestDRNSegmenterNeedsWeights(t *testing.T) {
+	r := Default()
+	r.Dataset, r.Segmenter = "/data/cityscapes", SegmenterDRN
+	t.Setenv("SWEEP_DRN", "")
+	if _, _, err := r.SegmenterSpec(); err == nil || !strings.Contains(err.Error(), "drn_weights") {
+		t.Errorf("no weights: %v", err)
+	}
+	t.Setenv("SWEEP_DRN", "/env/drn.pth")
+	if kind, _, err := r.SegmenterSpec(); err != nil || kind != SegmenterDRN || r.DRNWeightsPath() != "/env/drn.pth" {
+		t.Errorf("from $SWEEP_DRN: %q %v %q", kind, err, r.DRNWeightsPath())
+	}
+	r.DRNWeights = "/file/drn.pth"
+	if r.DRNWeightsPath() != "/file/drn.pth" {
+		t.Errorf("drn_weights loses to $SWEEP_DRN: %q", r.DRNWeightsPath())
 	}
 }
