@@ -30,8 +30,8 @@ func Checksum(root string) (string, error) {
 			if err != nil {
 				return err
 			}
-			h.Write(binary.LittleEndian.AppendUint32(binary.LittleEndian.AppendUint32(nil, uint32(m.w)), uint32(m.h)))
-			h.Write(m.pix)
+			h.Write(binary.LittleEndian.AppendUint32(binary.LittleEndian.AppendUint32(nil, uint32(m.W)), uint32(m.H)))
+			h.Write(m.Pix)
 			return nil
 		}
 		b, err := os.ReadFile(path)

@@ -5,6 +5,8 @@ import (
 	"image"
 	"math/rand/v2"
 	"slices"
+
+	"sweep/internal/imagefile"
 )
 
 // The cityscapes set is the labels-to-photo analogue: street layouts drawn procedurally as
@@ -261,7 +263,7 @@ func (st *street) labelMap() *rgb {
 		if l != voidID {
 			c = classes[l].label
 		}
-		m.pix[3*i], m.pix[3*i+1], m.pix[3*i+2] = uint8(c[0]), uint8(c[1]), uint8(c[2])
+		m.Pix[3*i], m.Pix[3*i+1], m.Pix[3*i+2] = uint8(c[0]), uint8(c[1]), uint8(c[2])
 	}
 	return m
 }
@@ -325,7 +327,7 @@ func SegmentSynthetic(img image.Image) ([]uint8, error) {
 	if img == nil || img.Bounds().Empty() {
 		return nil, errors.New("segment: empty image")
 	}
-	return segment(toRGB(img)), nil
+	return segment((*rgb)(imagefile.ToRGB(img))), nil
 }
 
 type prototype struct {
@@ -347,14 +349,14 @@ var prototypes = func() []prototype {
 }()
 
 func segment(m *rgb) []uint8 {
-	raw := make([]uint8, m.w*m.h)
+	raw := make([]uint8, m.W*m.H)
 	for i := range raw {
-		raw[i] = nearestClass(m.pix[3*i : 3*i+3])
+		raw[i] = nearestClass(m.Pix[3*i : 3*i+3])
 	}
 	out := make([]uint8, len(raw))
-	for y := range m.h {
-		for x := range m.w {
-			out[y*m.w+x] = vote(raw, m.w, m.h, x, y)
+	for y := range m.H {
+		for x := range m.W {
+			out[y*m.W+x] = vote(raw, m.W, m.H, x, y)
 		}
 	}
 	return out

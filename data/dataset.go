@@ -118,7 +118,7 @@ func loadDomain(dir string, used *atomic.Int64) (*domain, error) {
 			if err != nil {
 				return err
 			}
-			if used.Add(int64(len(m.pix))) <= memoryBudget {
+			if used.Add(int64(len(m.Pix))) <= memoryBudget {
 				dom.imgs[i] = m // each job writes its own element
 			}
 			return nil
@@ -235,16 +235,16 @@ func (d *Dataset) trainTransform(m *rgb, load int, rng *rand.Rand) *rgb {
 func (m *rgb) crop(x0, y0, w, h int) *rgb {
 	out := newRGB(w, h)
 	for y := range h {
-		copy(out.pix[3*y*w:3*(y+1)*w], m.pix[3*((y0+y)*m.w+x0):])
+		copy(out.Pix[3*y*w:3*(y+1)*w], m.Pix[3*((y0+y)*m.W+x0):])
 	}
 	return out
 }
 
 func (m *rgb) flip() *rgb {
-	out := newRGB(m.w, m.h)
-	for y := range m.h {
-		for x := range m.w {
-			copy(out.pix[3*(y*m.w+x):3*(y*m.w+x)+3], m.pix[3*(y*m.w+m.w-1-x):])
+	out := newRGB(m.W, m.H)
+	for y := range m.H {
+		for x := range m.W {
+			copy(out.Pix[3*(y*m.W+x):3*(y*m.W+x)+3], m.Pix[3*(y*m.W+m.W-1-x):])
 		}
 	}
 	return out

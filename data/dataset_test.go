@@ -376,8 +376,8 @@ func TestConversions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slices.Equal(m.pix, c.want) {
-			t.Errorf("%s: RGB %v, want %v", c.name, m.pix, c.want)
+		if !slices.Equal(m.Pix, c.want) {
+			t.Errorf("%s: RGB %v, want %v", c.name, m.Pix, c.want)
 		}
 	}
 }
@@ -399,9 +399,9 @@ func TestReadWriteRoundTrip(t *testing.T) {
 	a, _ := readRGB(filepath.Join(dir, "x.png"))
 	b, _ := readRGB(filepath.Join(dir, "y.png"))
 	// (v/255-0.5)/0.5 then ((x+1)/2)*255 truncated in float32 loses at most one level.
-	for i := range a.pix {
-		if d := int(a.pix[i]) - int(b.pix[i]); d < 0 || d > 1 {
-			t.Fatalf("value %d came back as %d", a.pix[i], b.pix[i])
+	for i := range a.Pix {
+		if d := int(a.Pix[i]) - int(b.Pix[i]); d < 0 || d > 1 {
+			t.Fatalf("value %d came back as %d", a.Pix[i], b.Pix[i])
 		}
 	}
 }
@@ -417,8 +417,8 @@ func TestQuantizeTruncates(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if m.pix[0] != c.want || m.pix[2] != c.want {
-			t.Errorf("quantize(%g) = %d, want %d", c.x, m.pix[0], c.want)
+		if m.Pix[0] != c.want || m.Pix[2] != c.want {
+			t.Errorf("quantize(%g) = %d, want %d", c.x, m.Pix[0], c.want)
 		}
 	}
 	if _, err := quantize(Image{C: 3, H: 2, W: 2, Pix: make([]float32, 5)}); err == nil {
@@ -428,10 +428,10 @@ func TestQuantizeTruncates(t *testing.T) {
 
 func TestFromTensorInvertsTensor(t *testing.T) {
 	m := newRGB(256, 1)
-	for i := range m.pix {
-		m.pix[i] = uint8(i / 3)
+	for i := range m.Pix {
+		m.Pix[i] = uint8(i / 3)
 	}
-	if back := fromTensor(m.tensor()); !slices.Equal(back.pix, m.pix) {
+	if back := fromTensor(m.tensor()); !slices.Equal(back.Pix, m.Pix) {
 		t.Error("fromTensor(tensor(m)) != m")
 	}
 }

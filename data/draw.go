@@ -156,7 +156,7 @@ func (c *canvas) scale(x, y int, gain int64) {
 func (c *canvas) finish() *rgb {
 	m := newRGB(c.w, c.h)
 	for i, v := range c.v {
-		m.pix[i] = uint8(min(max((v+128)>>8, 0), 255))
+		m.Pix[i] = uint8(min(max((v+128)>>8, 0), 255))
 	}
 	return m
 }

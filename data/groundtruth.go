@@ -130,12 +130,12 @@ func readTruth(path string, size int) ([]uint8, error) {
 	if err != nil {
 		return nil, err
 	}
-	if m.w != size || m.h != size {
-		return nil, fmt.Errorf("%s: %dx%d, want %dx%d", path, m.w, m.h, size, size)
+	if m.W != size || m.H != size {
+		return nil, fmt.Errorf("%s: %dx%d, want %dx%d", path, m.W, m.H, size, size)
 	}
 	out := make([]uint8, size*size)
 	for i := range out {
-		out[i] = m.pix[3*i]
+		out[i] = m.Pix[3*i]
 	}
 	return out, nil
 }
@@ -145,7 +145,7 @@ type l1 struct{ sum, n float64 }
 
 func (s *l1) add(a, b *rgb, i int) {
 	for c := range 3 {
-		s.sum += math.Abs(float64(a.pix[3*i+c]) - float64(b.pix[3*i+c]))
+		s.sum += math.Abs(float64(a.Pix[3*i+c]) - float64(b.Pix[3*i+c]))
 	}
 	s.n += 3
 }
@@ -194,7 +194,7 @@ func stripeAmplitude(m *rgb, pure []uint8, size int) float64 {
 	mean := 0.0
 	for i, r := range pure {
 		if r == regionObject {
-			p := m.pix[3*i:]
+			p := m.Pix[3*i:]
 			l := (0.299*float64(p[0]) + 0.587*float64(p[1]) + 0.114*float64(p[2])) / 255
 			xs, ys, lum = append(xs, i%size), append(ys, i/size), append(lum, l)
 			mean += l
@@ -249,8 +249,8 @@ func (st *streetScorer) add(p truthPair) {
 		}
 		st.photo.add(p.fake, p.ideal, i)
 		for c := range 3 {
-			sumF[l][c] += float64(p.fake.pix[3*i+c])
-			sumI[l][c] += float64(p.ideal.pix[3*i+c])
+			sumF[l][c] += float64(p.fake.Pix[3*i+c])
+			sumI[l][c] += float64(p.ideal.Pix[3*i+c])
 		}
 		count[l]++
 	}

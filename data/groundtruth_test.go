@@ -42,9 +42,9 @@ func identity(input, _ *rgb) *rgb { return input }
 func ideal(_, ideal *rgb) *rgb    { return ideal }
 
 func blend(input, ideal *rgb) *rgb {
-	m := newRGB(input.w, input.h)
-	for i := range m.pix {
-		m.pix[i] = uint8((int(input.pix[i]) + int(ideal.pix[i])) / 2)
+	m := newRGB(input.W, input.H)
+	for i := range m.Pix {
+		m.Pix[i] = uint8((int(input.Pix[i]) + int(ideal.Pix[i])) / 2)
 	}
 	return m
 }
@@ -113,9 +113,9 @@ func TestZebraScoresAtExtremes(t *testing.T) {
 func TestZebraBackgroundDamage(t *testing.T) {
 	d := openBuiltin(t, builtinCfg("builtin:zebra", 48, 2, 8))
 	inverted := scores(t, d, writeFakes(t, d, false, func(input, ideal *rgb) *rgb {
-		m := newRGB(input.w, input.h)
-		for i := range m.pix {
-			m.pix[i] = 255 - ideal.pix[i]
+		m := newRGB(input.W, input.H)
+		for i := range m.Pix {
+			m.Pix[i] = 255 - ideal.Pix[i]
 		}
 		return m
 	}))

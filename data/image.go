@@ -4,16 +4,10 @@
 package data
 
 import (
-	"bytes"
 	"fmt"
 	"image"
-	"image/color"
-	"image/png"
 	"math"
-	"path/filepath"
-	"strings"
 
-	"sweep/internal/atomicfile"
 	"sweep/internal/imagefile"
 )
 
@@ -24,20 +18,17 @@ type Image struct {
 }
 
 // rgb is an 8-bit RGB image, rows of interleaved R, G, B: the form PIL works on.
-type rgb struct {
-	w, h int
-	pix  []uint8
-}
+type rgb imagefile.RGB
 
-func newRGB(w, h int) *rgb { return &rgb{w: w, h: h, pix: make([]uint8, 3*w*h)} }
+func newRGB(w, h int) *rgb { return &rgb{W: w, H: h, Pix: make([]uint8, 3*w*h)} }
 
 // tensor converts to CHW floats exactly as torchvision does in float32: (v/255 - 0.5) / 0.5.
 func (m *rgb) tensor() Image {
-	img := Image{C: 3, H: m.h, W: m.w, Pix: make([]float32, 3*m.w*m.h)}
-	n := m.w * m.h
+	img := Image{C: 3, H: m.H, W: m.W, Pix: make([]float32, 3*m.W*m.H)}
+	n := m.W * m.H
 	for i := range n {
 		for c := range 3 {
-			v := float32(m.pix[3*i+c]) / 255
+			v := float32(m.Pix[3*i+c]) / 255
 			img.Pix[c*n+i] = (v - 0.5) / 0.5
 		}
 	}
@@ -54,7 +45,7 @@ func fromTensor(img Image) *rgb {
 		for c := range 3 {
 			x := img.Pix[min(c, img.C-1)*n+i]
 			v := float64(x+1) / 2 * 255
-			m.pix[3*i+c] = uint8(min(max(math.Round(v), 0), 255))
+			m.Pix[3*i+c] = uint8(min(max(math.Round(v), 0), 255))
 		}
 	}
 	return m
@@ -79,7 +70,7 @@ func quantize(img Image) (*rgb, error) {
 			}
 			x = min(max(x, -1), 1)
 			v := float32(float32(x+1)/2) * 255
-			m.pix[3*i+c] = uint8(v)
+			m.Pix[3*i+c] = uint8(v)
 		}
 	}
 	return m, nil
@@ -95,26 +86,13 @@ func WritePNG(path string, img Image) error {
 	return writeRGB(path, m)
 }
 
-func writeRGB(path string, m *rgb) error {
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, m.nrgba()); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return atomicfile.Write(path, buf.Bytes())
-}
+func writeRGB(path string, m *rgb) error { return imagefile.WritePNG(path, (*imagefile.RGB)(m)) }
 
 // nrgba is the image.Image form of m (opaque).
-func (m *rgb) nrgba() *image.NRGBA {
-	out := image.NewNRGBA(image.Rect(0, 0, m.w, m.h))
-	for i := range m.w * m.h {
-		copy(out.Pix[4*i:4*i+3], m.pix[3*i:3*i+3])
-		out.Pix[4*i+3] = 255
-	}
-	return out
-}
+func (m *rgb) nrgba() *image.NRGBA { return (*imagefile.RGB)(m).NRGBA() }
 
 // ReadImage reads a PNG or JPEG file as a CHW image in [-1, 1] at its own size, converted to
-// RGB like PIL's convert('RGB') (see readRGB).
+// RGB like PIL's convert('RGB') (see imagefile.ToRGB).
 func ReadImage(path string) (Image, error) {
 	m, err := readRGB(path)
 	if err != nil {
@@ -123,65 +101,10 @@ func ReadImage(path string) (Image, error) {
 	return m.tensor(), nil
 }
 
-// imageExts are the file types a folder dataset may hold; otherExts are image types that are
-// refused with a clear error rather than silently skipped.
-var (
-	imageExts = []string{".png", ".jpg", ".jpeg"}
-	otherExts = []string{".bmp", ".ppm", ".pgm", ".tif", ".tiff", ".webp", ".gif"}
-)
-
-func hasExt(name string, exts []string) bool {
-	ext := strings.ToLower(filepath.Ext(name))
-	for _, e := range exts {
-		if ext == e {
-			return true
-		}
-	}
-	return false
-}
-
-// readRGB decodes a PNG or JPEG file and converts it to 8-bit RGB. Gray and paletted images
-// are expanded, an alpha channel is dropped without compositing (as PIL's convert('RGB')),
-// and 16-bit samples keep their high byte. Its size is checked against imagefile's limits
-// before decoding. Every error names the file.
+// readRGB decodes a PNG or JPEG file and converts it to 8-bit RGB by imagefile's one rule
+// (imagefile.ToRGB, PIL's convert('RGB')), after checking its size against imagefile's
+// limits. Every error names the file.
 func readRGB(path string) (*rgb, error) {
-	img, _, err := imagefile.Read(path)
-	if err != nil {
-		return nil, err
-	}
-	return toRGB(img), nil
-}
-
-func toRGB(img image.Image) *rgb {
-	b := img.Bounds()
-	m := newRGB(b.Dx(), b.Dy())
-	i := 0
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bl := pixelRGB(img, x, y)
-			m.pix[i], m.pix[i+1], m.pix[i+2] = r, g, bl
-			i += 3
-		}
-	}
-	return m
-}
-
-// pixelRGB reads one pixel's colour channels without alpha premultiplication.
-func pixelRGB(img image.Image, x, y int) (r, g, b uint8) {
-	switch im := img.(type) {
-	case *image.NRGBA:
-		p := im.Pix[im.PixOffset(x, y):]
-		return p[0], p[1], p[2]
-	case *image.RGBA:
-		p := im.Pix[im.PixOffset(x, y):]
-		return p[0], p[1], p[2]
-	case *image.Gray:
-		v := im.Pix[im.PixOffset(x, y)]
-		return v, v, v
-	case *image.YCbCr:
-		yi, ci := im.YOffset(x, y), im.COffset(x, y)
-		return color.YCbCrToRGB(im.Y[yi], im.Cb[ci], im.Cr[ci])
-	}
-	c := color.NRGBA64Model.Convert(img.At(x, y)).(color.NRGBA64)
-	return uint8(c.R >> 8), uint8(c.G >> 8), uint8(c.B >> 8)
+	m, err := imagefile.ReadRGB(path)
+	return (*rgb)(m), err
 }

@@ -111,7 +111,7 @@ func TestImagesIndependentOfCounts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !slices.Equal(a.pix, b.pix) {
+			if !slices.Equal(a.Pix, b.Pix) {
 				t.Errorf("%s %s differs between dataset sizes", ds, f)
 			}
 		}

@@ -34,7 +34,7 @@ func ReadTestImage(path string, size int) (Image, error) {
 	if err != nil {
 		return Image{}, err
 	}
-	if m.w != size || m.h != size {
+	if m.W != size || m.H != size {
 		m = resizeBicubic(m, size, size)
 	}
 	return m.tensor(), nil

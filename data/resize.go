@@ -79,21 +79,21 @@ func clip8(v int64) uint8 {
 
 // resizeBicubic resizes m to w x h like Pillow's Image.resize((w, h), Image.BICUBIC).
 func resizeBicubic(m *rgb, w, h int) *rgb {
-	if m.w != w {
-		m = resampleH(m, bicubicKernel(m.w, w))
+	if m.W != w {
+		m = resampleH(m, bicubicKernel(m.W, w))
 	}
-	if m.h != h {
-		m = resampleV(m, bicubicKernel(m.h, h))
+	if m.H != h {
+		m = resampleV(m, bicubicKernel(m.H, h))
 	}
 	return m
 }
 
 func resampleH(m *rgb, kn kernel) *rgb {
-	out := newRGB(len(kn.first), m.h)
-	for y := range m.h {
-		row := m.pix[3*y*m.w:]
-		dst := out.pix[3*y*out.w:]
-		for xx := range out.w {
+	out := newRGB(len(kn.first), m.H)
+	for y := range m.H {
+		row := m.Pix[3*y*m.W:]
+		dst := out.Pix[3*y*out.W:]
+		for xx := range out.W {
 			k := kn.k[xx*kn.size:]
 			x0 := kn.first[xx]
 			for c := range 3 {
@@ -109,15 +109,15 @@ func resampleH(m *rgb, kn kernel) *rgb {
 }
 
 func resampleV(m *rgb, kn kernel) *rgb {
-	out := newRGB(m.w, len(kn.first))
-	for yy := range out.h {
+	out := newRGB(m.W, len(kn.first))
+	for yy := range out.H {
 		k := kn.k[yy*kn.size:]
 		y0 := kn.first[yy]
-		dst := out.pix[3*yy*out.w:]
-		for i := range 3 * m.w {
+		dst := out.Pix[3*yy*out.W:]
+		for i := range 3 * m.W {
 			ss := int64(1) << (precisionBits - 1)
 			for y := range kn.count[yy] {
-				ss += int64(m.pix[3*(y0+y)*m.w+i]) * int64(k[y])
+				ss += int64(m.Pix[3*(y0+y)*m.W+i]) * int64(k[y])
 			}
 			dst[i] = clip8(ss)
 		}

@@ -11,8 +11,8 @@ import (
 // from the same pattern with Pillow 9.4 (Image.resize with BICUBIC, and NEAREST on channel 0).
 func patternRGB(w, h int) *rgb {
 	m := newRGB(w, h)
-	for i := range m.pix {
-		m.pix[i] = uint8((i*i*7 + i*13 + 5) % 256)
+	for i := range m.Pix {
+		m.Pix[i] = uint8((i*i*7 + i*13 + 5) % 256)
 	}
 	return m
 }
@@ -41,12 +41,12 @@ func TestResizeMatchesPillow(t *testing.T) {
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("%dx%d-%dx%d", c.w, c.h, c.ow, c.oh), func(t *testing.T) {
 			m := patternRGB(c.w, c.h)
-			if got := shortHash(resizeBicubic(m, c.ow, c.oh).pix); got != c.bicubic {
+			if got := shortHash(resizeBicubic(m, c.ow, c.oh).Pix); got != c.bicubic {
 				t.Errorf("bicubic hash %s, Pillow %s", got, c.bicubic)
 			}
 			ch0 := make([]uint8, c.w*c.h)
 			for i := range ch0 {
-				ch0[i] = m.pix[3*i]
+				ch0[i] = m.Pix[3*i]
 			}
 			if got := shortHash(resizeNearest(ch0, c.w, c.h, c.ow, c.oh)); got != c.nearest {
 				t.Errorf("nearest hash %s, Pillow %s", got, c.nearest)

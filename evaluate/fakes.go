@@ -9,7 +9,7 @@ import (
 	"sweep/checkpoint"
 	"sweep/core"
 	"sweep/data"
-	"sweep/metrics"
+	"sweep/internal/imagefile"
 	"sweep/rundir"
 	"sweep/tensor"
 )
@@ -22,7 +22,7 @@ import (
 // (an external trainer's images) must have its images already.
 func (e *Evaluator) Fakes(ctx context.Context, ck Checkpoint) error {
 	if ck.Weights == "" {
-		_, err := metrics.ListImages(ck.Fakes)
+		_, err := imagefile.List(ck.Fakes)
 		if err != nil {
 			return fmt.Errorf("no translations to score and no generator to make them: %w", err)
 		}

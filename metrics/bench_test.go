@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"sweep/internal/imagefile"
 	"sweep/metrics/inception"
 	"sweep/torchpt"
 )
@@ -30,7 +31,7 @@ func BenchmarkSWDDirs(b *testing.B) {
 
 // BenchmarkSWDDescriptors measures the per-image part alone: pyramid and descriptors.
 func BenchmarkSWDDescriptors(b *testing.B) {
-	img := &Image{W: 256, H: 256, Pix: make([]uint8, 3*256*256)}
+	img := &imagefile.RGB{W: 256, H: 256, Pix: make([]uint8, 3*256*256)}
 	for i := range img.Pix {
 		img.Pix[i] = uint8(i * 7)
 	}
@@ -79,18 +80,18 @@ func randomInception(b *testing.B) *inception.Net {
 func BenchmarkInceptionFeatures(b *testing.B) {
 	dir := b.TempDir()
 	writePNGs(b, dir, 1, 256, 256, 1)
-	paths, err := ListImages(dir)
+	paths, err := imagefile.List(dir)
 	if err != nil {
 		b.Fatal(err)
 	}
 	net := randomInception(b)
 	st := NewFeatureStats(2048)
 	for b.Loop() {
-		img, err := ReadImage(paths[0])
+		img, err := imagefile.ReadRGB(paths[0])
 		if err != nil {
 			b.Fatal(err)
 		}
-		f, err := net.Features(img.CHW(), img.H, img.W)
+		f, err := net.Features(chw(img), img.H, img.W)
 		if err != nil {
 			b.Fatal(err)
 		}

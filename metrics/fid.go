@@ -3,6 +3,7 @@ package metrics
 import (
 	"fmt"
 
+	"sweep/internal/imagefile"
 	"sweep/rundir"
 )
 
@@ -92,8 +93,8 @@ func extractor(opt FIDOptions) (FeatureExtractor, string, error) {
 // All images must have one size.
 func PathFeatureStats(paths []string, ext FeatureExtractor) (*FeatureStats, error) {
 	var st *FeatureStats
-	err := eachImage(paths, func(path string, img *Image) error {
-		f, err := ext.Features(img.CHW(), img.H, img.W)
+	err := eachImage(paths, func(path string, img *imagefile.RGB) error {
+		f, err := ext.Features(chw(img), img.H, img.W)
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}

@@ -1,5 +1,7 @@
 package metrics
 
+import "sweep/internal/imagefile"
+
 // planes is a float32 image of c channel planes of h×w values.
 type planes struct {
 	c, h, w int
@@ -11,7 +13,7 @@ func newPlanes(c, h, w int) planes { return planes{c, h, w, make([]float32, c*h*
 func (p planes) at(c, y, x int) float32 { return p.v[(c*p.h+y)*p.w+x] }
 
 // planesOf converts an 8-bit RGB image to float32 planes on 0..255.
-func planesOf(img *Image) planes {
+func planesOf(img *imagefile.RGB) planes {
 	p := newPlanes(3, img.H, img.W)
 	n := img.W * img.H
 	for i := 0; i < n; i++ {

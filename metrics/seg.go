@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"sweep/internal/imagefile"
 	"sweep/rundir"
 )
 
@@ -110,7 +111,7 @@ func segIdentity(opt SegOptions, n int) Identity {
 // truthSource lists the fake images and returns the function giving each one's ground truth.
 func truthSource(labelDir, fakeDir string, opt SegOptions) ([]string, predictFunc, error) {
 	if opt.Truth != nil {
-		fakes, err := ListImages(fakeDir)
+		fakes, err := imagefile.List(fakeDir)
 		return fakes, opt.Truth, err
 	}
 	fakes, labels, err := pairLabels(labelDir, fakeDir)
@@ -128,7 +129,7 @@ func truthSource(labelDir, fakeDir string, opt SegOptions) ([]string, predictFun
 
 // pairLabels returns the fake images and, for each, the label file with the same stem.
 func pairLabels(labelDir, fakeDir string) (fakes, labels []string, err error) {
-	fakes, err = ListImages(fakeDir)
+	fakes, err = imagefile.List(fakeDir)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -152,7 +153,7 @@ func pairLabels(labelDir, fakeDir string) (fakes, labels []string, err error) {
 // labelsByStem maps each file name stem of labelDir's images to its file; two files with one
 // stem are an error.
 func labelsByStem(labelDir string) (map[string]string, error) {
-	all, err := ListImages(labelDir)
+	all, err := imagefile.List(labelDir)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +193,7 @@ func predictor(seg Segmenter, fakeDir string) (predictFunc, func(), error) {
 	ds, ok := seg.(DirSegmenter)
 	if !ok {
 		return func(path string) ([]uint8, int, int, error) {
-			img, err := ReadImage(path)
+			img, err := imagefile.ReadRGB(path)
 			if err != nil {
 				return nil, 0, 0, err
 			}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"sweep/internal/imagefile"
 )
 
 // A hand-made case over 5 classes. Class 2 is only predicted, class 4 is absent from both.
@@ -186,7 +188,7 @@ func TestSegDirs(t *testing.T) {
 func TestCommandSegmenterSingleImage(t *testing.T) {
 	root := segFixture(t)
 	seg := CommandSegmenter{Template: "test -f {in}/image.png && cp " + shellQuote(filepath.Join(root, "pred", "a.png")) + " {out}/image.png"}
-	img, err := ReadImage(filepath.Join(root, "fake", "a.png"))
+	img, err := imagefile.ReadRGB(filepath.Join(root, "fake", "a.png"))
 	if err != nil {
 		t.Fatal(err)
 	}

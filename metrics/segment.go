@@ -1,10 +1,6 @@
 package metrics
 
 import (
-	"sweep/internal/imagefile"
-	"sweep/internal/pngfile"
-	"sweep/internal/shellquote"
-
 	"context"
 	"fmt"
 	"image"
@@ -15,10 +11,13 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"sweep/internal/imagefile"
+	"sweep/internal/shellquote"
 )
 
 // Segmenter predicts a label map (train ids 0..N-1, row-major w×h) for one image. Images
-// passed by this package are *Image values, so a segmenter may type-assert for the raw pixels.
+// passed by this package are *imagefile.RGB values, so a segmenter may type-assert for the raw pixels.
 type Segmenter interface {
 	Segment(img image.Image) (labels []uint8, w, h int, err error)
 }
@@ -80,7 +79,7 @@ func (s CommandSegmenter) Segment(img image.Image) ([]uint8, int, int, error) {
 	if err := os.Mkdir(out, 0o755); err != nil {
 		return nil, 0, 0, err
 	}
-	if err := pngfile.Write(filepath.Join(in, "image.png"), img); err != nil {
+	if err := imagefile.WritePNG(filepath.Join(in, "image.png"), img); err != nil {
 		return nil, 0, 0, err
 	}
 	if err := s.SegmentDir(in, out); err != nil {

@@ -14,6 +14,7 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 
+	"sweep/internal/imagefile"
 	"sweep/rundir"
 )
 
@@ -138,7 +139,7 @@ func NewSWDAccumulator(set SetKind, opt SWDOptions) *SWDAccumulator {
 func (a *SWDAccumulator) Images() int { return a.images }
 
 // Add extracts the descriptors of one image.
-func (a *SWDAccumulator) Add(img *Image) error {
+func (a *SWDAccumulator) Add(img *imagefile.RGB) error {
 	if err := a.setSize(img.W, img.H); err != nil {
 		return err
 	}
@@ -485,7 +486,7 @@ func SWDDirs(realDir, fakeDir string, opt SWDOptions) (*SWDResult, error) {
 }
 
 func accumulate(paths []string, a *SWDAccumulator) error {
-	return eachImage(paths, func(path string, img *Image) error {
+	return eachImage(paths, func(path string, img *imagefile.RGB) error {
 		if err := a.Add(img); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"sweep/internal/imagefile"
 )
 
 // numpyPython returns a python3 that imports NumPy: python3 on PATH, else /usr/bin/python3
@@ -76,13 +78,13 @@ func exportSWDDraws(t *testing.T, dir, realDir, fakeDir string, opt SWDOptions) 
 	accs := map[SetKind]*SWDAccumulator{}
 	for set, folder := range map[SetKind]string{SetReal: realDir, SetFake: fakeDir} {
 		acc := NewSWDAccumulator(set, opt)
-		paths, err := ListImages(folder)
+		paths, err := imagefile.List(folder)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var pix []uint8
 		for _, p := range paths {
-			img, err := ReadImage(p)
+			img, err := imagefile.ReadRGB(p)
 			if err != nil {
 				t.Fatal(err)
 			}

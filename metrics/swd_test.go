@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"sweep/internal/imagefile"
 	"sweep/safetensors"
 )
 
@@ -49,7 +50,7 @@ func (s fixtureSampler) Directions(level, repeat, dim, n int) ([]float64, error)
 }
 
 // fixtureImages converts a U8 [N,3,H,W] tensor to images.
-func fixtureImages(t testing.TB, f *safetensors.File, name string) []*Image {
+func fixtureImages(t testing.TB, f *safetensors.File, name string) []*imagefile.RGB {
 	t.Helper()
 	v := mustInt(t, f, name)
 	shape := f.Tensors[name].Shape
@@ -57,9 +58,9 @@ func fixtureImages(t testing.TB, f *safetensors.File, name string) []*Image {
 	if c != 3 {
 		t.Fatalf("%s: %d channels", name, c)
 	}
-	out := make([]*Image, n)
+	out := make([]*imagefile.RGB, n)
 	for i := range out {
-		img := &Image{W: w, H: h, Pix: make([]uint8, 3*w*h)}
+		img := &imagefile.RGB{W: w, H: h, Pix: make([]uint8, 3*w*h)}
 		for ch := 0; ch < 3; ch++ {
 			for p := 0; p < w*h; p++ {
 				img.Pix[3*p+ch] = uint8(v[(i*3+ch)*w*h+p])
@@ -119,8 +120,8 @@ func checkSWDCase(t *testing.T, f *safetensors.File, dir string) {
 }
 
 // checkImageFolder checks that the PNGs next to a case decode to the stored pixels.
-func checkImageFolder(t *testing.T, dir string, want []*Image) {
-	paths, err := ListImages(dir)
+func checkImageFolder(t *testing.T, dir string, want []*imagefile.RGB) {
+	paths, err := imagefile.List(dir)
 	if os.IsNotExist(err) {
 		return
 	}
@@ -131,7 +132,7 @@ func checkImageFolder(t *testing.T, dir string, want []*Image) {
 		t.Fatalf("%s: %d images, fixture has %d", dir, len(paths), len(want))
 	}
 	for i, p := range paths {
-		img, err := ReadImage(p)
+		img, err := imagefile.ReadRGB(p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,7 +142,7 @@ func checkImageFolder(t *testing.T, dir string, want []*Image) {
 	}
 }
 
-func checkPyramid(t *testing.T, f *safetensors.File, set SetKind, imgs []*Image, levels int) {
+func checkPyramid(t *testing.T, f *safetensors.File, set SetKind, imgs []*imagefile.RGB, levels int) {
 	var worst float64
 	for l := 0; l < levels; l++ {
 		want, shape := mustF64(t, f, fmt.Sprintf("pyramid.%s.l%d", set, l))
@@ -311,7 +312,7 @@ func (badSampler) Centers(SetKind, int, int, int, int, int) ([]int, []int, error
 
 func TestSWDInjectedCentresChecked(t *testing.T) {
 	acc := NewSWDAccumulator(SetReal, SWDOptions{Sampler: badSampler{NewSWDSampler(1)}, NhoodsPerImage: 1})
-	err := acc.Add(&Image{W: 16, H: 16, Pix: make([]uint8, 3*16*16)})
+	err := acc.Add(&imagefile.RGB{W: 16, H: 16, Pix: make([]uint8, 3*16*16)})
 	if err == nil || !strings.Contains(err.Error(), "outside") {
 		t.Fatalf("error %v", err)
 	}

@@ -6,12 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
-	"sort"
 	"strings"
 
 	"sweep/core"
 	"sweep/data"
+	"sweep/internal/imagefile"
 	"sweep/tensor"
 )
 
@@ -37,25 +36,16 @@ func Dir(g *core.Generator, in, out string, size int, progress func(done, total 
 	if err := CheckSize(size); err != nil {
 		return err
 	}
-	entries, err := os.ReadDir(in)
+	files, err := imagefile.List(in)
 	if err != nil {
 		return err
 	}
-	var files []string
-	for _, e := range entries {
-		if ext := strings.ToLower(filepath.Ext(e.Name())); !e.IsDir() && slices.Contains([]string{".png", ".jpg", ".jpeg"}, ext) {
-			files = append(files, e.Name())
-		}
-	}
-	if len(files) == 0 {
-		return fmt.Errorf("%s: no PNG or JPEG images", in)
-	}
-	sort.Strings(files)
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
-	for i, name := range files {
-		img, err := data.ReadTestImage(filepath.Join(in, name), size)
+	for i, path := range files {
+		name := filepath.Base(path)
+		img, err := data.ReadTestImage(path, size)
 		if err != nil {
 			return err
 		}

@@ -8,7 +8,7 @@ import (
 	"sweep/checkpoint"
 	"sweep/data"
 	"sweep/internal/fixtures"
-	"sweep/internal/pngfile"
+	"sweep/internal/imagefile"
 	"sweep/safetensors"
 	"sweep/tensor"
 )
@@ -115,17 +115,9 @@ func TestTranslateMatchesPyTorchPNGs(t *testing.T) {
 }
 
 func readRGB8(path string) ([]uint8, error) {
-	img, err := pngfile.Read(path)
+	img, err := imagefile.ReadPNG(path)
 	if err != nil {
 		return nil, err
 	}
-	b := img.Bounds()
-	var out []uint8
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			out = append(out, uint8(r>>8), uint8(g>>8), uint8(bl>>8))
-		}
-	}
-	return out, nil
+	return imagefile.ToRGB(img).Pix, nil
 }

@@ -1,5 +1,7 @@
-// Package imagefile decodes PNG and JPEG files after checking the size their header declares,
-// so that a small hostile file cannot make the decoder allocate gigabytes.
+// Package imagefile is sweep's one image file package: it lists the image files of a folder,
+// decodes PNG and JPEG after checking the size their header declares (so that a small hostile
+// file cannot make the decoder allocate gigabytes), converts any image to 8-bit RGB by one
+// alpha rule (ToRGB), and writes PNGs.
 package imagefile
 
 import (

@@ -17,6 +17,7 @@ import (
 
 	"sweep/config"
 	"sweep/internal/childproc"
+	"sweep/internal/imagefile"
 	"sweep/internal/shellquote"
 	"sweep/rundir"
 	"sweep/runner"
@@ -33,9 +34,6 @@ type Executor struct {
 
 // stopGrace is how long an interrupted command may take to exit before it is killed.
 var stopGrace = time.Minute
-
-// imageExts are the image files taken from command_out.
-var imageExts = []string{".png", ".jpg", ".jpeg"}
 
 // Execute runs the command of the run in dir through "sh -c" and, when it succeeds, copies
 // the images in command_out to images/fake, scores them and writes result.json.
@@ -206,7 +204,7 @@ func collect(src, dst string) error {
 	}
 	n := 0
 	for _, e := range entries {
-		if e.Type().IsRegular() && slices.Contains(imageExts, strings.ToLower(filepath.Ext(e.Name()))) {
+		if e.Type().IsRegular() && imagefile.IsImage(e.Name()) {
 			if err := copyFile(filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())); err != nil {
 				return err
 			}
@@ -214,7 +212,7 @@ func collect(src, dst string) error {
 		}
 	}
 	if n == 0 {
-		return fmt.Errorf("command_out %s holds no %s images", src, strings.Join(imageExts, "/"))
+		return fmt.Errorf("command_out %s holds no %s images", src, strings.Join(imagefile.Exts(), "/"))
 	}
 	return nil
 }
