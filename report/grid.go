@@ -1,7 +1,7 @@
 package report
 
 import (
-	"sweep/internal/pngfile"
+	"sweep/internal/imagefile"
 
 	"fmt"
 	"image"
@@ -49,7 +49,7 @@ func writeGrids(dir string, d *sweepData, t Table, n int) ([]Plot, error) {
 			return nil, err
 		}
 		path := filepath.Join(dir, plotFile("grid", cg.Dataset, cg.Side))
-		if err := pngfile.Write(path, img); err != nil {
+		if err := imagefile.WritePNG(path, img); err != nil {
 			return nil, err
 		}
 		title := strings.TrimSpace(fmt.Sprintf("%s: test images, %s %s", d.Name, cg.Dataset, cg.Side))
@@ -174,7 +174,7 @@ func composeGrid(cols []gridColumn, names []string) (image.Image, error) {
 	for i, name := range names {
 		tiles[i] = make([]image.Image, len(cols))
 		for j, c := range cols {
-			img, err := pngfile.Read(filepath.Join(c.dir, name))
+			img, err := imagefile.ReadPNG(filepath.Join(c.dir, name))
 			if err != nil {
 				if os.IsNotExist(err) {
 					continue

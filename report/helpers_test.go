@@ -1,7 +1,7 @@
 package report
 
 import (
-	"sweep/internal/pngfile"
+	"sweep/internal/imagefile"
 
 	"bytes"
 	"flag"
@@ -198,7 +198,7 @@ func writeTestImages(t *testing.T, dir string, n, px int, shade uint8) {
 			for p := 0; p < len(img.Pix); p += 4 {
 				img.Pix[p], img.Pix[p+1], img.Pix[p+2], img.Pix[p+3] = shade, uint8(i*40), 100, 255
 			}
-			mustDo(t, pngfile.Write(filepath.Join(dir, sub, "img"+string(rune('0'+i))+".png"), img))
+			mustDo(t, imagefile.WritePNG(filepath.Join(dir, sub, "img"+string(rune('0'+i))+".png"), img))
 		}
 	}
 	_ = color.White

@@ -1,7 +1,7 @@
 package report
 
 import (
-	"sweep/internal/pngfile"
+	"sweep/internal/imagefile"
 
 	"bytes"
 	"image/png"
@@ -82,7 +82,7 @@ func TestImageGridLayout(t *testing.T) {
 			grid = p.Path
 		}
 	}
-	img, err := pngfile.Read(grid)
+	img, err := imagefile.ReadPNG(grid)
 	if err != nil {
 		t.Fatal(err)
 	}
