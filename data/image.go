@@ -86,7 +86,7 @@ func WritePNG(path string, img Image) error {
 	return writeRGB(path, m)
 }
 
-func writeRGB(path string, m *rgb) error { return imagefile.WritePNG(path, (*imagefile.RGB)(m)) }
+func writeRGB(path string, m *rgb) error { return imagefile.WritePNG(path, m.nrgba()) }
 
 // nrgba is the image.Image form of m (opaque).
 func (m *rgb) nrgba() *image.NRGBA { return (*imagefile.RGB)(m).NRGBA() }
