@@ -82,9 +82,6 @@ type Frechet struct {
 // errNotFinite marks a first attempt that the epsilon retry may repair.
 var errNotFinite = errors.New("square root of the covariance product is not finite")
 
-// traceSqrt is replaced in tests to force the retry path.
-var traceSqrt = traceSqrtProduct
-
 // FrechetDistance returns ‖μ1−μ2‖² + tr Σ1 + tr Σ2 − 2 tr √(Σ1Σ2) in float64.
 //
 // tr √(Σ1Σ2) is Σ √max(λ,0) over the eigenvalues λ of a symmetric positive semi-definite
@@ -94,6 +91,11 @@ var traceSqrt = traceSqrtProduct
 // trigger here is a failed eigendecomposition or a non-finite trace. A negative eigenvalue
 // whose square root exceeds 1e-3 is an error, like pytorch-fid's imaginary-part check.
 func FrechetDistance(mu1 []float64, sigma1 *mat.SymDense, mu2 []float64, sigma2 *mat.SymDense) (Frechet, error) {
+	return frechetDistance(mu1, sigma1, mu2, sigma2, traceSqrtProduct)
+}
+
+// frechetDistance is FrechetDistance with tr √(Σ1Σ2) computed by traceSqrt.
+func frechetDistance(mu1 []float64, sigma1 *mat.SymDense, mu2 []float64, sigma2 *mat.SymDense, traceSqrt func(s1, s2 *mat.SymDense) (float64, error)) (Frechet, error) {
 	if err := checkFrechetInput(mu1, sigma1, mu2, sigma2); err != nil {
 		return Frechet{}, err
 	}

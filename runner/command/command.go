@@ -29,11 +29,9 @@ type Evaluate func(ctx context.Context, run config.Run, fakeDir string) ([]rundi
 
 // Executor runs config.Run.Command. Without Evaluate it records no metrics.
 type Executor struct {
-	Evaluate Evaluate
+	Evaluate  Evaluate
+	StopGrace time.Duration // how long an interrupted command may take to exit before it is killed; 0: a minute
 }
-
-// stopGrace is how long an interrupted command may take to exit before it is killed.
-var stopGrace = time.Minute
 
 // Execute runs the command of the run in dir through "sh -c" and, when it succeeds, copies
 // the images in command_out to images/fake, scores them and writes result.json.
@@ -55,7 +53,11 @@ func (e Executor) Execute(ctx context.Context, dir string, progress func(rundir.
 	if err != nil {
 		return fmt.Errorf("command_out: %w", err)
 	}
-	if err := run(ctx, line); err != nil {
+	grace := e.StopGrace
+	if grace == 0 {
+		grace = time.Minute
+	}
+	if err := run(ctx, line, grace); err != nil {
 		return err
 	}
 	res := rundir.Result{}
@@ -78,13 +80,13 @@ func (e Executor) Execute(ctx context.Context, dir string, progress func(rundir.
 // run runs line through sh -c with this process's stdout and stderr. An interrupt reaches
 // the command through the process group it shares with this process (and the runner kills
 // that group's remains when this process exits, or this process does when the runner dies);
-// a command still running stopGrace after ctx ended is killed; the shell dies with this
+// a command still running grace after ctx ended is killed; the shell dies with this
 // process (childproc.Run).
-func run(ctx context.Context, line string) error {
+func run(ctx context.Context, line string, grace time.Duration) error {
 	cmd := exec.CommandContext(ctx, "sh", "-c", line)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	cmd.Cancel = func() error { return nil }
-	cmd.WaitDelay = stopGrace
+	cmd.WaitDelay = grace
 	err := childproc.Run(cmd)
 	if ctx.Err() != nil {
 		return fmt.Errorf("command stopped: %w", ctx.Err())

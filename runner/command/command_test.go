@@ -130,10 +130,7 @@ func TestExecuteCancelled(t *testing.T) {
 	time.AfterFunc(100*time.Millisecond, cancel)
 	// Nothing here signals the shell (the runner signals the process group), so the command
 	// is killed after the grace period; shorten it.
-	old := stopGrace
-	stopGrace = 200 * time.Millisecond
-	defer func() { stopGrace = old }()
-	err := Executor{}.Execute(ctx, dir, func(rundir.Progress) {})
+	err := Executor{StopGrace: 200 * time.Millisecond}.Execute(ctx, dir, func(rundir.Progress) {})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
