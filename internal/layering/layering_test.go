@@ -1,0 +1,118 @@
+// Package layering_test checks the import directions of docs/architecture.md: each rule
+// there is a row of rules or layers below, and a forbidden import fails the test with the
+// file's package, the import and the reason.
+package layering_test
+
+import (
+	"errors"
+	"go/build"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "sweep"
+
+// layers are the numerical core: each may import, of sweep's packages, only those listed.
+var layers = map[string][]string{
+	"linalg": {},
+	"tensor": {"linalg"},
+	"ops":    {"linalg", "tensor"},
+	"core":   {"linalg", "tensor", "ops", "vocab"},
+}
+
+// rules forbid imports: no package at or below from may import one at or below any of to.
+var rules = []struct {
+	from, to []string
+	why      string
+}{
+	{[]string{"runner"}, []string{"core", "ops", "tensor"},
+		"the runner schedules child processes; training happens in them (job, through sweep exec)"},
+	{[]string{"core", "ops", "tensor", "linalg"}, []string{"config", "runner", "results"},
+		"the numerical core knows no run configuration, scheduling or store"},
+	{[]string{"report"}, []string{"runner"},
+		"a report reads the results store; it runs nothing"},
+}
+
+func TestImportDirections(t *testing.T) {
+	for _, tags := range [][]string{nil, {"purego"}} {
+		graph := importGraph(t, tags)
+		for _, name := range slices.Concat(slices.Collect(maps.Keys(layers)), ruleNames()) {
+			if !slices.ContainsFunc(slices.Collect(maps.Keys(graph)), func(p string) bool { return within(p, name) }) {
+				t.Errorf("package %s of a rule does not exist; update the rules and docs/architecture.md", name)
+			}
+		}
+		for pkg, imps := range graph {
+			for _, imp := range imps {
+				if allowed, ok := layers[pkg]; ok && !slices.Contains(allowed, imp) {
+					t.Errorf("%s imports %s (tags %v): a core layer imports only %v", pkg, imp, tags, allowed)
+				}
+				for _, r := range rules {
+					if slices.ContainsFunc(r.from, func(f string) bool { return within(pkg, f) }) &&
+						slices.ContainsFunc(r.to, func(f string) bool { return within(imp, f) }) {
+						t.Errorf("%s imports %s (tags %v): %s", pkg, imp, tags, r.why)
+					}
+				}
+			}
+		}
+	}
+}
+
+// importGraph maps each package of the module (its path without "sweep/") to the module's
+// packages its non-test files import under the build tags.
+func importGraph(t *testing.T, tags []string) map[string][]string {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		t.Fatal(err)
+	}
+	ctx := build.Default
+	ctx.BuildTags = tags
+	graph := map[string][]string{}
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
+		}
+		if name := d.Name(); path != root && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || name == "testdata" || name == "shared") {
+			return filepath.SkipDir
+		}
+		pkg, err := ctx.ImportDir(path, 0)
+		if _, ok := errors.AsType[*build.NoGoError](err); ok {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		var imps []string
+		for _, imp := range pkg.Imports {
+			if p, ok := strings.CutPrefix(imp, module+"/"); ok {
+				imps = append(imps, p)
+			}
+		}
+		graph[filepath.ToSlash(rel)] = imps
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return graph
+}
+
+// within reports whether pkg is name or below it.
+func within(pkg, name string) bool { return pkg == name || strings.HasPrefix(pkg, name+"/") }
+
+func ruleNames() []string {
+	var out []string
+	for _, r := range rules {
+		out = append(out, r.from...)
+		out = append(out, r.to...)
+	}
+	return out
+}
