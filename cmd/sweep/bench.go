@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"sort"
@@ -12,24 +11,27 @@ import (
 )
 
 func init() {
-	register("bench", "time training iterations of a configuration (ends with ms_per_iter=... peak_rss_mb=...)", runBench)
+	define("bench", "time training iterations of a configuration (ends with ms_per_iter=... peak_rss_mb=...)", setupBench)
 }
 
-func runBench(args []string) error {
-	fs := flag.NewFlagSet("sweep bench", flag.ContinueOnError)
+func setupBench(f *flags) func([]string) error {
+	f.describe("", `Times training iterations of one configuration of the built-in core and prints the time
+of each model section and a per-operation table on stderr; the last line, on stdout, is
+ms_per_iter=... peak_rss_mb=...`)
 	var c perf.Config
-	fs.IntVar(&c.Crop, "crop", 64, "crop size")
-	fs.IntVar(&c.NGF, "ngf", 64, "generator and discriminator base channels")
-	fs.IntVar(&c.Blocks, "blocks", 9, "residual blocks")
-	fs.IntVar(&c.Queries, "queries", 256, "queries (num_patches)")
-	fs.TextVar(&c.Mode, "mode", vocab.ModeGlobal, "selection mode")
-	fs.BoolVar(&c.AllLayers, "all-layers", false, "attention on all five layers (maps 0-2 pooled to map 3's grid)")
-	fs.BoolVar(&c.NoPool, "no-pool", false, "with --all-layers: attention on maps 0-2 at full size")
-	fs.IntVar(&c.Iters, "iters", 8, "timed iterations")
-	fs.IntVar(&c.Warmup, "warmup", 2, "untimed iterations first")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
+	f.IntVar(&c.Crop, "crop", 64, "crop size")
+	f.IntVar(&c.NGF, "ngf", 64, "generator and discriminator base channels")
+	f.IntVar(&c.Blocks, "blocks", 9, "residual blocks")
+	f.IntVar(&c.Queries, "queries", 256, "queries (num_patches)")
+	f.TextVar(&c.Mode, "mode", vocab.ModeGlobal, "selection `MODE`: global, random_global, entropy_noroute, self_route_entropy, self_route_random, informer, local, local_global or cut")
+	f.BoolVar(&c.AllLayers, "all-layers", false, "attention on all five layers (maps 0-2 pooled to map 3's grid)")
+	f.BoolVar(&c.NoPool, "no-pool", false, "with --all-layers: attention on maps 0-2 at full size")
+	f.IntVar(&c.Iters, "iters", 8, "timed iterations")
+	f.IntVar(&c.Warmup, "warmup", 2, "untimed iterations first")
+	return func([]string) error { return bench(c) }
+}
+
+func bench(c perf.Config) error {
 	r, err := perf.Run(c, os.Stderr)
 	if err != nil {
 		return err

@@ -13,14 +13,14 @@ func TestRunEvalArguments(t *testing.T) {
 		exit     int
 		contains string
 	}{
-		{[]string{"--db", db, "--sweep", "s", "r1"}, 1, "not both"},
+		{[]string{"--db", db, "--sweep", "s", "r1"}, 2, "not both"},
 		{[]string{"--db", db, "--epochs", "some"}, 1, "all, final"},
 		{[]string{"--db", db, "--metrics", "swd, lpips"}, 1, `"lpips" is unknown`},
 		{[]string{"--db", db, "--sweep", "nope"}, 1, `sweep "nope" has no runs`},
 		{[]string{"--db", db}, 0, ""},
 	}
 	for _, tt := range tests {
-		err := runEval(tt.args)
+		err := runCommand("eval", tt.args...)
 		if code := map[bool]int{true: 0, false: exitCode(err)}[err == nil]; code != tt.exit {
 			t.Errorf("%v: exit %d (%v), want %d", tt.args, code, err, tt.exit)
 		}

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
-
 	"sweep/job"
 	"sweep/runner"
 	commandexec "sweep/runner/command"
@@ -11,7 +8,7 @@ import (
 	"sweep/vocab"
 )
 
-func init() { register("exec", "execute one run directory (started by 'sweep run')", runExec) }
+func init() { define("exec", "execute one run directory (started by 'sweep run')", setupExec) }
 
 // executors maps config.Run.Executor to its implementation.
 var executors = map[vocab.Executor]runner.Executor{
@@ -20,17 +17,9 @@ var executors = map[vocab.Executor]runner.Executor{
 	vocab.ExecutorOfficial: official.Executor{}.Execute,
 }
 
-func runExec(args []string) error {
-	fs := flag.NewFlagSet("sweep exec", flag.ContinueOnError)
-	fs.Usage = func() {
-		fs.Output().Write([]byte("usage: sweep exec RUNDIR\n\nExecutes the run whose config.json is in RUNDIR, resuming from its checkpoint.\nExit status 3 means interrupted (checkpoint kept).\n"))
-	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return errors.New("want exactly one run directory")
-	}
-	return runner.Exec(fs.Arg(0), executors)
+func setupExec(f *flags) func([]string) error {
+	f.describe("RUNDIR", "Executes the run whose config.json is in RUNDIR, resuming from its checkpoint: the\nrunner's child process. Exit status 3 means interrupted (checkpoint kept).")
+	f.positional("RUNDIR", "the run directory")
+	f.nargs(1, 1)
+	return func(args []string) error { return runner.Exec(args[0], executors) }
 }

@@ -3,6 +3,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -10,16 +12,38 @@ import (
 	"sort"
 )
 
-// command is one subcommand: it parses its own flags and calls one package function.
+// command is one subcommand. setup declares its flags and help on a flag set and returns
+// the function that runs it with the positional arguments; it calls one package function.
 type command struct {
 	summary string
-	run     func(args []string) error
+	setup   func(f *flags) func(args []string) error
+	raw     func(args []string) error // a command that parses its own arguments
 }
 
 var commands = map[string]command{}
 
+// define registers a command.
+func define(name, summary string, setup func(f *flags) func(args []string) error) {
+	commands[name] = command{summary: summary, setup: setup}
+}
+
+// register registers a command that parses its own arguments.
 func register(name, summary string, run func(args []string) error) {
-	commands[name] = command{summary, run}
+	commands[name] = command{summary: summary, raw: run}
+}
+
+// run parses args with the command's flag set and runs it.
+func (c command) run(name string, args []string) error {
+	if c.raw != nil {
+		return c.raw(args)
+	}
+	f := newFlags("sweep " + name)
+	run := c.setup(f)
+	pos, err := f.parse(args)
+	if err != nil {
+		return err
+	}
+	return run(pos)
 }
 
 // gcPercent keeps the heap close to the live training state. The core recycles its tensors
@@ -35,8 +59,9 @@ func main() {
 	os.Exit(dispatch(os.Args[1:], os.Stderr))
 }
 
-// dispatch runs the subcommand args name and returns the exit status: 2 with the usage for
-// no or an unknown command, 0 for help.
+// dispatch runs the subcommand args name and returns the exit status: 0 for success and
+// help, 2 for a usage error (no or an unknown command, a bad flag, wrong arguments), else
+// the error's own status (1 unless it chooses one).
 func dispatch(args []string, stderr io.Writer) int {
 	if len(args) == 0 {
 		usage(stderr)
@@ -52,18 +77,23 @@ func dispatch(args []string, stderr io.Writer) int {
 		usage(stderr)
 		return 2
 	}
-	if err := cmd.run(args[1:]); err != nil {
-		fmt.Fprintf(stderr, "sweep %s: %v\n", args[0], err)
-		return exitCode(err)
+	err := cmd.run(args[0], args[1:])
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0
 	}
-	return 0
+	fmt.Fprintf(stderr, "sweep %s: %v\n", args[0], err)
+	if ue := (*usageError)(nil); errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "usage: %s\nRun '%s --help' for the options.\n", ue.f.line(), ue.f.name)
+	}
+	return exitCode(err)
 }
 
 // exitCoder lets a subcommand choose its exit status (for example 1 for a failed check).
 type exitCoder interface{ ExitCode() int }
 
+// exitCode returns the exit status chosen by err or by an error it wraps, else 1.
 func exitCode(err error) int {
-	if ec, ok := err.(exitCoder); ok {
+	if ec := exitCoder(nil); errors.As(err, &ec) {
 		return ec.ExitCode()
 	}
 	return 1

@@ -2,8 +2,12 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
+
+	"sweep/internal/exitcode"
 )
 
 // TestDispatchExitStatus: no command or an unknown one is a usage error (2), help is not.
@@ -17,10 +21,28 @@ func TestDispatchExitStatus(t *testing.T) {
 		{[]string{"nope"}, 2, `unknown command "nope"`},
 		{[]string{"help"}, 0, "usage: sweep <command>"},
 		{[]string{"--help"}, 0, "commands:"},
+		{[]string{"list", "--no-such-flag"}, 2, "flag provided but not defined"},
+		{[]string{"list", "--help"}, 0, ""},
 	} {
 		var out bytes.Buffer
 		if code := dispatch(tt.args, &out); code != tt.exit || !strings.Contains(out.String(), tt.says) {
 			t.Errorf("sweep %v: exit %d, want %d; output lacks %q:\n%s", tt.args, code, tt.exit, tt.says, out.String())
 		}
+	}
+}
+
+// runCommand runs the command name with args in this process, as dispatch does.
+func runCommand(name string, args ...string) error {
+	return commands[name].run(name, args)
+}
+
+// TestExitCodeUnwraps: a wrapped error keeps the exit status it chose.
+func TestExitCodeUnwraps(t *testing.T) {
+	err := fmt.Errorf("context: %w", &exitcode.Error{Code: 3, Err: errors.New("x")})
+	if got := exitCode(err); got != 3 {
+		t.Errorf("exitCode(wrapped status 3) = %d", got)
+	}
+	if got := exitCode(errors.New("plain")); got != 1 {
+		t.Errorf("exitCode(plain) = %d, want 1", got)
 	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"slices"
@@ -15,7 +14,7 @@ import (
 )
 
 func init() {
-	register("metrics", "metrics swd|fid|seg --real DIR --fake DIR: compute one metric between two folders", runMetrics)
+	define("metrics", "metrics swd|fid|seg --real DIR --fake DIR: compute one metric between two folders", setupMetrics)
 	metrics.RegisterSegmenter("synthetic", func(arg string) (metrics.Segmenter, error) {
 		if arg != "" {
 			return nil, fmt.Errorf("segmenter synthetic takes no argument, got %q", arg)
@@ -30,51 +29,40 @@ type fidAbsent struct{ error }
 
 func (fidAbsent) ExitCode() int { return 3 }
 
-func runMetrics(args []string) error {
-	fs := flag.NewFlagSet("sweep metrics", flag.ContinueOnError)
-	fs.Usage = func() {
-		fs.Output().Write([]byte(`usage: sweep metrics swd|fid|seg --real DIR --fake DIR [options]
-
-  swd  sliced Wasserstein distance x1e3 per Laplacian level and their mean (Karras et al.)
-  fid  Frechet Inception distance (pytorch-fid network and formula); exit 3 when the
-       Inception weights are missing and cannot be downloaded (FID absent)
-  seg  segmentation scores of the fake images against the label images in --real
-       (mean IoU = the papers' "mAP", pixel and class accuracy, in percent)
-
-Images: PNG or JPEG, sorted by name. See docs/metrics.md.
-
-options:
-`))
-		fs.PrintDefaults()
-	}
-	if len(args) == 0 || !slices.Contains(metrics.Kinds, vocab.Metric(args[0])) {
-		fs.Usage()
-		return fmt.Errorf("want one of %s first", vocab.Join(metrics.Kinds, ", "))
-	}
-	kind := vocab.Metric(args[0])
+func setupMetrics(f *flags) func([]string) error {
+	f.describe("swd|fid|seg", `Computes one metric between two folders of images (PNG or JPEG, sorted by name) and
+prints its values. See docs/metrics.md.`)
+	f.positional("swd", "sliced Wasserstein distance x1e3 per Laplacian level and their mean (Karras et al.)")
+	f.positional("fid", "Frechet Inception distance (pytorch-fid network and formula); exit 3 when the\nInception weights are missing and cannot be downloaded (FID absent)")
+	f.positional("seg", "segmentation scores of the fake images against the label images in --real\n(mean IoU = the papers' \"mAP\", pixel and class accuracy, in percent)")
+	f.nargs(1, 1)
+	f.require("real", "fake")
 	var opt metrics.Options
 	var real, fake, segSpec, labels, conv string
 	var step int
 	var asJSON, noDownload bool
-	fs.StringVar(&real, "real", "", "folder of real images (seg: of label images)")
-	fs.StringVar(&fake, "fake", "", "folder of generated images")
-	fs.IntVar(&step, "step", 0, "training iteration recorded with the values")
-	fs.BoolVar(&asJSON, "json", false, "print the values as a JSON array of run metrics")
-	fs.Uint64Var(&opt.SWD.Seed, "seed", 1, "swd: seed of the random neighbourhoods and directions")
-	fs.StringVar(&opt.FID.Inception, "inception", "", "fid: weights "+metrics.InceptionFile+" (default $"+metrics.InceptionEnv+", then the user cache folder)")
-	fs.BoolVar(&noDownload, "no-download", false, "fid: never download the weights")
-	fs.StringVar(&segSpec, "segmenter", "", "seg: cmd:'<shell command with {in} and {out}>', or synthetic (the built-in cityscapes set's segmenter)")
-	fs.StringVar(&labels, "labels", string(metrics.LabelTrainID), "seg: label encoding: trainid, labelid (Cityscapes ids) or color (gtFine_color)")
-	fs.StringVar(&conv, "convention", string(metrics.ConventionDRN), "seg: absent classes: drn (left out, NaN) or pix2pix (count as 0)")
-	fs.StringVar(&opt.Seg.Resize, "resize", "none", "seg: none, or nearest (resize predictions to the label size)")
-	fs.IntVar(&opt.Seg.Classes, "classes", metrics.CityscapesClasses, "seg: number of classes")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
+	f.StringVar(&real, "real", "", "folder `DIR` of real images (seg: of label images)")
+	f.StringVar(&fake, "fake", "", "folder `DIR` of generated images")
+	f.IntVar(&step, "step", 0, "training iteration recorded with the values")
+	f.BoolVar(&asJSON, "json", false, "print the values as a JSON array of run metrics")
+	f.Uint64Var(&opt.SWD.Seed, "seed", 1, "swd: seed of the random neighbourhoods and directions")
+	f.StringVar(&opt.FID.Inception, "inception", "", "fid: weights `PATH` ("+metrics.InceptionFile+"; default $"+metrics.InceptionEnv+", then the user cache folder)")
+	f.BoolVar(&noDownload, "no-download", false, "fid: never download the weights")
+	f.StringVar(&segSpec, "segmenter", "", "seg: `cmd:COMMAND` (a shell command with {in} and {out}), or synthetic (the built-in cityscapes set's segmenter)")
+	f.StringVar(&labels, "labels", string(metrics.LabelTrainID), "seg: label encoding: `trainid|labelid|color` (Cityscapes train ids, label ids or gtFine_color)")
+	f.StringVar(&conv, "convention", string(metrics.ConventionDRN), "seg: absent classes: `drn|pix2pix` (left out, NaN; or count as 0)")
+	f.StringVar(&opt.Seg.Resize, "resize", "none", "seg: `none|nearest` (resize predictions to the label size)")
+	f.IntVar(&opt.Seg.Classes, "classes", metrics.CityscapesClasses, "seg: number of classes")
+	return func(args []string) error {
+		kind := vocab.Metric(args[0])
+		if !slices.Contains(metrics.Kinds, kind) {
+			return f.usageErr("unknown metric %q; want one of %s", args[0], vocab.Join(metrics.Kinds, ", "))
+		}
+		return computeMetric(kind, real, fake, segSpec, labels, conv, step, asJSON, noDownload, opt)
 	}
-	if real == "" || fake == "" || fs.NArg() != 0 {
-		fs.Usage()
-		return errors.New("want --real DIR and --fake DIR and no other arguments")
-	}
+}
+
+func computeMetric(kind vocab.Metric, real, fake, segSpec, labels, conv string, step int, asJSON, noDownload bool, opt metrics.Options) error {
 	opt.FID.Download = !noDownload
 	opt.Seg.Labels, opt.Seg.Convention, opt.Seg.SegmenterName = metrics.LabelFormat(labels), metrics.SegConvention(conv), segSpec
 	if kind == vocab.MetricSeg {

@@ -40,13 +40,14 @@ func TestRunMetrics(t *testing.T) {
 	}{
 		{"swd", []string{"swd", "--real", real, "--fake", fake, "--json"}, 0, ""},
 		{"fid absent", []string{"fid", "--real", real, "--fake", fake, "--no-download"}, 3, "missing.pth"},
-		{"no kind", []string{"--real", real}, 1, "swd, fid, seg"},
-		{"no folders", []string{"swd"}, 1, "--real DIR"},
+		{"no kind", []string{"--real", real, "--fake", fake}, 2, "want 1 argument"},
+		{"unknown kind", []string{"lpips", "--real", real, "--fake", fake}, 2, "swd, fid, seg"},
+		{"no folders", []string{"swd"}, 2, "--real is required"},
 		{"unknown segmenter", []string{"seg", "--real", real, "--fake", fake, "--segmenter", "nope"}, 1, "unknown"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := runMetrics(tt.args)
+			err := runCommand("metrics", tt.args...)
 			if code := map[bool]int{true: 0, false: exitCode(err)}[err == nil]; code != tt.exit {
 				t.Fatalf("exit %d (%v), want %d", code, err, tt.exit)
 			}

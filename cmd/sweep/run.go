@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"time"
 
 	"sweep/cluster/slurm"
@@ -12,37 +10,30 @@ import (
 	"sweep/runner"
 )
 
-func init() { register("run", "run a sweep file's runs that are not completed yet", runRun) }
+func init() { define("run", "run a sweep file's runs that are not completed yet", setupRun) }
 
-func runRun(args []string) error {
-	fs := flag.NewFlagSet("sweep run", flag.ContinueOnError)
-	fs.Usage = func() {
-		fs.Output().Write([]byte("usage: sweep run [options] FILE.toml\n\nRuns the sweep's runs that the database does not hold as completed; a crashed or\ninterrupted sweep resumes where it stopped.\n\noptions:\n"))
-		fs.PrintDefaults()
-	}
+func setupRun(f *flags) func([]string) error {
+	f.describe("FILE.toml", "Runs the sweep's runs that the database does not hold as completed; a crashed or\ninterrupted sweep resumes where it stopped.")
+	f.positional("FILE.toml", "the sweep file (docs/toml.md)")
+	f.nargs(1, 1)
 	var a runner.Args
-	fs.StringVar(&a.Devices, "devices", "cpu:1", "device slots: cpu:N (N concurrent runs sharing the CPUs) or gpu:I,J,... (one run per GPU)")
-	fs.StringVar(&a.DB, "db", results.DefaultPath(), "results database; $SWEEP_DB sets the default")
-	fs.StringVar(&a.RunsDir, "runs-dir", "runs", "directory of the run directories")
-	fs.IntVar(&a.Retries, "retries", 0, "extra attempts for a failed run")
-	fs.BoolVar(&a.FailFast, "fail-fast", false, "start no new run after a run has failed")
-	fs.BoolVar(&a.Force, "force", false, "rerun completed runs from scratch")
-	fs.BoolVar(&a.DryRun, "dry-run", false, "print the runs and which are done, run nothing")
-	fs.DurationVar(&a.Every, "progress-every", 30*time.Second, "progress line interval when stderr is not a terminal")
-	fs.StringVar(&a.Cluster, "cluster", "", "where runs execute: local or slurm (default: the sweep file's [sweep] cluster, else local)")
-	fs.BoolVar(&a.CancelOnInterrupt, "cancel-on-interrupt", false, "with a cluster: Ctrl-C cancels the jobs (default: detach, they go on)")
-	poll := fs.Duration("slurm-poll", 15*time.Second, "longest interval between two queries of a Slurm job's state (back-off from 1s)")
-	if err := fs.Parse(args); err != nil {
-		return err
+	f.StringVar(&a.Devices, "devices", "cpu:1", "device slots: `cpu:N|gpu:0,1` (N concurrent runs sharing the CPUs, or one run per GPU)")
+	f.dbFlag(&a.DB)
+	f.StringVar(&a.RunsDir, "runs-dir", "runs", "directory `D` of the run directories")
+	f.IntVar(&a.Retries, "retries", 0, "extra attempts for a failed run")
+	f.BoolVar(&a.FailFast, "fail-fast", false, "start no new run after a run has failed")
+	f.BoolVar(&a.Force, "force", false, "rerun completed runs from scratch")
+	f.BoolVar(&a.DryRun, "dry-run", false, "print the runs and which are done, run nothing")
+	f.DurationVar(&a.Every, "progress-every", 30*time.Second, "progress line interval when stderr is not a terminal")
+	f.StringVar(&a.Cluster, "cluster", "", "where runs execute: `local|slurm` (default: the sweep file's [sweep] cluster, else local)")
+	f.BoolVar(&a.CancelOnInterrupt, "cancel-on-interrupt", false, "with a cluster: Ctrl-C cancels the jobs (default: detach, they go on)")
+	poll := f.Duration("slurm-poll", 15*time.Second, "longest interval between two queries of a Slurm job's state (back-off from 1s)")
+	return func(args []string) error {
+		a.File = args[0]
+		a.Check = preflight.Check
+		a.Clusters = map[string]runner.ClusterFunc{"slurm": slurmCluster(*poll)}
+		return runner.Main(a)
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return errors.New("want exactly one sweep file")
-	}
-	a.File = fs.Arg(0)
-	a.Check = preflight.Check
-	a.Clusters = map[string]runner.ClusterFunc{"slurm": slurmCluster(*poll)}
-	return runner.Main(a)
 }
 
 // slurmCluster submits every attempt as a Slurm job with the sweep file's [slurm] settings.

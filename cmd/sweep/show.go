@@ -1,29 +1,21 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"os"
 
 	"sweep/report"
-	"sweep/results"
 )
 
 func init() {
-	register("show", "show one run: config, status, metrics, losses, provenance, log tail", runShow)
+	define("show", "show one run: config, status, metrics, losses, provenance, log tail", setupShow)
 }
 
-func runShow(args []string) error {
-	fs := flag.NewFlagSet("sweep show", flag.ContinueOnError)
+func setupShow(f *flags) func([]string) error {
+	f.describe("RUN", "Shows one run: its configuration, identity (dataset fingerprint, code version, backend),\nstatus, metrics with their epochs, losses, provenance and the tail of its log.")
+	f.positional("RUN", "a run ID or a unique prefix of one")
+	f.nargs(1, 1)
 	var db, format string
-	fs.StringVar(&format, "format", "text", "output format: text or json")
-	fs.StringVar(&db, "db", results.DefaultPath(), "results database (default $SWEEP_DB or ./sweep.db)")
-	runs, err := parseInterleaved(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(runs) != 1 {
-		return errors.New("usage: sweep show [--format text|json] [--db PATH] RUN (a run ID or a unique prefix of one)")
-	}
-	return report.Show(os.Stdout, db, runs[0], format)
+	f.StringVar(&format, "format", "text", "output format: `text|json`")
+	f.dbFlag(&db)
+	return func(args []string) error { return report.Show(os.Stdout, db, args[0], format) }
 }

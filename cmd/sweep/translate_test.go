@@ -10,7 +10,7 @@ import (
 func TestTranslateRefusesBadSize(t *testing.T) {
 	dir := t.TempDir()
 	for _, size := range []string{"1", "3", "4", "-5", "30", "8192"} {
-		err := runTranslate([]string{"--checkpoint", filepath.Join(dir, "absent.pth"), "--in", dir, "--out", filepath.Join(dir, "out"), "--size", size})
+		err := runCommand("translate", "--checkpoint", filepath.Join(dir, "absent.pth"), "--in", dir, "--out", filepath.Join(dir, "out"), "--size", size)
 		want := "--size: size " + size + " is not supported: allowed sizes are multiples of 4 from 8 to 4096"
 		if err == nil || err.Error() != want {
 			t.Errorf("--size %s: %v, want %q", size, err, want)
