@@ -1,6 +1,6 @@
-// Package layering_test checks the import directions of docs/architecture.md: each rule
-// there is a row of rules or layers below, and a forbidden import fails the test with the
-// file's package, the import and the reason.
+// Package layering_test checks the import directions of docs/architecture.md: its levels,
+// the core's layers and the rules named there, each a table below. A forbidden import fails
+// the test, naming the package, the import and the rule.
 package layering_test
 
 import (
@@ -16,6 +16,23 @@ import (
 )
 
 const module = "sweep"
+
+// levels are the levels of docs/architecture.md: a package imports only packages of lower
+// levels, and an internal/ package also those of its own. Every package has a level; one
+// under cmd/ is above all.
+var levels = [][]string{
+	{"vocab", "safetensors", "torchpt", "linalg", "internal"},
+	{"tensor", "config"},
+	{"ops", "experiments", "rundir", "metrics/inception", "internal/tensortest"},
+	{"core", "data", "metrics", "results"},
+	{"checkpoint", "translate", "report"},
+	{"evaluate"},
+	{"job", "runner/official"},
+	{"runner", "perf"},
+	{"runner/command", "cluster/slurm"},
+	{"preflight"},
+	{"cmd"},
+}
 
 // layers are the numerical core: each may import, of sweep's packages, only those listed.
 var layers = map[string][]string{
@@ -41,13 +58,20 @@ var rules = []struct {
 func TestImportDirections(t *testing.T) {
 	for _, tags := range [][]string{nil, {"purego"}} {
 		graph := importGraph(t, tags)
-		for _, name := range slices.Concat(slices.Collect(maps.Keys(layers)), ruleNames()) {
+		for _, name := range slices.Concat(slices.Concat(levels...), slices.Collect(maps.Keys(layers)), ruleNames()) {
 			if !slices.ContainsFunc(slices.Collect(maps.Keys(graph)), func(p string) bool { return within(p, name) }) {
 				t.Errorf("package %s of a rule does not exist; update the rules and docs/architecture.md", name)
 			}
 		}
 		for pkg, imps := range graph {
+			lp, ok := level(pkg)
+			if !ok {
+				t.Errorf("package %s has no level; give it one here and in docs/architecture.md", pkg)
+			}
 			for _, imp := range imps {
+				if li, _ := level(imp); ok && (li > lp || li == lp && !(within(pkg, "internal") && within(imp, "internal"))) {
+					t.Errorf("%s (level %d) imports %s (level %d) (tags %v): imports go to lower levels only", pkg, lp, imp, li, tags)
+				}
 				if allowed, ok := layers[pkg]; ok && !slices.Contains(allowed, imp) {
 					t.Errorf("%s imports %s (tags %v): a core layer imports only %v", pkg, imp, tags, allowed)
 				}
@@ -103,6 +127,19 @@ func importGraph(t *testing.T, tags []string) map[string][]string {
 		t.Fatal(err)
 	}
 	return graph
+}
+
+// level is the level of pkg: that of the longest name of levels it is at or below.
+func level(pkg string) (int, bool) {
+	best, l := "", 0
+	for i, names := range levels {
+		for _, name := range names {
+			if within(pkg, name) && len(name) > len(best) {
+				best, l = name, i+1
+			}
+		}
+	}
+	return l, best != ""
 }
 
 // within reports whether pkg is name or below it.
