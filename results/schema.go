@@ -87,6 +87,9 @@ var migrations = []string{
 		PRIMARY KEY (cluster, job_id)
 	);
 	CREATE INDEX jobs_run ON jobs(run_id);`,
+	// Provenance names the matrix-product backend; git_commit is now the revision the
+	// program was built from (before: the sweep file's folder's).
+	`ALTER TABLE provenance ADD COLUMN backend TEXT NOT NULL DEFAULT '';`,
 }
 
 // SchemaVersion is the schema version this package writes.

@@ -57,9 +57,10 @@ type Loss struct {
 
 // Provenance records what produced a run's numbers.
 type Provenance struct {
-	GitCommit string
-	GitDirty  bool
-	DiffHash  string
+	GitCommit string // the VCS revision the program was built from
+	GitDirty  bool   // its work tree had uncommitted changes
+	DiffHash  string // SHA-256 of the diff against GitCommit, where known (databases of earlier versions)
+	Backend   string // the matrix-product backend (config.Backend: openblas or purego)
 	GoVersion string
 	Modules   map[string]string // module path -> version
 	Host, CPU string
@@ -482,9 +483,9 @@ func (s *Store) SetProvenance(id string, p Provenance) error {
 	}
 	return s.inTx(func(tx *sql.Tx) error {
 		_, err := tx.Exec(`INSERT OR REPLACE INTO provenance
-			(run_id, git_commit, git_dirty, diff_hash, go_version, modules, host, cpu, seed, recorded)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, p.GitCommit, p.GitDirty, p.DiffHash, p.GoVersion, string(mods), p.Host, p.CPU, p.Seed, formatTime(p.Recorded))
+			(run_id, git_commit, git_dirty, diff_hash, backend, go_version, modules, host, cpu, seed, recorded)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, p.GitCommit, p.GitDirty, p.DiffHash, p.Backend, p.GoVersion, string(mods), p.Host, p.CPU, p.Seed, formatTime(p.Recorded))
 		if err != nil {
 			return fmt.Errorf("run %s: provenance: %w", id, err)
 		}
@@ -496,9 +497,9 @@ func (s *Store) SetProvenance(id string, p Provenance) error {
 func (s *Store) Provenance(id string) (p Provenance, ok bool, err error) {
 	var mods string
 	var recorded sql.NullString
-	err = s.db.QueryRow(`SELECT git_commit, git_dirty, diff_hash, go_version, modules, host, cpu, seed, recorded
+	err = s.db.QueryRow(`SELECT git_commit, git_dirty, diff_hash, backend, go_version, modules, host, cpu, seed, recorded
 		FROM provenance WHERE run_id = ?`, id).
-		Scan(&p.GitCommit, &p.GitDirty, &p.DiffHash, &p.GoVersion, &mods, &p.Host, &p.CPU, &p.Seed, &recorded)
+		Scan(&p.GitCommit, &p.GitDirty, &p.DiffHash, &p.Backend, &p.GoVersion, &mods, &p.Host, &p.CPU, &p.Seed, &recorded)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Provenance{}, false, nil
 	}

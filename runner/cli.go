@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -98,7 +97,7 @@ func Main(a Args) error {
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	opt := Options{
 		RunsDir: a.RunsDir, Slots: slots, Retries: a.Retries, FailFast: a.FailFast, Force: a.Force,
-		Kill: kill, Provenance: CollectProvenance(filepath.Dir(a.File)),
+		Kill: kill, Provenance: CollectProvenance(),
 		Reporter: reporterFor(os.Stderr, a.Every), LockWait: 5 * time.Second, Launcher: launcher,
 	}
 	sum, err := Run(ctx, store, sw.Name, sw.Runs, opt)

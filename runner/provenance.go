@@ -2,44 +2,33 @@ package runner
 
 import (
 	"bufio"
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"os"
-	"os/exec"
 	"runtime"
 	"runtime/debug"
 	"strings"
 
+	"sweep/config"
+	"sweep/internal/version"
 	"sweep/results"
 )
 
-// CollectProvenance describes the code and machine that run a sweep: the git state of dir
-// (empty fields when dir is not in a git work tree or git is missing), the Go version, the
-// module versions built into this program, the host and its CPU model. Seed and Recorded
-// are per run and left zero.
-func CollectProvenance(dir string) results.Provenance {
+// CollectProvenance describes the code and machine that run a sweep: the VCS revision this
+// program was built from and whether its work tree had uncommitted changes (empty when the
+// build recorded none), the matrix-product backend it trains with, the Go version, the
+// module versions built into it, the host and its CPU model. Seed and Recorded are per run
+// and left zero.
+func CollectProvenance() results.Provenance {
+	v := version.Read()
 	p := results.Provenance{
+		GitCommit: v.Revision,
+		GitDirty:  v.Modified,
+		Backend:   config.Backend,
 		GoVersion: runtime.Version(),
 		Modules:   buildModules(),
 		CPU:       cpuModel("/proc/cpuinfo"),
 	}
 	p.Host, _ = os.Hostname()
-	if commit, err := git(dir, "rev-parse", "HEAD"); err == nil {
-		p.GitCommit = strings.TrimSpace(string(commit))
-		status, _ := git(dir, "status", "--porcelain")
-		p.GitDirty = len(bytes.TrimSpace(status)) > 0
-		diff, _ := git(dir, "diff", "HEAD")
-		sum := sha256.Sum256(diff)
-		p.DiffHash = hex.EncodeToString(sum[:])
-	}
 	return p
-}
-
-func git(dir string, args ...string) ([]byte, error) {
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	return cmd.Output()
 }
 
 // buildModules maps each module built into this program to its version.

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"sweep/config"
 	"sweep/internal/sweeptest"
 	"sweep/results"
 	"sweep/rundir"
@@ -24,6 +25,29 @@ import (
 var sweepBin string
 
 func TestMain(m *testing.M) { sweeptest.Main(m, &sweepBin) }
+
+// binRevision reads the VCS revision and modified flag the toolchain stamped into the
+// sweep program (go version -m).
+func binRevision(t *testing.T) (rev string, dirty bool) {
+	t.Helper()
+	out, err := exec.Command("go", "version", "-m", sweepBin).Output()
+	if err != nil {
+		t.Fatalf("go version -m: %v", err)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 2 && f[0] == "build" {
+			k, v, _ := strings.Cut(f[1], "=")
+			switch k {
+			case "vcs.revision":
+				rev = v
+			case "vcs.modified":
+				dirty = v == "true"
+			}
+		}
+	}
+	return rev, dirty
+}
 
 // env is one test's sweep: a work directory holding the sweep file, database and runs.
 type env struct {
@@ -215,6 +239,10 @@ func TestSecondInvocationDoesNothing(t *testing.T) {
 		p, ok, err := e.store().Provenance(r.ID)
 		if err != nil || !ok || p.Seed != r.Config.Seed || p.GoVersion == "" || len(p.Modules) == 0 {
 			t.Errorf("run %s provenance %+v %v %v", r.ID, p, ok, err)
+		}
+		if rev, dirty := binRevision(t); p.GitCommit != rev || p.GitDirty != dirty || p.Backend != config.Backend {
+			t.Errorf("run %s provenance: commit %q dirty %v backend %q, want the program's %q %v and %q",
+				r.ID, p.GitCommit, p.GitDirty, p.Backend, rev, dirty, config.Backend)
 		}
 		if _, err := os.Stat(filepath.Join(r.Dir, rundir.FakeImagesDir, "img.png")); err != nil {
 			t.Errorf("run %s: image not collected: %v", r.ID, err)

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"sweep/config"
 )
 
 // cliCases holds, for every command, a call with a usage error besides an unknown flag
@@ -116,6 +118,36 @@ func TestParseInterleaved(t *testing.T) {
 		pos, err := f.parse(tt.args)
 		if err != nil || strings.Join(pos, " ") != tt.pos || db != tt.db {
 			t.Errorf("%q: %q db %q (%v), want %q db %q", tt.args, pos, db, err, tt.pos, tt.db)
+		}
+	}
+}
+
+// TestVersion: sweep --version prints the VCS revision and modified flag the toolchain
+// stamped into the program (as go version -m reads them) and the matrix-product backend.
+func TestVersion(t *testing.T) {
+	bin := buildSweep(t)
+	meta, err := exec.Command("go", "version", "-m", bin).Output()
+	if err != nil {
+		t.Fatalf("go version -m: %v", err)
+	}
+	var rev string
+	modified := false
+	for _, line := range strings.Split(string(meta), "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "build\tvcs.revision="); ok {
+			rev = v
+		}
+		if strings.TrimSpace(line) == "build\tvcs.modified=true" {
+			modified = true
+		}
+	}
+	if rev == "" {
+		t.Skip("the build recorded no VCS revision (not built in a git work tree)")
+	}
+	for _, arg := range []string{"--version", "version"} {
+		out, code := runCLI(t, bin, arg)
+		if code != 0 || !strings.HasPrefix(out, "sweep ") || !strings.Contains(out, "revision "+rev) ||
+			strings.Contains(out, "(modified)") != modified || !strings.Contains(out, "backend "+config.Backend) {
+			t.Errorf("sweep %s: exit %d, want 0 and revision %s (modified %v), backend %s:\n%s", arg, code, rev, modified, config.Backend, out)
 		}
 	}
 }

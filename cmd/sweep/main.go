@@ -8,8 +8,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"sort"
+
+	"sweep/config"
+	"sweep/internal/version"
 )
 
 // command is one subcommand. setup declares its flags and help on a flag set and returns
@@ -56,19 +60,23 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(gcPercent)
 	}
-	os.Exit(dispatch(os.Args[1:], os.Stderr))
+	os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 // dispatch runs the subcommand args name and returns the exit status: 0 for success and
 // help, 2 for a usage error (no or an unknown command, a bad flag, wrong arguments), else
 // the error's own status (1 unless it chooses one).
-func dispatch(args []string, stderr io.Writer) int {
+func dispatch(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		usage(stderr)
 		return 2
 	}
-	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		usage(stderr)
+	switch args[0] {
+	case "help", "-h", "--help":
+		usage(stdout)
+		return 0
+	case "--version", "version":
+		printVersion(stdout)
 		return 0
 	}
 	cmd, ok := commands[args[0]]
@@ -99,6 +107,12 @@ func exitCode(err error) int {
 	return 1
 }
 
+// printVersion writes the program's version, the VCS revision it was built from (with
+// "(modified)" for a work tree with uncommitted changes), its matrix-product backend and Go.
+func printVersion(w io.Writer) {
+	fmt.Fprintf(w, "sweep %s\nbackend %s, %s\n", version.Read(), config.Backend, runtime.Version())
+}
+
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: sweep <command> [options]\n\ncommands:")
 	names := make([]string, 0, len(commands))
@@ -109,5 +123,5 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nRun 'sweep <command> -h' for a command's options.")
+	fmt.Fprintln(w, "\nRun 'sweep <command> -h' for a command's options, 'sweep --version' for the version.")
 }

@@ -25,7 +25,7 @@ func TestDispatchExitStatus(t *testing.T) {
 		{[]string{"list", "--help"}, 0, ""},
 	} {
 		var out bytes.Buffer
-		if code := dispatch(tt.args, &out); code != tt.exit || !strings.Contains(out.String(), tt.says) {
+		if code := dispatch(tt.args, &out, &out); code != tt.exit || !strings.Contains(out.String(), tt.says) {
 			t.Errorf("sweep %v: exit %d, want %d; output lacks %q:\n%s", tt.args, code, tt.exit, tt.says, out.String())
 		}
 	}
