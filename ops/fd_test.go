@@ -145,7 +145,9 @@ func geometryConvCases(rng *rand.Rand, x *tensor.Var) []fdCase {
 		w := tensortest.RandVar(rng, 0.3, g.o, x.Shape[0], g.k, g.k)
 		b := tensortest.RandVar(rng, 0.3, g.o)
 		opt := ConvOptions{BandFloats: g.band}
-		conv := func(tp *tensor.Tape) *tensor.Var { return tensortest.Project(tp, opt.Conv2DGeometry(tp, x, w, b, g.geo)) }
+		conv := func(tp *tensor.Tape) *tensor.Var {
+			return tensortest.Project(tp, opt.Conv2DGeometry(tp, x, w, b, g.geo))
+		}
 		name := fmt.Sprintf("conv%dpad%dstride%ddil%d", g.k, g.geo.Pad, max(1, g.geo.Stride), max(1, g.geo.Dilation))
 		if g.band > 0 {
 			name += "bands"
