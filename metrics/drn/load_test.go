@@ -257,3 +257,36 @@ func randomVar(rng *rand.Rand, shape ...int) *tensor.Var {
 	}
 	return v
 }
+
+// TestForwardConcurrent checks that concurrent calls sharing one Net (and its pool) give
+// the results of sequential ones, bit for bit.
+func TestForwardConcurrent(t *testing.T) {
+	n, err := FromTensors(randomStateDict(rand.New(rand.NewPCG(8, 8)), Widths{4, 8, 8, 16, 16, 16, 16, 16}, 19))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const h, w = 16, 32
+	inputs := [][]float32{randomInput(rand.New(rand.NewPCG(1, 9)), h, w), randomInput(rand.New(rand.NewPCG(2, 9)), h, w)}
+	var want [2]*Output
+	for i, x := range inputs {
+		if want[i], err = n.Forward(x, h, w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got [2]*Output
+	var errs [2]error
+	done := make(chan int)
+	for i := range inputs {
+		go func() { got[i], errs[i] = n.Forward(inputs[i], h, w); done <- i }()
+	}
+	<-done
+	<-done
+	for i := range inputs {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if !slices.Equal(got[i].LogProbs, want[i].LogProbs) || !slices.Equal(got[i].Logits, want[i].Logits) {
+			t.Errorf("input %d: concurrent result differs from the sequential one", i)
+		}
+	}
+}
