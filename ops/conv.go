@@ -61,7 +61,7 @@ func (o ConvOptions) Conv2D(t *tensor.Tape, x, w, b *tensor.Var, pad int) *tenso
 	if o.useWinograd(c, oc, k, x.Shape[1], x.Shape[2], pad) {
 		return winogradConv(t, x, w, b, pad, o.band())
 	}
-	return im2colConv(t, x, w, b, pad, o.band())
+	return im2colConv(t, x, w, b, newConvGeom(c, x.Shape[1], x.Shape[2], k, pad, 1, 1, o.band()))
 }
 
 // convInputs is x, w and, when there is one, b.
@@ -72,11 +72,10 @@ func convInputs(x, w, b *tensor.Var) []*tensor.Var {
 	return []*tensor.Var{x, w, b}
 }
 
-// im2colConv is Conv2D through im2col columns, in bands of at most band floats.
-func im2colConv(t *tensor.Tape, x, w, b *tensor.Var, pad, band int) *tensor.Var {
-	c, h, wd := x.Shape[0], x.Shape[1], x.Shape[2]
-	o, k := w.Shape[0], w.Shape[2]
-	g := convGeom{c: c, h: h, w: wd, k: k, pad: pad, ho: h + 2*pad - k + 1, wo: wd + 2*pad - k + 1, band: band}
+// im2colConv is the convolution of geometry g (Conv2D, or Conv2DGeometry's strided and
+// dilated ones) through im2col columns, in bands of at most g.band floats.
+func im2colConv(t *tensor.Tape, x, w, b *tensor.Var, g convGeom) *tensor.Var {
+	o := w.Shape[0]
 	n := g.ho * g.wo
 	y := t.Empty(o, g.ho, g.wo)
 	tensor.ParallelFor(o, n, func(oc int) {
@@ -125,7 +124,7 @@ func (s im2colBack) Backward(dy []float32) {
 	case g.flipCheaper(o):
 		wf := pool.Get(len(w.Data))
 		flipKernel(w.Data, o, g.c, g.k, wf)
-		back := convGeom{c: o, h: g.ho, w: g.wo, k: g.k, pad: g.k - 1 - g.pad, ho: g.h, wo: g.w, band: g.band}
+		back := newConvGeom(o, g.ho, g.wo, g.k, g.k-1-g.pad, 1, 1, g.band)
 		back.addConv(pool, dy, g.c, wf, x.GradBuf())
 		pool.Put(wf)
 	default:
@@ -171,8 +170,12 @@ func (g convGeom) addConv(pool *tensor.Pool, x []float32, o int, w, y []float32)
 
 // flipCheaper reports whether dx by the flipped kernel moves less memory than col2im. The
 // flip reads and writes the kernel (O·C·k²) and dy's columns (O·k²·H·W); col2im writes
-// C·k²·Ho·Wo column entries, reads them back and adds them onto dx.
+// C·k²·Ho·Wo column entries, reads them back and adds them onto dx. Only a stride-1,
+// undilated convolution has that flipped form here; every other goes through col2im.
 func (g convGeom) flipCheaper(o int) bool {
+	if !g.unit() {
+		return false
+	}
 	kk := g.k * g.k
 	return 2*(o*g.c*kk+o*kk*g.h*g.w) < 3*g.c*kk*g.ho*g.wo
 }
@@ -180,10 +183,17 @@ func (g convGeom) flipCheaper(o int) bool {
 // col2im is im2col's adjoint: it adds every column entry of rows [r0, r1) back onto the
 // input pixel it came from.
 func col2im(col []float32, g convGeom, r0, r1 int, dx []float32) {
-	g.columnRows(col, r0, r1, func(ci int, seg []float32, iy, lo, hi, kx int) {
-		if iy >= 0 && lo < hi {
-			at := ci*g.h*g.w + iy*g.w + kx - g.pad
+	g.columnRows(col, r0, r1, func(ci int, seg []float32, iy, lo, hi, x0 int) {
+		if iy < 0 || lo >= hi {
+			return
+		}
+		at := ci*g.h*g.w + iy*g.w + x0
+		if g.stride == 1 {
 			addTo(dx[at+lo:at+hi], seg[lo:hi])
+			return
+		}
+		for ox := lo; ox < hi; ox++ {
+			dx[at+ox*g.stride] += seg[ox]
 		}
 	})
 }
@@ -208,8 +218,27 @@ func flipKernel(w []float32, o, c, k int, wf []float32) {
 
 const flipBlock = 32
 
-// convGeom is the geometry of one stride-1 convolution.
-type convGeom struct{ c, h, w, k, pad, ho, wo, band int }
+// convGeom is the geometry of one convolution: c input channels of h x w, a k x k kernel
+// with zero padding pad, stride and dilation, giving ho x wo outputs, computed in bands of
+// at most band column floats.
+type convGeom struct{ c, h, w, k, pad, stride, dil, ho, wo, band int }
+
+// newConvGeom is the geometry of a convolution, its output size as PyTorch's Conv2d has it:
+//
+//	ho = ⌊(h + 2·pad - dil·(k-1) - 1) / stride⌋ + 1   (wo likewise)
+//
+// which for stride 1 and dilation 1 is h + 2·pad - k + 1.
+func newConvGeom(c, h, w, k, pad, stride, dil, band int) convGeom {
+	span := dil*(k-1) + 1
+	ho, wo := (h+2*pad-span)/stride+1, (w+2*pad-span)/stride+1
+	if h+2*pad < span || w+2*pad < span {
+		ho, wo = 0, 0 // the kernel does not fit: no outputs (Go's division rounds toward 0)
+	}
+	return convGeom{c: c, h: h, w: w, k: k, pad: pad, stride: stride, dil: dil, ho: ho, wo: wo, band: band}
+}
+
+// unit reports whether the convolution has stride 1 and dilation 1.
+func (g convGeom) unit() bool { return g.stride == 1 && g.dil == 1 }
 
 // bands calls f for consecutive bands [r0, r1) of output rows whose im2col columns fit in
 // g.band floats, with a column buffer of that band's size from pool. The bands depend only on the
@@ -228,17 +257,23 @@ func (g convGeom) bands(pool *tensor.Pool, f func(r0, r1 int, col []float32)) {
 	}
 }
 
-// im2col writes the columns of output rows [r0, r1):
-// col[(c·k+ky)·k+kx, (oy-r0)·wo+ox] = x[c, oy+ky-pad, ox+kx-pad] (0 outside).
+// im2col writes the columns of output rows [r0, r1), with s the stride and d the dilation:
+// col[(c·k+ky)·k+kx, (oy-r0)·wo+ox] = x[c, s·oy+d·ky-pad, s·ox+d·kx-pad] (0 outside).
 func im2col(x []float32, g convGeom, r0, r1 int, col []float32) {
-	g.columnRows(col, r0, r1, func(ci int, seg []float32, iy, lo, hi, kx int) {
+	g.columnRows(col, r0, r1, func(ci int, seg []float32, iy, lo, hi, x0 int) {
 		if iy < 0 || lo >= hi {
 			clear(seg)
 			return
 		}
-		at := ci*g.h*g.w + iy*g.w + kx - g.pad
+		at := ci*g.h*g.w + iy*g.w + x0
 		clear(seg[:lo])
-		copy(seg[lo:hi], x[at+lo:at+hi])
+		if g.stride == 1 {
+			copy(seg[lo:hi], x[at+lo:at+hi])
+		} else {
+			for ox := lo; ox < hi; ox++ {
+				seg[ox] = x[at+ox*g.stride]
+			}
+		}
 		clear(seg[hi:])
 	})
 }
@@ -246,30 +281,40 @@ func im2col(x []float32, g convGeom, r0, r1 int, col []float32) {
 // columnRows calls f, in parallel over channels, for every row of the column matrix of
 // output rows [r0, r1): the segment of wo entries for channel ci, kernel column kx and one
 // output row, the input row iy it reads (negative outside the image: a row above it keeps
-// its negative index, a row past the bottom is -1), and the output columns
-// [lo, hi) whose input column lies inside the image.
-func (g convGeom) columnRows(col []float32, r0, r1 int, f func(ci int, seg []float32, iy, lo, hi, kx int)) {
+// its negative index, a row past the bottom is -1), the output columns [lo, hi) whose
+// input column lies inside the image, and x0 = dil·kx - pad, the input column of output
+// column 0 (output column ox reads input column stride·ox + x0).
+func (g convGeom) columnRows(col []float32, r0, r1 int, f func(ci int, seg []float32, iy, lo, hi, x0 int)) {
 	nb := (r1 - r0) * g.wo
 	tensor.ParallelFor(g.c, g.k*g.k*nb, func(ci int) {
 		for ky := 0; ky < g.k; ky++ {
 			for kx := 0; kx < g.k; kx++ {
 				rows := col[((ci*g.k+ky)*g.k+kx)*nb:]
-				lo, hi := validRange(kx, g.pad, g.w, g.wo)
+				x0 := g.dil*kx - g.pad
+				lo, hi := validRange(x0, g.stride, g.w, g.wo)
 				for oy := r0; oy < r1; oy++ {
-					iy := oy + ky - g.pad
+					iy := g.stride*oy + g.dil*ky - g.pad
 					if iy >= g.h {
 						iy = -1
 					}
-					f(ci, rows[(oy-r0)*g.wo:(oy-r0+1)*g.wo], iy, lo, hi, kx)
+					f(ci, rows[(oy-r0)*g.wo:(oy-r0+1)*g.wo], iy, lo, hi, x0)
 				}
 			}
 		}
 	})
 }
 
-// validRange is the range of output columns ox whose input column ox+kx-pad lies in [0, w).
-func validRange(kx, pad, w, wo int) (lo, hi int) {
-	return min(max(0, pad-kx), wo), max(min(wo, w+pad-kx), 0)
+// validRange is the range of output columns ox whose input column s·ox + x0 lies in
+// [0, w), clipped to [0, wo]: lo = ⌈-x0/s⌉ and hi = ⌊(w-1-x0)/s⌋ + 1 (lo ≥ hi when none
+// does). For s = 1 this is [max(0, -x0), w - x0).
+func validRange(x0, s, w, wo int) (lo, hi int) {
+	if x0 < 0 {
+		lo = (-x0 + s - 1) / s
+	}
+	if x0 < w {
+		hi = (w-1-x0)/s + 1
+	}
+	return min(lo, wo), max(min(hi, wo), 0)
 }
 
 func sum32(v []float32) float32 {

@@ -93,7 +93,8 @@ func fdCases(rng *rand.Rand) []fdCase {
 			return WeightedSum(tp, []float32{0.3, -1.2}, MSEToConst(tp, x, 1), byC(tp, Tanh(tp, x)))
 		}},
 	}
-	return append(cases, convCases(rng, x)...)
+	cases = append(cases, convCases(rng, x)...)
+	return append(cases, geometryConvCases(rng, x)...)
 }
 
 // convCases are Conv2D's three inputs at the generator's and discriminator's kernel sizes,
@@ -120,6 +121,41 @@ func convCases(rng *rand.Rand, x *tensor.Var) []fdCase {
 			in string
 			v  *tensor.Var
 		}{{"x", g.x}, {"w", w}, {"b", b}} {
+			cases = append(cases, fdCase{name: name + "." + p.in, param: p.v, f: conv})
+		}
+	}
+	return cases
+}
+
+// geometryConvCases are Conv2DGeometry's three inputs at DRN's strided and dilated
+// geometries: 3x3 stride 2, the 1x1 stride-2 shortcut, 3x3 dilations 2 and 4 (padding
+// equal to the dilation), a stride and a dilation together, and a dilated convolution
+// split into bands of two output rows.
+func geometryConvCases(rng *rand.Rand, x *tensor.Var) []fdCase {
+	var cases []fdCase
+	for _, g := range []struct {
+		o, k int
+		geo  ConvGeometry
+		band int
+	}{
+		{4, 3, ConvGeometry{Pad: 1, Stride: 2}, 0}, {4, 1, ConvGeometry{Stride: 2}, 0},
+		{4, 3, ConvGeometry{Pad: 2, Dilation: 2}, 0}, {4, 3, ConvGeometry{Pad: 4, Dilation: 4}, 0},
+		{4, 3, ConvGeometry{Pad: 1, Stride: 2, Dilation: 2}, 0}, {4, 3, ConvGeometry{Pad: 2, Dilation: 2}, 3 * 9 * 9 * 2},
+	} {
+		w := tensortest.RandVar(rng, 0.3, g.o, x.Shape[0], g.k, g.k)
+		b := tensortest.RandVar(rng, 0.3, g.o)
+		opt := ConvOptions{BandFloats: g.band}
+		conv := func(tp *tensor.Tape) *tensor.Var {
+			return tensortest.Project(tp, opt.Conv2DGeometry(tp, x, w, b, g.geo))
+		}
+		name := fmt.Sprintf("conv%dpad%dstride%ddil%d", g.k, g.geo.Pad, max(1, g.geo.Stride), max(1, g.geo.Dilation))
+		if g.band > 0 {
+			name += "bands"
+		}
+		for _, p := range []struct {
+			in string
+			v  *tensor.Var
+		}{{"x", x}, {"w", w}, {"b", b}} {
 			cases = append(cases, fdCase{name: name + "." + p.in, param: p.v, f: conv})
 		}
 	}
