@@ -35,6 +35,7 @@ current results. Exit status 1: a result is worse than its tolerance allows or m
 func setupBaseline(f *flags) func([]string) error {
 	f.describe("write FILE", `Stores the current mean of every configuration and metric as a baseline file
 (TOML when FILE ends in .toml, JSON otherwise) for 'sweep check'.`)
+	f.leadWith()
 	f.positional("write", "the subcommand (the only one)")
 	f.positional("FILE", "the baseline file to write")
 	f.nargs(2, 2)

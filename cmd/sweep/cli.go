@@ -19,6 +19,7 @@ type flags struct {
 	*flag.FlagSet
 	name     string   // "sweep run"
 	synopsis string   // the positional part of the synopsis: "FILE.toml", "[RUN...]"
+	lead     bool     // the synopsis comes before the flags: "sweep baseline write [options] FILE"
 	about    string   // what the command does, one or more paragraphs
 	args     []argDoc // the positional arguments, for the help
 	min, max int      // number of positional arguments; max < 0: no limit
@@ -38,6 +39,10 @@ func newFlags(name string) *flags {
 func (f *flags) describe(synopsis, about string) {
 	f.synopsis, f.about = synopsis, strings.TrimSpace(about)
 }
+
+// leadWith puts the synopsis's positional part before the flags, for a command whose first
+// argument selects what it does ("write FILE", "swd|fid|seg").
+func (f *flags) leadWith() { f.lead = true }
 
 // positional documents one positional argument.
 func (f *flags) positional(name, doc string) { f.args = append(f.args, argDoc{name, doc}) }
@@ -91,10 +96,8 @@ func (f *flags) parse(args []string) ([]string, error) {
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
-	set := map[string]bool{}
-	f.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	for _, name := range f.required {
-		if !set[name] {
+		if !f.isSet(name) {
 			return nil, f.usageErr("--%s is required", name)
 		}
 	}
@@ -142,11 +145,14 @@ func placeholder(fl *flag.Flag) (string, string) {
 
 // printHelp writes the synopsis, the description, the arguments and every flag.
 func (f *flags) printHelp(w io.Writer) {
-	fmt.Fprintf(w, "usage: %s [options]", f.name)
-	if f.synopsis != "" {
-		fmt.Fprintf(w, " %s", f.synopsis)
+	switch {
+	case f.synopsis == "":
+		fmt.Fprintf(w, "usage: %s [options]\n", f.name)
+	case f.lead:
+		fmt.Fprintf(w, "usage: %s %s [options]\n", f.name, f.synopsis)
+	default:
+		fmt.Fprintf(w, "usage: %s [options] %s\n", f.name, f.synopsis)
 	}
-	fmt.Fprintln(w)
 	if f.about != "" {
 		fmt.Fprintf(w, "\n%s\n", f.about)
 	}
@@ -173,6 +179,13 @@ func (f *flags) printHelp(w io.Writer) {
 	fmt.Fprintln(w, "  -h, --help\n    \tprint this help")
 }
 
+// isSet reports whether the command line gave the flag.
+func (f *flags) isSet(name string) bool {
+	set := false
+	f.Visit(func(fl *flag.Flag) { set = set || fl.Name == name })
+	return set
+}
+
 func (f *flags) isRequired(name string) bool {
 	for _, r := range f.required {
 		if r == name {
@@ -197,9 +210,13 @@ func (f *flags) line() string {
 			opt = append(opt, "["+s+"]")
 		}
 	})
-	parts := append([]string{f.name}, req...)
+	parts := []string{f.name}
+	if f.lead {
+		parts = append(parts, f.synopsis)
+	}
+	parts = append(parts, req...)
 	parts = append(parts, opt...)
-	if f.synopsis != "" {
+	if !f.lead && f.synopsis != "" {
 		parts = append(parts, f.synopsis)
 	}
 	return strings.Join(parts, " ")

@@ -32,6 +32,7 @@ func (fidAbsent) ExitCode() int { return 3 }
 func setupMetrics(f *flags) func([]string) error {
 	f.describe("swd|fid|seg", `Computes one metric between two folders of images (PNG or JPEG, sorted by name) and
 prints its values. See docs/metrics.md.`)
+	f.leadWith()
 	f.positional("swd", "sliced Wasserstein distance x1e3 per Laplacian level and their mean (Karras et al.)")
 	f.positional("fid", "Frechet Inception distance (pytorch-fid network and formula); exit 3 when the\nInception weights are missing and cannot be downloaded (FID absent)")
 	f.positional("seg", "segmentation scores of the fake images against the label images in --real\n(mean IoU = the papers' \"mAP\", pixel and class accuracy, in percent)")
