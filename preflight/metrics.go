@@ -12,6 +12,7 @@ import (
 	"sweep/config"
 	"sweep/data"
 	"sweep/metrics"
+	"sweep/metrics/drn"
 	"sweep/vocab"
 )
 
@@ -56,8 +57,9 @@ func (c *checker) locateInception(explicit string) error {
 }
 
 // seg checks that a run scoring seg has a valid segmenter, that a segmenter command names {in},
-// {out} and a program that exists, and that the labels folder it names holds images.
-func seg(cfg config.Run) []problem {
+// {out} and a program that exists, that DRN weights load, and that the labels folder it
+// names holds images.
+func (c *checker) seg(cfg config.Run) []problem {
 	if !slices.Contains(cfg.Metrics, vocab.MetricSeg) {
 		return nil
 	}
@@ -66,8 +68,11 @@ func seg(cfg config.Run) []problem {
 		return []problem{{"segmenter", "seg: " + err.Error()}}
 	}
 	var ps []problem
-	if kind == config.SegmenterCommand {
+	switch kind {
+	case config.SegmenterCommand:
 		ps = append(ps, segmenterCommand(cmdline)...)
+	case config.SegmenterDRN:
+		ps = append(ps, c.drnWeights(cfg.DRNWeightsPath())...)
 	}
 	if cfg.Labels != "" { // unset, the labels are the dataset's test split, checked with it
 		if msg := labels(cfg.Labels); msg != "" {
@@ -75,6 +80,20 @@ func seg(cfg config.Run) []problem {
 		}
 	}
 	return ps
+}
+
+// drnWeights loads the DRN-D-22 checkpoint at path once per plan: every key and shape is
+// checked there, before any run trains.
+func (c *checker) drnWeights(path string) []problem {
+	err, ok := c.drn[path]
+	if !ok {
+		_, err = drn.Load(path)
+		c.drn[path] = err
+	}
+	if err != nil {
+		return []problem{{"drn_weights", "seg: segmenter drn: " + err.Error()}}
+	}
+	return nil
 }
 
 func segmenterCommand(cmdline string) []problem {

@@ -35,7 +35,7 @@ func Check(sw *experiments.Sweep, plan []runner.Planned) error {
 // checks every run of the sweep, named by its position (#1 first) since it has no ID. Check
 // writes nothing, except the Inception weights it downloads.
 func (o Options) Check(sw *experiments.Sweep, plan []runner.Planned) error {
-	c := &checker{opt: o, folders: map[string]*folder{}, weights: map[string]error{}}
+	c := &checker{opt: o, folders: map[string]*folder{}, weights: map[string]error{}, drn: map[string]error{}}
 	var f findings
 	for _, t := range targets(sw, plan) {
 		for _, p := range c.run(t) {
@@ -90,13 +90,14 @@ type checker struct {
 	opt     Options
 	folders map[string]*folder // by absolute dataset path
 	weights map[string]error   // by inception setting
+	drn     map[string]error   // whether each DRN checkpoint loads, by path
 }
 
 func (c *checker) run(t target) []problem {
 	var ps []problem
 	ps = append(ps, c.dataset(t.cfg)...)
 	ps = append(ps, c.fid(t.cfg)...)
-	ps = append(ps, seg(t.cfg)...)
+	ps = append(ps, c.seg(t.cfg)...)
 	ps = append(ps, checkpoint(t.cfg)...)
 	ps = append(ps, templates(t.cfg, t.dir)...)
 	ps = append(ps, officialRun(t.cfg)...)

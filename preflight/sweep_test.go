@@ -245,6 +245,20 @@ segmenter = "cmd:no-such-segmenter-7f3 --in {in} --out {out}" # M
 metrics = ["seg"]
 segmenter = "cmd:true" # M
 `, "run ", []want{{"# M", "base.segmenter", "must contain {in}"}}},
+		{"drn weights missing", nil, `dataset = "builtin:cityscapes"
+metrics = ["seg"]
+segmenter = "drn"
+drn_weights = "{dir}/drn.pth" # M
+`, "run ", []want{{"# M", "base.drn_weights", "segmenter drn: "}, {"# M", "base.drn_weights", "{dir}/drn.pth"}}},
+		{"drn weights not a DRN", func(t *testing.T, d string) {
+			if err := os.WriteFile(filepath.Join(d, "drn.pth"), []byte("not a checkpoint"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, `dataset = "builtin:cityscapes"
+metrics = ["seg"]
+segmenter = "drn"
+drn_weights = "{dir}/drn.pth" # M
+`, "run ", []want{{"# M", "base.drn_weights", "segmenter drn: "}}},
 		{"labels missing", func(t *testing.T, d string) { folderData(t, d, fourSplits...) }, `dataset = "{dir}/data"
 metrics = ["seg"]
 segmenter = "cmd:true {in} {out}"
