@@ -2,6 +2,7 @@ package checkpoint
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -48,10 +49,49 @@ const (
 // and shape is checked against that generator before it is allocated; every missing,
 // unexpected or mis-shaped key is listed.
 func LoadGenerator(path string) (*core.Generator, error) {
+	g, _, err := LoadGeneratorInfo(path)
+	return g, err
+}
+
+// Info is what a checkpoint records about the training that produced it.
+type Info struct {
+	CropSize int // the run's crop_size, the size it was trained and tested at; 0: not recorded
+}
+
+// LoadGeneratorInfo is LoadGenerator, and returns what a sweep checkpoint's metadata
+// records of its run (a .pth file records nothing).
+func LoadGeneratorInfo(path string) (*core.Generator, Info, error) {
 	src, err := open(path)
 	if err != nil {
-		return nil, err
+		return nil, Info{}, err
 	}
+	info, err := readInfo(src)
+	if err != nil {
+		return nil, Info{}, fmt.Errorf("%s: %w", path, err)
+	}
+	g, err := loadGenerator(path, src)
+	return g, info, err
+}
+
+// readInfo reads the run configuration a sweep checkpoint stores as its "config" metadata.
+func readInfo(src source) (Info, error) {
+	st, ok := src.TensorSource.(*safetensors.File)
+	if !ok || st.Metadata["config"] == "" {
+		return Info{}, nil
+	}
+	var cfg struct {
+		CropSize int `json:"crop_size"`
+	}
+	if err := json.Unmarshal([]byte(st.Metadata["config"]), &cfg); err != nil {
+		return Info{}, fmt.Errorf("metadata config: %w", err)
+	}
+	if cfg.CropSize < 0 {
+		return Info{}, fmt.Errorf("metadata config: crop_size %d", cfg.CropSize)
+	}
+	return Info{CropSize: cfg.CropSize}, nil
+}
+
+func loadGenerator(path string, src source) (*core.Generator, error) {
 	ngf, nBlocks, err := architecture(src)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
