@@ -76,22 +76,28 @@ func OpenDataset(cfg config.Run) (*data.Dataset, error) {
 // its values with ck's epoch and step. A FID whose weights are missing in a run with
 // fid_optional gives no values and a note on the log.
 func (e *Evaluator) Score(ctx context.Context, ck Checkpoint, kind vocab.Metric) ([]rundir.Metric, error) {
-	ms, err := e.compute(ctx, kind, ck.Fakes)
+	vs, err := e.compute(ctx, kind, ck.Fakes)
 	if err != nil {
 		return nil, fmt.Errorf("metric %s: %w", kind, err)
 	}
-	for i := range ms {
-		ms[i].Step, ms[i].Epoch = ck.Step, ck.Epoch
-	}
-	return ms, nil
+	return RunMetrics(vs, ck.Step, ck.Epoch), nil
 }
 
-func (e *Evaluator) compute(ctx context.Context, kind vocab.Metric, fakes string) ([]rundir.Metric, error) {
+// RunMetrics records metric values as the run metrics of training iteration step and epoch.
+func RunMetrics(vs []metrics.Value, step, epoch int) []rundir.Metric {
+	out := make([]rundir.Metric, len(vs))
+	for i, v := range vs {
+		out[i] = rundir.Metric{Name: v.Name, Value: v.Value, Step: step, Epoch: epoch, Identity: v.Identity}
+	}
+	return out
+}
+
+func (e *Evaluator) compute(ctx context.Context, kind vocab.Metric, fakes string) ([]metrics.Value, error) {
 	switch kind {
 	case vocab.MetricSWD:
 		opt := metrics.Options{}
 		opt.SWD.Seed = uint64(e.cfg.Seed)
-		return metrics.Compute(vocab.MetricSWD, e.real, fakes, opt, 0)
+		return metrics.Compute(vocab.MetricSWD, e.real, fakes, opt)
 	case vocab.MetricFID:
 		return e.fid(fakes)
 	case vocab.MetricSeg:
@@ -100,7 +106,7 @@ func (e *Evaluator) compute(ctx context.Context, kind vocab.Metric, fakes string
 		if !e.ds.HasGroundTruth() {
 			return nil, nil // a folder dataset has no ideal translations
 		}
-		return e.ds.GroundTruthScores(fakes)
+		return metrics.GroundTruth(e.ds, fakes)
 	}
 	_, err := vocab.ParseMetric(string(kind))
 	return nil, err

@@ -15,6 +15,7 @@ import (
 	"sweep/config"
 	"sweep/evaluate"
 	"sweep/job"
+	"sweep/metrics"
 	"sweep/results"
 	"sweep/rundir"
 	"sweep/safetensors"
@@ -238,7 +239,7 @@ func TestEvalAddsMissingMetric(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := ds.GroundTruthScores(filepath.Join(dir, rundir.FakeImagesDir))
+	want, err := metrics.GroundTruth(ds, filepath.Join(dir, rundir.FakeImagesDir))
 	if err != nil {
 		t.Fatal(err)
 	}

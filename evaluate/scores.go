@@ -10,14 +10,13 @@ import (
 	"sweep/config"
 	"sweep/data"
 	"sweep/metrics"
-	"sweep/rundir"
 	"sweep/vocab"
 )
 
 // fid computes FID with the run's Inception weights (inception setting, else
 // $SWEEP_INCEPTION, else the cache, fetched there once where the network allows). Missing
 // weights fail the metric, unless the run has fid_optional: FID is then absent (no value).
-func (e *Evaluator) fid(fakes string) ([]rundir.Metric, error) {
+func (e *Evaluator) fid(fakes string) ([]metrics.Value, error) {
 	path, err := e.inception()
 	if errors.Is(err, metrics.ErrInceptionUnavailable) && e.cfg.FIDOptional {
 		fmt.Fprintf(e.log, "fid absent (fid_optional): %v\n", err)
@@ -27,7 +26,7 @@ func (e *Evaluator) fid(fakes string) ([]rundir.Metric, error) {
 		return nil, inceptionHint(err)
 	}
 	opt := metrics.Options{FID: metrics.FIDOptions{Inception: path, RealStatsCache: fidStatsCache()}}
-	return metrics.Compute(vocab.MetricFID, e.real, fakes, opt, 0)
+	return metrics.Compute(vocab.MetricFID, e.real, fakes, opt)
 }
 
 // inception locates (and checks) the weights once per Evaluator.
@@ -51,7 +50,7 @@ func fidStatsCache() string {
 
 // seg segments the translations with the run's segmenter and scores them against its truth:
 // the label folder, or a built-in dataset's own label maps.
-func (e *Evaluator) seg(ctx context.Context, fakes string) ([]rundir.Metric, error) {
+func (e *Evaluator) seg(ctx context.Context, fakes string) ([]metrics.Value, error) {
 	opt, err := e.segOptions(ctx)
 	if err != nil {
 		return nil, err
@@ -60,7 +59,7 @@ func (e *Evaluator) seg(ctx context.Context, fakes string) ([]rundir.Metric, err
 	if truth == "" {
 		truth = e.cfg.Dataset
 	}
-	return metrics.Compute(vocab.MetricSeg, truth, fakes, metrics.Options{Seg: opt}, 0)
+	return metrics.Compute(vocab.MetricSeg, truth, fakes, metrics.Options{Seg: opt})
 }
 
 // segOptions resolves the segmenter (synthetic, or cmd:COMMAND run once per folder) and the

@@ -30,7 +30,7 @@ func TestCompute(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.kind), func(t *testing.T) {
-			m, err := Compute(tt.kind, tt.real, tt.fake, opt, 11)
+			m, err := Compute(tt.kind, tt.real, tt.fake, opt)
 			if !errors.Is(err, tt.err) {
 				t.Fatalf("error %v, want %v", err, tt.err)
 			}
@@ -38,13 +38,13 @@ func TestCompute(t *testing.T) {
 				t.Fatalf("metrics %+v", m)
 			}
 			for i, name := range tt.names {
-				if m[i].Name != name || m[i].Step != 11 || m[i].Identity == "" {
+				if m[i].Name != name || m[i].Identity == "" {
 					t.Errorf("metric %+v, want name %s", m[i], name)
 				}
 			}
 		})
 	}
-	if _, err := Compute("gt", real, fake, opt, 0); err == nil {
+	if _, err := Compute("gt", real, fake, opt); err == nil {
 		t.Error("unknown kind accepted")
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"sweep/internal/imagefile"
-	"sweep/rundir"
 )
 
 const (
@@ -40,10 +39,8 @@ type FIDResult struct {
 	Identity   Identity
 }
 
-// Metrics converts the result to the run metric "fid".
-func (r *FIDResult) Metrics(step int) []rundir.Metric {
-	return []rundir.Metric{metric("fid", r.Distance, step, r.Identity)}
-}
+// Values converts the result to the value "fid".
+func (r *FIDResult) Values() []Value { return []Value{value("fid", r.Distance, r.Identity)} }
 
 // FIDDirs computes FID between the images of two folders as pytorch-fid does: sorted PNG/JPEG
 // files, features of the pool3 layer, unbiased covariances, Fréchet distance in float64.

@@ -83,8 +83,8 @@ func TestFIDDirsWithExtractor(t *testing.T) {
 	if res.Real != 12 || res.Fake != 9 || res.Dims != 6 || !(res.Distance > 0) {
 		t.Errorf("result %+v", res)
 	}
-	m := res.Metrics(40)
-	if len(m) != 1 || m[0].Name != "fid" || m[0].Step != 40 || m[0].Value != res.Distance {
+	m := res.Values()
+	if len(m) != 1 || m[0].Name != "fid" || m[0].Value != res.Distance {
 		t.Fatalf("metrics %+v", m)
 	}
 	for _, want := range []string{"impl=sweep-fid-pytorch-fid", "images=9", "real_images=12", "network=channel-stats", "resize=bilinear-299"} {

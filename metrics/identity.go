@@ -7,8 +7,6 @@ package metrics
 import (
 	"fmt"
 	"strings"
-
-	"sweep/rundir"
 )
 
 // Identity says how a metric value was computed.
@@ -33,6 +31,14 @@ func (id Identity) String() string {
 	return strings.Join(append(parts, id.Extra...), " ")
 }
 
-func metric(name string, v float64, step int, id Identity) rundir.Metric {
-	return rundir.Metric{Name: name, Value: v, Step: step, Identity: id.String()}
+// Value is one named value a metric computed, with the identity of its computation; the
+// caller records it (evaluate makes it a run metric of a checkpoint).
+type Value struct {
+	Name     string
+	Value    float64
+	Identity string
+}
+
+func value(name string, v float64, id Identity) Value {
+	return Value{Name: name, Value: v, Identity: id.String()}
 }

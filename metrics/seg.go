@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 
 	"sweep/internal/imagefile"
-	"sweep/rundir"
 )
 
 const (
@@ -53,13 +52,13 @@ type SegResult struct {
 	Identity  Identity
 }
 
-// Metrics converts the result to "seg_miou", "seg_pixacc" and "seg_classacc", in percent
+// Values converts the result to "seg_miou", "seg_pixacc" and "seg_classacc", in percent
 // like the papers' tables.
-func (r *SegResult) Metrics(step int) []rundir.Metric {
-	return []rundir.Metric{
-		metric("seg_miou", 100*r.MeanIoU, step, r.Identity),
-		metric("seg_pixacc", 100*r.PixAcc, step, r.Identity),
-		metric("seg_classacc", 100*r.ClassAcc, step, r.Identity),
+func (r *SegResult) Values() []Value {
+	return []Value{
+		value("seg_miou", 100*r.MeanIoU, r.Identity),
+		value("seg_pixacc", 100*r.PixAcc, r.Identity),
+		value("seg_classacc", 100*r.ClassAcc, r.Identity),
 	}
 }
 

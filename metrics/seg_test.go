@@ -172,7 +172,7 @@ func TestSegDirs(t *testing.T) {
 			}
 			near(t, "pixel accuracy", res.PixAcc, 5.0/8)
 			near(t, "mean IoU", res.MeanIoU, 1.1/5)
-			m := res.Metrics(7)
+			m := res.Values()
 			if len(m) != 3 || m[0].Name != "seg_miou" || math.Abs(m[0].Value-22) > 1e-9 || m[1].Name != "seg_pixacc" || m[2].Name != "seg_classacc" {
 				t.Errorf("metrics %+v", m)
 			}

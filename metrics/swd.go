@@ -15,7 +15,6 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 
 	"sweep/internal/imagefile"
-	"sweep/rundir"
 )
 
 // SWD constants of Karras et al.'s sliced_wasserstein.py.
@@ -276,13 +275,13 @@ type SWDResult struct {
 	Identity    Identity
 }
 
-// Metrics converts the result to run metrics "swd_<res>" and "swd_avg".
-func (r *SWDResult) Metrics(step int) []rundir.Metric {
-	out := make([]rundir.Metric, 0, len(r.Levels)+1)
+// Values converts the result to the values "swd_<res>" and "swd_avg".
+func (r *SWDResult) Values() []Value {
+	out := make([]Value, 0, len(r.Levels)+1)
 	for i, v := range r.Levels {
-		out = append(out, metric("swd_"+strconv.Itoa(r.Resolutions[i]), v, step, r.Identity))
+		out = append(out, value("swd_"+strconv.Itoa(r.Resolutions[i]), v, r.Identity))
 	}
-	return append(out, metric("swd_avg", r.Avg, step, r.Identity))
+	return append(out, value("swd_avg", r.Avg, r.Identity))
 }
 
 // SWD compares the descriptors of a real and a fake set, which may hold different numbers of

@@ -227,10 +227,10 @@ func TestSWDSeeded(t *testing.T) {
 	if len(a.Levels) != 2 || a.Resolutions[0] != 32 || a.Resolutions[1] != 16 || !(a.Avg > 0) {
 		t.Errorf("result %+v", a)
 	}
-	m := a.Metrics(3)
+	m := a.Values()
 	names := []string{"swd_32", "swd_16", "swd_avg"}
 	for i, want := range names {
-		if m[i].Name != want || m[i].Step != 3 {
+		if m[i].Name != want {
 			t.Errorf("metric %d = %+v, want %s", i, m[i], want)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"sweep/data"
+	"sweep/evaluate"
 	"sweep/metrics"
 	"sweep/vocab"
 )
@@ -73,7 +74,7 @@ func computeMetric(kind vocab.Metric, real, fake, segSpec, labels, conv string, 
 		}
 		opt.Seg.Segmenter = seg
 	}
-	values, err := metrics.Compute(kind, real, fake, opt, step)
+	values, err := metrics.Compute(kind, real, fake, opt)
 	if errors.Is(err, metrics.ErrInceptionUnavailable) {
 		return fidAbsent{err}
 	}
@@ -83,7 +84,7 @@ func computeMetric(kind vocab.Metric, real, fake, segSpec, labels, conv string, 
 	if asJSON {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(values)
+		return enc.Encode(evaluate.RunMetrics(values, step, 0))
 	}
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	for _, m := range values {

@@ -24,8 +24,8 @@ var levels = [][]string{
 	{"vocab", "safetensors", "torchpt", "linalg", "internal"},
 	{"tensor", "config"},
 	{"ops", "experiments", "rundir", "metrics/inception", "internal/tensortest"},
-	{"core", "data", "metrics", "results"},
-	{"checkpoint", "translate", "report"},
+	{"core", "data", "results", "metrics/drn"},
+	{"checkpoint", "translate", "report", "metrics"},
 	{"evaluate"},
 	{"job", "runner/official"},
 	{"runner", "perf"},
@@ -53,6 +53,8 @@ var rules = []struct {
 		"the numerical core knows no run configuration, scheduling or store"},
 	{[]string{"report"}, []string{"runner"},
 		"a report reads the results store; it runs nothing"},
+	{[]string{"metrics", "data"}, []string{"rundir"},
+		"metrics and data return their own values; evaluate and job make them a run's records"},
 }
 
 func TestImportDirections(t *testing.T) {
