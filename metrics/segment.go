@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"image"
-	"image/color"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -147,11 +146,9 @@ func decodeLabels(img image.Image, format LabelFormat) ([]uint8, error) {
 			}
 		}
 	case LabelColor:
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			for x := b.Min.X; x < b.Max.X; x++ {
-				c := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
-				out = append(out, CityscapesColorTrainID(c.R, c.G, c.B))
-			}
+		m := imagefile.ToRGB(img)
+		for i := 0; i < len(m.Pix); i += 3 {
+			out = append(out, CityscapesColorTrainID(m.Pix[i], m.Pix[i+1], m.Pix[i+2]))
 		}
 	default:
 		return nil, fmt.Errorf("label format %q is unknown; use %s, %s, %s or %s", format, LabelTrainID, LabelID, LabelColor, LabelAuto)

@@ -19,9 +19,9 @@ package drn
 import (
 	"fmt"
 	"image"
-	"image/color"
 	"math"
 
+	"sweep/internal/imagefile"
 	"sweep/ops"
 	"sweep/tensor"
 )
@@ -165,18 +165,15 @@ func (b block) forward(tp *tensor.Tape, x *tensor.Var) *tensor.Var {
 }
 
 // Normalize turns img into DRN's input, [3, H, W] row-major: for each channel c,
-// (v/255 - Mean[c]) / Std[c] with v the 8-bit non-premultiplied value (alpha is ignored,
-// as PIL's convert('RGB') does), in float32 like torchvision's ToTensor and Normalize.
+// (v/255 - Mean[c]) / Std[c] with v the pixel's 8-bit RGB value by imagefile.ToRGB's alpha
+// rule (PIL's convert('RGB')), in float32 like torchvision's ToTensor and Normalize.
 func Normalize(img image.Image) []float32 {
-	b := img.Bounds()
-	w, h := b.Dx(), b.Dy()
-	out := make([]float32, 3*w*h)
-	for y := range h {
-		for x := range w {
-			c := color.NRGBAModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.NRGBA)
-			for ch, v := range [3]uint8{c.R, c.G, c.B} {
-				out[(ch*h+y)*w+x] = (float32(v)/255 - Mean[ch]) / Std[ch]
-			}
+	m := imagefile.ToRGB(img)
+	n := m.W * m.H
+	out := make([]float32, 3*n)
+	for i := range n {
+		for ch := range 3 {
+			out[ch*n+i] = (float32(m.Pix[3*i+ch])/255 - Mean[ch]) / Std[ch]
 		}
 	}
 	return out
