@@ -30,6 +30,7 @@ var cliCases = map[string]struct {
 	"translate": {[]string{"--in", "a", "--out", "b"}, []string{"--checkpoint", "absent.pth", "--in", "a", "--out", "b"}, 1},
 	"bench":     {[]string{"extra"}, []string{"--crop", "3", "--iters", "1", "--warmup", "0"}, 1},
 	"exec":      {[]string{}, []string{"absent"}, 1},
+	"export":    {[]string{"--format", "xlsx"}, []string{"--db", "absent.db"}, 1},
 }
 
 // TestCLIConventions runs the built program: for every command -h and --help exit 0 and
