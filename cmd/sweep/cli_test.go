@@ -30,6 +30,7 @@ var cliCases = map[string]struct {
 	"translate": {[]string{"--in", "a", "--out", "b"}, []string{"--checkpoint", "absent.pth", "--in", "a", "--out", "b"}, 1},
 	"bench":     {[]string{"extra"}, []string{"--crop", "3", "--iters", "1", "--warmup", "0"}, 1},
 	"exec":      {[]string{}, []string{"absent"}, 1},
+	"report":    {[]string{"extra"}, []string{"--db", "absent.db"}, 1},
 	"export":    {[]string{"--format", "xlsx"}, []string{"--db", "absent.db"}, 1},
 }
 
@@ -40,9 +41,6 @@ func TestCLIConventions(t *testing.T) {
 	bin := buildSweep(t)
 	for name, cmd := range commands {
 		t.Run(name, func(t *testing.T) {
-			if cmd.setup == nil {
-				t.Skipf("%s parses its own arguments", name)
-			}
 			tc, ok := cliCases[name]
 			if !ok {
 				t.Fatalf("no cliCases entry for %s", name)

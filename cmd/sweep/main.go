@@ -21,7 +21,6 @@ import (
 type command struct {
 	summary string
 	setup   func(f *flags) func(args []string) error
-	raw     func(args []string) error // a command that parses its own arguments
 }
 
 var commands = map[string]command{}
@@ -31,16 +30,8 @@ func define(name, summary string, setup func(f *flags) func(args []string) error
 	commands[name] = command{summary: summary, setup: setup}
 }
 
-// register registers a command that parses its own arguments.
-func register(name, summary string, run func(args []string) error) {
-	commands[name] = command{summary: summary, raw: run}
-}
-
 // run parses args with the command's flag set and runs it.
 func (c command) run(name string, args []string) error {
-	if c.raw != nil {
-		return c.raw(args)
-	}
 	f := newFlags("sweep " + name)
 	run := c.setup(f)
 	pos, err := f.parse(args)

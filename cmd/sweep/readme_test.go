@@ -54,21 +54,18 @@ func rewriteCLITable(readme string) (string, error) {
 		}
 		end += n + 1
 	}
-	order, docs, rows := []string{}, map[string]string{}, map[string]string{}
+	order, docs := []string{}, map[string]string{}
 	for _, row := range strings.Split(strings.TrimSuffix(readme[start:end], "\n"), "\n") {
 		name, doc, ok := parseRow(row)
 		if !ok {
 			return "", fmt.Errorf("README.md: CLI table row %q is not | `sweep COMMAND ...` | what it does |", row)
 		}
-		order, docs[name], rows[name] = append(order, name), doc, row
+		order, docs[name] = append(order, name), doc
 	}
 	lines := map[string]string{"--version": "sweep --version"}
 	summaries := map[string]string{"--version": "the version, the VCS revision it was built from (modified or not) and the backend"}
 	for name, c := range commands {
 		summaries[name] = c.summary
-		if c.setup == nil {
-			continue // parses its own flags: its row is kept as it is
-		}
 		f := newFlags("sweep " + name)
 		c.setup(f)
 		lines[name] = f.line()
@@ -84,12 +81,7 @@ func rewriteCLITable(readme string) (string, error) {
 		if _, ok := summaries[name]; !ok {
 			continue // a command that no longer exists
 		}
-		line, ok := lines[name]
-		if !ok {
-			table.WriteString(rows[name] + "\n")
-			continue
-		}
-		fmt.Fprintf(&table, "| `%s` | %s |\n", strings.ReplaceAll(line, "|", `\|`), docs[name])
+		fmt.Fprintf(&table, "| `%s` | %s |\n", strings.ReplaceAll(lines[name], "|", `\|`), docs[name])
 	}
 	return readme[:start] + table.String() + readme[end:], nil
 }
