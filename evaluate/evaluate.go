@@ -18,6 +18,7 @@ import (
 	"sweep/config"
 	"sweep/data"
 	"sweep/metrics"
+	"sweep/metrics/drn"
 	"sweep/rundir"
 	"sweep/vocab"
 )
@@ -39,6 +40,8 @@ type Evaluator struct {
 	inceptionPath string // located once
 	inceptionErr  error
 	located       bool
+
+	drn *drn.Net // segmenter drn's network, loaded on first use
 }
 
 // New prepares the evaluation of the run in dir: it opens the run's dataset (ds, when not

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sweep/internal/fixtures"
 	"testing"
 
 	"sweep/config"
@@ -506,5 +507,27 @@ func TestSegErrorNamesTheLabels(t *testing.T) {
 	_, err = e.Score(context.Background(), evaluate.Checkpoint{Fakes: fakes, Final: true}, vocab.MetricSeg)
 	if err == nil || !strings.Contains(err.Error(), void+": no ground-truth pixel") || strings.Contains(err.Error(), fakes) {
 		t.Errorf("error %v, want one naming the label folder %s", err, void)
+	}
+}
+
+// TestSegWithDRN scores seg with segmenter drn (the fixture's reduced-width DRN-D-22) at the
+// 256x128 protocol: the three scores are recorded, within range, and their identity names
+// the network, its checkpoint and the protocol. A missing checkpoint fails the run's scoring
+// with the path.
+func TestSegWithDRN(t *testing.T) {
+	root, _, _ := folderDataset(t)
+	cfg := tinyConfig(2)
+	cfg.Dataset, cfg.TestSize = root, 0
+	cfg.Metrics, cfg.Segmenter = []vocab.Metric{"seg"}, config.SegmenterDRN
+	cfg.DRNWeights = filepath.Join(fixtures.Dir(t), "drn", "drn_d_22_small.pth")
+	dir := train(t, cfg)
+	got := byName(result(t, dir).Metrics)[2]
+	for _, name := range []string{"seg_pixacc", "seg_classacc", "seg_miou"} {
+		if m, ok := got[name]; !ok || m.Value < 0 || m.Value > 100 {
+			t.Errorf("%s = %+v, want a score in [0, 100]", name, m)
+		}
+	}
+	if id := got["seg_miou"].Identity; !strings.Contains(id, "segmenter=drn:drn_d_22_small.pth@256x128-bilinear") {
+		t.Errorf("identity %q does not name the DRN and its protocol", id)
 	}
 }

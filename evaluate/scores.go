@@ -10,6 +10,7 @@ import (
 	"sweep/config"
 	"sweep/data"
 	"sweep/metrics"
+	"sweep/metrics/drn"
 	"sweep/vocab"
 )
 
@@ -71,13 +72,32 @@ func (e *Evaluator) segOptions(ctx context.Context) (metrics.SegOptions, error) 
 		return metrics.SegOptions{}, err
 	}
 	opt := metrics.SegOptions{Resize: "nearest"}
-	if kind == config.SegmenterSynthetic {
+	switch kind {
+	case config.SegmenterSynthetic:
 		opt.Segmenter, opt.SegmenterName = metrics.SegmentFunc(data.SegmentSynthetic), config.SegmenterSynthetic
-	} else {
+	case config.SegmenterDRN:
+		net, err := e.drnNet()
+		if err != nil {
+			return metrics.SegOptions{}, err
+		}
+		opt.Segmenter, opt.SegmenterName = drn.AtProtocol{Net: net}, drn.AtProtocol{}.Name(filepath.Base(e.cfg.DRNWeightsPath()))
+	default:
 		opt.Segmenter, opt.SegmenterName = metrics.CommandSegmenter{Template: command, Ctx: ctx}, config.SegmenterCommand+":"+command
 	}
 	opt.Truth, opt.Labels, err = e.segTruth()
 	return opt, err
+}
+
+// drnNet loads segmenter drn's checkpoint once per evaluator.
+func (e *Evaluator) drnNet() (*drn.Net, error) {
+	if e.drn == nil {
+		net, err := drn.Load(e.cfg.DRNWeightsPath())
+		if err != nil {
+			return nil, fmt.Errorf("segmenter drn: %w", err)
+		}
+		e.drn = net
+	}
+	return e.drn, nil
 }
 
 // segTruth reads each translation's label map from the run's label folder, matched by file

@@ -13,8 +13,8 @@ import (
 // back at that size; the scorer brings it to the label maps' size by nearest neighbour.
 type AtProtocol struct{ Net *Net }
 
-// Name is the segmenter as recorded in the metric's identity: the network, its checkpoint
-// and the resolution protocol.
+// Name is the segmenter as recorded in the metric's identity: the network, its checkpoint's
+// file name and the resolution protocol.
 func (s AtProtocol) Name(weights string) string {
 	return fmt.Sprintf("drn:%s@%dx%d-bilinear", weights, ProtocolWidth, ProtocolHeight)
 }
