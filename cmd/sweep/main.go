@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"runtime"
 	"runtime/debug"
 	"sort"
@@ -90,10 +91,13 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 // exitCoder lets a subcommand choose its exit status (for example 1 for a failed check).
 type exitCoder interface{ ExitCode() int }
 
-// exitCode returns the exit status chosen by err or by an error it wraps, else 1.
+// exitCode returns the exit status chosen by err or by an error it wraps, else 1. A child
+// process's status (an *exec.ExitError, which has an ExitCode method too) is not passed on.
 func exitCode(err error) int {
 	if ec := exitCoder(nil); errors.As(err, &ec) {
-		return ec.ExitCode()
+		if _, child := ec.(*exec.ExitError); !child {
+			return ec.ExitCode()
+		}
 	}
 	return 1
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -44,5 +45,9 @@ func TestExitCodeUnwraps(t *testing.T) {
 	}
 	if got := exitCode(errors.New("plain")); got != 1 {
 		t.Errorf("exitCode(plain) = %d, want 1", got)
+	}
+	child := exec.Command("sh", "-c", "exit 7").Run()
+	if got := exitCode(fmt.Errorf("command: %w", child)); got != 1 {
+		t.Errorf("exitCode(a child's exit status 7) = %d, want 1", got)
 	}
 }
