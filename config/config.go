@@ -113,8 +113,8 @@ func (r Run) Validate() error {
 	if _, err := vocab.ParseLayers(string(r.AttnLayers)); err != nil {
 		bad("%v", err)
 	}
-	if r.CropSize < 20 || r.CropSize%4 != 0 {
-		bad("crop_size %d must be a multiple of 4 and at least 20 (smaller crops leave the discriminator no output)", r.CropSize)
+	if r.CropSize < 24 || r.CropSize%4 != 0 {
+		bad("crop_size %d must be a multiple of 4 and at least 24 (smaller crops leave the discriminator no output)", r.CropSize)
 	}
 	if r.LoadSize < r.CropSize {
 		bad("load_size %d must be at least crop_size %d", r.LoadSize, r.CropSize)

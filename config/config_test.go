@@ -192,3 +192,15 @@ func TestDRNSegmenterNeedsWeights(t *testing.T) {
 		t.Errorf("drn_weights loses to $SWEEP_DRN: %q", r.DRNWeightsPath())
 	}
 }
+
+// The smallest crop is the smallest whose discriminator output is not empty: at crop 20 the
+// PatchGAN's map is 0x0 and its loss NaN.
+func TestSmallestCrop(t *testing.T) {
+	for crop, ok := range map[int]bool{20: false, 24: true} {
+		r := Default()
+		r.CropSize, r.LoadSize, r.Queries = crop, crop, 16
+		if err := r.Validate(); (err == nil) != ok {
+			t.Errorf("crop_size %d: %v", crop, err)
+		}
+	}
+}

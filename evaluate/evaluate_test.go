@@ -43,7 +43,7 @@ func TestMain(m *testing.M) {
 // tinyConfig trains epochs epochs of 10 iterations at the smallest valid scale.
 func tinyConfig(epochs int) config.Run {
 	c := config.Default()
-	c.Seed, c.CropSize, c.LoadSize = 1, 20, 22
+	c.Seed, c.CropSize, c.LoadSize = 1, 24, 26
 	c.NGF, c.NDF, c.NBlocks, c.NetFNC, c.Queries = 4, 4, 5, 8, 8
 	c.TrainSize, c.TestSize, c.Epochs, c.EpochsDecay = 10, 2, epochs/2, epochs-epochs/2
 	c.Metrics = nil

@@ -25,7 +25,7 @@ import (
 // tinyConfig trains 2 epochs of 10 iterations at the smallest valid scale.
 func tinyConfig(seed int64) config.Run {
 	c := config.Default()
-	c.Seed, c.CropSize, c.LoadSize = seed, 20, 22
+	c.Seed, c.CropSize, c.LoadSize = seed, 24, 26
 	c.NGF, c.NDF, c.NBlocks, c.NetFNC, c.Queries = 4, 4, 5, 8, 8
 	c.TrainSize, c.TestSize, c.Epochs, c.EpochsDecay = 10, 2, 1, 1
 	c.Metrics = nil

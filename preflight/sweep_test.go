@@ -42,8 +42,8 @@ const tiny = `[sweep]
 name = "pre"
 
 [base]
-crop_size = 20
-load_size = 22
+crop_size = 24
+load_size = 26
 ngf = 4
 ndf = 4
 n_blocks = 5

@@ -25,8 +25,8 @@ name = "real"
 
 [base]
 dataset = "datasets/h2z"
-crop_size = 20
-load_size = 24
+crop_size = 24
+load_size = 26
 ngf = 4
 ndf = 4
 n_blocks = 5
