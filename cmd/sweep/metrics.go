@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"text/tabwriter"
 
 	"sweep/data"
 	"sweep/evaluate"
 	"sweep/metrics"
+	"sweep/metrics/drn"
 	"sweep/vocab"
 )
 
@@ -21,6 +24,13 @@ func init() {
 			return nil, fmt.Errorf("segmenter synthetic takes no argument, got %q", arg)
 		}
 		return metrics.SegmentFunc(data.SegmentSynthetic), nil
+	})
+	metrics.RegisterSegmenter("drn", func(weights string) (metrics.Segmenter, error) {
+		net, err := drn.Load(weights)
+		if err != nil {
+			return nil, err
+		}
+		return drn.AtProtocol{Net: net}, nil
 	})
 }
 
@@ -40,7 +50,7 @@ prints its values. See docs/metrics.md.`)
 	f.nargs(1, 1)
 	f.require("real", "fake")
 	var opt metrics.Options
-	var real, fake, segSpec, labels, conv string
+	var real, fake, segSpec, labels, conv, drnWeights string
 	var step int
 	var asJSON, noDownload bool
 	f.StringVar(&real, "real", "", "folder `DIR` of real images (seg: of label images)")
@@ -50,7 +60,8 @@ prints its values. See docs/metrics.md.`)
 	f.Uint64Var(&opt.SWD.Seed, "seed", 1, "swd: seed of the random neighbourhoods and directions")
 	f.StringVar(&opt.FID.Inception, "inception", "", "fid: weights `PATH` ("+metrics.InceptionFile+"; default $"+metrics.InceptionEnv+", then the user cache folder)")
 	f.BoolVar(&noDownload, "no-download", false, "fid: never download the weights")
-	f.StringVar(&segSpec, "segmenter", "", "seg: `cmd:COMMAND` (a shell command with {in} and {out}), or synthetic (the built-in cityscapes set's segmenter)")
+	f.StringVar(&segSpec, "segmenter", "", "seg: `cmd:COMMAND` (a shell command with {in} and {out}), drn (DRN-D-22 at 256x128, see --drn-weights) or synthetic (the built-in cityscapes set's segmenter)")
+	f.StringVar(&drnWeights, "drn-weights", "", "seg: DRN-D-22 Cityscapes weights `PATH` for --segmenter drn (default $SWEEP_DRN)")
 	f.StringVar(&labels, "labels", string(metrics.LabelTrainID), "seg: label encoding: `trainid|labelid|color` (Cityscapes train ids, label ids or gtFine_color)")
 	f.StringVar(&conv, "convention", string(metrics.ConventionDRN), "seg: absent classes: `drn|pix2pix` (left out, NaN; or count as 0)")
 	f.StringVar(&opt.Seg.Resize, "resize", "none", "seg: `none|nearest` (resize predictions to the label size)")
@@ -60,13 +71,28 @@ prints its values. See docs/metrics.md.`)
 		if !slices.Contains(metrics.Kinds, kind) {
 			return f.usageErr("unknown metric %q; want one of %s", args[0], vocab.Join(metrics.Kinds, ", "))
 		}
+		if segSpec == "drn" {
+			segSpec, opt.Seg.Resize = drnSpec(drnWeights), "nearest" // predictions come at 256x128
+			opt.Seg.SegmenterName = drn.AtProtocol{}.Name(filepath.Base(strings.TrimPrefix(segSpec, "drn:")))
+		}
 		return computeMetric(kind, real, fake, segSpec, labels, conv, step, asJSON, noDownload, opt)
 	}
 }
 
+// drnSpec is the segmenter spec of DRN with the weights at path, else at $SWEEP_DRN.
+func drnSpec(path string) string {
+	if path == "" {
+		path = os.Getenv("SWEEP_DRN")
+	}
+	return "drn:" + path
+}
+
 func computeMetric(kind vocab.Metric, real, fake, segSpec, labels, conv string, step int, asJSON, noDownload bool, opt metrics.Options) error {
 	opt.FID.Download = !noDownload
-	opt.Seg.Labels, opt.Seg.Convention, opt.Seg.SegmenterName = metrics.LabelFormat(labels), metrics.SegConvention(conv), segSpec
+	opt.Seg.Labels, opt.Seg.Convention = metrics.LabelFormat(labels), metrics.SegConvention(conv)
+	if opt.Seg.SegmenterName == "" {
+		opt.Seg.SegmenterName = segSpec
+	}
 	if kind == vocab.MetricSeg {
 		seg, err := metrics.NewSegmenter(segSpec)
 		if err != nil {

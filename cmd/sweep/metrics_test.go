@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"sweep/internal/fixtures"
 )
 
 func writeGrayPNGs(t *testing.T, dir string, n int) {
@@ -32,6 +34,7 @@ func TestRunMetrics(t *testing.T) {
 	writeGrayPNGs(t, real, 2)
 	writeGrayPNGs(t, fake, 2)
 	t.Setenv("SWEEP_INCEPTION", filepath.Join(dir, "missing.pth"))
+	drnWeights := filepath.Join(fixtures.Dir(t), "drn", "drn_d_22_small.pth")
 	tests := []struct {
 		name     string
 		args     []string
@@ -44,6 +47,8 @@ func TestRunMetrics(t *testing.T) {
 		{"unknown kind", []string{"lpips", "--real", real, "--fake", fake}, 2, "swd, fid, seg"},
 		{"no folders", []string{"swd"}, 2, "--real is required"},
 		{"unknown segmenter", []string{"seg", "--real", real, "--fake", fake, "--segmenter", "nope"}, 1, "unknown"},
+		{"drn", []string{"seg", "--real", real, "--fake", fake, "--segmenter", "drn", "--drn-weights", drnWeights, "--json"}, 0, ""},
+		{"drn weights missing", []string{"seg", "--real", real, "--fake", fake, "--segmenter", "drn", "--drn-weights", filepath.Join(dir, "nope.pth")}, 1, "nope.pth"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
