@@ -32,6 +32,7 @@ type Plot struct {
 	Kind  PlotKind `json:"kind"`
 	Title string   `json:"title"`
 	Path  string   `json:"path"`
+	Run   string   `json:"run,omitempty"` // the run a loss curve is of
 }
 
 // defaultGridImages is how many test images an image grid shows unless told otherwise.
@@ -168,7 +169,7 @@ func writeLossCurves(s *results.Store, dir string, d *sweepData, t Table) ([]Plo
 			if err := saveLosses(path, title, losses); err != nil {
 				return nil, err
 			}
-			out = append(out, Plot{Kind: PlotLoss, Title: title, Path: path})
+			out = append(out, Plot{Kind: PlotLoss, Title: title, Path: path, Run: r.ID})
 		}
 	}
 	return out, nil

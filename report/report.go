@@ -4,6 +4,7 @@ package report
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -18,7 +19,7 @@ import (
 
 // Options choose what a report shows.
 type Options struct {
-	Format     string    // "md", "csv", "json" or "latex"
+	Format     string    // "md", "csv", "json", "latex" or "html" (a folder: see RenderHTML)
 	Sweep      string    // one sweep; "" for every sweep in the store
 	Kind       Kind      // table kind; "" or KindAuto chooses by ChooseKind
 	PlotsDir   string    // write plots here and link them; "" for none
@@ -29,7 +30,7 @@ type Options struct {
 }
 
 // Formats lists the report formats.
-var Formats = []string{"md", "csv", "json", "latex"}
+var Formats = []string{"md", "csv", "json", "latex", "html"}
 
 // Report is everything a report shows.
 type Report struct {
@@ -62,6 +63,9 @@ func WriteReport(w io.Writer, dbPath string, opt Options) error {
 func Render(w io.Writer, s *results.Store, opt Options) error {
 	if err := opt.check(); err != nil {
 		return err
+	}
+	if opt.Format == "html" {
+		return errors.New("format html writes a folder, not one stream: use RenderHTML (sweep report --format html --out DIR)")
 	}
 	rep, err := Build(s, opt)
 	if err != nil {
@@ -118,7 +122,7 @@ func checkMetrics(asked []string, known map[string]bool) error {
 // check refuses an unknown format, table kind or epoch mode.
 func (opt Options) check() error {
 	if !slices.Contains(Formats, opt.Format) {
-		return fmt.Errorf("format %q is unknown; allowed: md, csv, json, latex", opt.Format)
+		return fmt.Errorf("format %q is unknown; allowed: md, csv, json, latex, html", opt.Format)
 	}
 	return opt.checkTable()
 }
