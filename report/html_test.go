@@ -149,11 +149,3 @@ func TestHTMLSite(t *testing.T) {
 	})
 	mustDo(t, err)
 }
-
-func TestRenderRefusesHTMLStream(t *testing.T) {
-	s := newStore(t)
-	var b strings.Builder
-	if err := Render(&b, s, Options{Format: "html"}); err == nil || !strings.Contains(err.Error(), "--out DIR") {
-		t.Errorf("Render html = %v, want an error pointing to --out DIR", err)
-	}
-}

@@ -38,7 +38,8 @@ func TestReportErrors(t *testing.T) {
 		opt  Options
 		want string
 	}{
-		{"format", Options{Format: "html"}, `format "html" is unknown`},
+		{"format", Options{Format: "xml"}, `format "xml" is unknown`},
+		{"html stream", Options{Format: "html"}, `--out DIR`},
 		{"kind", Options{Format: "md", Kind: "fancy"}, `table kind "fancy" is unknown`},
 		{"sweep", Options{Format: "md", Sweep: "nope"}, `sweep "nope" is not in`},
 	}
