@@ -103,11 +103,12 @@ type htmlTable struct {
 	LegendBefore    string // the legend, split around its "Bold" mark
 	LegendAfter     string
 	Bold            bool
+	Ours            bool // this sweep's rows, with seed counts and links to the runs
 }
 
 type htmlRow struct {
-	Label, Anchor, N string
-	Published        bool
+	Label, Anchor string
+	Published     bool
 	Cells            []htmlCell
 	Runs             []htmlRunLink
 }
@@ -171,8 +172,8 @@ func htmlSweepOf(s *results.Store, sr SweepReport, source string, opt Options, p
 		byID[r.ID] = r
 	}
 	for ti, t := range sr.Tables {
-		ht := htmlTableOf(t, anchor, ti)
-		ht.setLegend(legend(t, source))
+		ht := htmlTableOf(t, anchor, ti, true)
+		ht.setLegend(legend(t))
 		for ri, r := range t.Rows {
 			for _, id := range rowRuns(r) {
 				run, ok := byID[id]
@@ -186,6 +187,12 @@ func htmlSweepOf(s *results.Store, sr SweepReport, source string, opt Options, p
 			}
 		}
 		hs.Tables = append(hs.Tables, ht)
+		if t.Published != nil {
+			pt := htmlTableOf(*t.Published, anchor+"-published", ti, false)
+			pt.Title = publishedTitle(*t.Published)
+			pt.setLegend(publishedLegend(*t.Published, source))
+			hs.Tables = append(hs.Tables, pt)
+		}
 	}
 	for _, r := range runs {
 		p := page(r, runLabel(r))
@@ -240,17 +247,24 @@ func runLink(r results.Run, from, label string) htmlRunLink {
 	return htmlRunLink{ID: r.ID, Href: runHref(from, r.ID), Label: label, Status: string(r.Status), Seed: r.Config.Seed}
 }
 
-// htmlTableOf lays out table t with the Markdown report's headings, cell texts and marks.
-func htmlTableOf(t Table, anchor string, ti int) htmlTable {
+// htmlTableOf lays out table t with the Markdown report's headings, cell texts and marks;
+// ours adds the seed counts and the links to the runs.
+func htmlTableOf(t Table, anchor string, ti int, ours bool) htmlTable {
 	paper := ""
 	if t.Paper != "" {
 		paper = fmt.Sprintf(" (cf. paper %s)", t.Paper)
 	}
 	ht := htmlTable{Title: kindTitle(t.Kind) + paper, Datasets: strings.Join(t.Datasets(), ", "),
-		Header: withN(gridHeader(t), "n"), Noise: noiseText(t)}
+		Header: gridHeader(t), Noise: noiseText(t), Ours: ours}
+	if ours {
+		ht.Header = withN(ht.Header, "n")
+	}
 	dec := t.columnDecimals()
 	for ri, r := range t.Rows {
-		hr := htmlRow{Label: r.Label, N: rowN(r), Published: r.Published, Anchor: fmt.Sprintf("%s-t%d-r%d", anchor, ti, ri)}
+		hr := htmlRow{Label: r.Label, Published: r.Published, Anchor: fmt.Sprintf("%s-t%d-r%d", anchor, ti, ri)}
+		if ours {
+			hr.Cells = append(hr.Cells, htmlCell{Text: rowN(r)})
+		}
 		for i, c := range r.Cells {
 			for _, j := range t.epochColsBefore(i) {
 				hr.Cells = append(hr.Cells, htmlCell{Text: epochText(r, j), Epoch: true})
@@ -413,10 +427,10 @@ var indexTemplate = template.Must(template.New("index").Funcs(htmlFuncs).Parse(`
 {{range .Tables}}
 <h3>{{.Title}}</h3>
 <p>Datasets: {{.Datasets}}.</p>
-<table class="results">
-<thead><tr>{{range .Header}}<th>{{.}}</th>{{end}}<th>runs</th></tr></thead>
+<table class="results{{if not .Ours}} published{{end}}">
+<thead><tr>{{range .Header}}<th>{{.}}</th>{{end}}{{if .Ours}}<th>runs</th>{{end}}</tr></thead>
 <tbody>
-{{range .Rows}}<tr id="{{.Anchor}}"{{if .Published}} class="published"{{end}}><td class="label">{{.Label}}</td><td>{{.N}}</td>{{range .Cells}}<td{{if .Best}} class="best"{{else if .Epoch}} class="epoch"{{end}}>{{.Text}}{{if and .Tied (not .Best)}} †{{end}}</td>{{end}}<td class="runs">{{range .Runs}}<a href="{{.Href}}" title="run {{.ID}}">{{.Label}}</a>{{end}}</td></tr>
+{{range .Rows}}<tr id="{{.Anchor}}"{{if .Published}} class="published"{{end}}><td class="label">{{.Label}}</td>{{range .Cells}}<td{{if .Best}} class="best"{{else if .Epoch}} class="epoch"{{end}}>{{.Text}}{{if and .Tied (not .Best)}} †{{end}}</td>{{end}}{{if .Runs}}<td class="runs">{{range .Runs}}<a href="{{.Href}}" title="run {{.ID}}">{{.Label}}</a>{{end}}</td>{{end}}</tr>
 {{end}}</tbody>
 </table>
 {{with .Noise}}<p class="noise">{{.}}</p>{{end}}
