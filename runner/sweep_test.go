@@ -17,7 +17,6 @@ import (
 	"sweep/internal/sweeptest"
 	"sweep/results"
 	"sweep/rundir"
-	"sweep/runner"
 	"sweep/vocab"
 )
 
@@ -25,6 +24,9 @@ import (
 var sweepBin string
 
 func TestMain(m *testing.M) { sweeptest.Main(m, &sweepBin) }
+
+// exitInterrupted is the exit status of sweep run after a Ctrl-C.
+const exitInterrupted = 130
 
 // binRevision reads the VCS revision and modified flag the toolchain stamped into the
 // sweep program (go version -m).
@@ -485,8 +487,8 @@ func TestInterruptMarksRunsAndNextRunResumes(t *testing.T) {
 				<-done // the output is complete, and no longer written, once Wait returns
 				t.Fatalf("the runner did not end after the interrupt:\n%s", out.String())
 			}
-			if code := cmd.ProcessState.ExitCode(); code != runner.ExitCodeInterrupted {
-				t.Fatalf("exit %d, want %d:\n%s", code, runner.ExitCodeInterrupted, out.String())
+			if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
+				t.Fatalf("exit %d, want %d:\n%s", code, exitInterrupted, out.String())
 			}
 			if n := countStatus(e.runs(), vocab.StatusInterrupted); n != 2 {
 				t.Fatalf("%d runs interrupted, want 2:\n%s", n, out.String())

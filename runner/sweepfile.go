@@ -2,23 +2,17 @@ package runner
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
-	"golang.org/x/term"
-
 	"sweep/experiments"
-	"sweep/internal/exitcode"
 	"sweep/results"
 	"sweep/vocab"
 )
 
-// Args are the options of "sweep run".
+// Args are the options of running a sweep file ("sweep run").
 type Args struct {
 	File     string // the sweep's TOML file
 	Devices  string // "cpu:N" or "gpu:I,J,..."
@@ -28,7 +22,11 @@ type Args struct {
 	FailFast bool
 	Force    bool
 	DryRun   bool
-	Every    time.Duration // progress interval of the plain (non-terminal) display
+
+	Reporter func(total, done, slots int) Reporter // shows the progress; nil: nothing
+	Kill     <-chan struct{}                       // when closed, running children are killed at once
+	Out      io.Writer                             // where a dry run prints the plan; nil: stdout
+	Log      io.Writer                             // the interrupt note and the summary; nil: stderr
 
 	// Cluster is where attempts execute: "local" (children of this process), "slurm", or ""
 	// for the sweep file's [sweep] cluster (default local). CancelOnInterrupt makes a Ctrl-C
@@ -40,7 +38,7 @@ type Args struct {
 	Clusters map[string]ClusterFunc
 
 	// Check, when set, vets everything the planned runs will need (data, weights, programs,
-	// files) before the dry run prints or anything is written; its error ends Main. plan is
+	// files) before the dry run prints or anything is written; its error ends RunFile. plan is
 	// nil when planning failed (a dataset folder that cannot be read), so that Check can
 	// report the cause at its place in the file; when Check then finds nothing, the planning
 	// error stands.
@@ -50,13 +48,10 @@ type Args struct {
 // ClusterFunc returns the launcher and slots of a cluster for sweep sw, recording in store.
 type ClusterFunc func(store *results.Store, sw *experiments.Sweep, a Args) (Launcher, []Slot, error)
 
-// ExitCodeInterrupted is the exit status of "sweep run" after a Ctrl-C.
-const ExitCodeInterrupted = 130
-
-// Main is "sweep run": it loads the sweep, then prints its plan (DryRun) or runs it with a
-// live display on stderr. The first SIGINT or SIGTERM interrupts the running children (they
-// checkpoint), a second kills them.
-func Main(a Args) error {
+// RunFile loads the sweep file a.File, then prints its plan to a.Out (DryRun) or runs it.
+// Ending ctx interrupts the running children (they checkpoint; the note saying so goes to
+// a.Log), closing a.Kill kills them; the error then wraps ErrInterrupted.
+func RunFile(ctx context.Context, a Args) error {
 	if a.Retries < 0 {
 		return fmt.Errorf("--retries %d must be at least 0", a.Retries)
 	}
@@ -73,7 +68,7 @@ func Main(a Args) error {
 		return err
 	}
 	if a.DryRun {
-		return dryRun(os.Stdout, a, sw, plan)
+		return dryRun(a.out(), a, sw, plan)
 	}
 	cluster := a.cluster(sw)
 	if cluster != "local" {
@@ -90,29 +85,38 @@ func Main(a Args) error {
 	if err != nil {
 		return err
 	}
-	ctx, kill, stop := interrupts(os.Stderr, interruptNote(cluster, a.CancelOnInterrupt))
-	defer stop()
-	// A reader of stderr that goes away (sweep run | head) must not end the sweep. Notify,
-	// unlike Ignore, leaves the children's SIGPIPE at its default.
-	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	log := a.log()
+	stopNote := context.AfterFunc(ctx, func() { fmt.Fprintln(log, interruptNote(cluster, a.CancelOnInterrupt)) })
+	defer stopNote()
 	opt := Options{
 		RunsDir: a.RunsDir, Slots: slots, Retries: a.Retries, FailFast: a.FailFast, Force: a.Force,
-		Kill: kill, Provenance: CollectProvenance(),
-		Reporter: reporterFor(os.Stderr, a.Every), LockWait: 5 * time.Second, Launcher: launcher,
+		Kill: a.Kill, Provenance: CollectProvenance(),
+		Reporter: a.Reporter, LockWait: 5 * time.Second, Launcher: launcher,
 	}
 	sum, err := Run(ctx, store, sw.Name, sw.Runs, opt)
-	fmt.Fprintf(os.Stderr, "sweep %q: %d runs: %d done before, %d completed now, %d failed, %d interrupted, %d busy, %d not started\n",
+	fmt.Fprintf(log, "sweep %q: %d runs: %d done before, %d completed now, %d failed, %d interrupted, %d busy, %d not started\n",
 		sw.Name, sum.Total, sum.Skipped, sum.Completed, len(sum.Failed), len(sum.Interrupted), len(sum.Busy), sum.NotStarted)
 	if n := len(sum.Detached); n > 0 {
-		fmt.Fprintf(os.Stderr, "detached from %d %s jobs, which go on; 'sweep run' again re-attaches and records them\n", n, cluster)
+		fmt.Fprintf(log, "detached from %d %s jobs, which go on; 'sweep run' again re-attaches and records them\n", n, cluster)
 	}
 	if note := sum.UnscoredNote(sw.Name); note != "" {
-		fmt.Fprintln(os.Stderr, note)
-	}
-	if errors.Is(err, ErrInterrupted) {
-		return &exitcode.Error{Code: ExitCodeInterrupted, Err: err}
+		fmt.Fprintln(log, note)
 	}
 	return err
+}
+
+func (a Args) out() io.Writer {
+	if a.Out == nil {
+		return os.Stdout
+	}
+	return a.Out
+}
+
+func (a Args) log() io.Writer {
+	if a.Log == nil {
+		return os.Stderr
+	}
+	return a.Log
 }
 
 // cluster is where the sweep's attempts execute: --cluster, else [sweep] cluster, else local.
@@ -187,49 +191,4 @@ func dryRun(w io.Writer, a Args, sw *experiments.Sweep, plan []Planned) error {
 		return err
 	}
 	return PrintOfficialCommands(w, plan, a.Devices)
-}
-
-// interrupts turns the first SIGINT/SIGTERM into ctx's end and the second into closing kill.
-func interrupts(w io.Writer, note string) (ctx context.Context, kill chan struct{}, stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	kill = make(chan struct{})
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() {
-		select {
-		case <-sigs:
-			fmt.Fprintln(w, note)
-			cancel()
-		case <-done:
-			return
-		}
-		select {
-		case <-sigs:
-			fmt.Fprintln(w, "killing the running runs")
-			close(kill)
-		case <-done:
-		}
-	}()
-	return ctx, kill, func() {
-		signal.Stop(sigs)
-		close(done)
-		cancel()
-	}
-}
-
-// reporterFor shows bars on a terminal and plain lines (progress every interval) otherwise.
-func reporterFor(f *os.File, every time.Duration) func(total, done, slots int) Reporter {
-	fd := int(f.Fd())
-	if term.IsTerminal(fd) {
-		width := func() int {
-			w, _, err := term.GetSize(fd)
-			if err != nil {
-				return 0
-			}
-			return w
-		}
-		return func(total, done, slots int) Reporter { return NewTermReporter(f, width, total, done, slots) }
-	}
-	return func(total, done, slots int) Reporter { return NewPlainReporter(f, total, done, slots, every) }
 }

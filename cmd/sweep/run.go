@@ -1,10 +1,13 @@
 package main
 
 import (
+	"errors"
+	"os"
 	"time"
 
 	"sweep/cluster/slurm"
 	"sweep/experiments"
+	"sweep/internal/exitcode"
 	"sweep/preflight"
 	"sweep/results"
 	"sweep/runner"
@@ -24,7 +27,7 @@ func setupRun(f *flags) func([]string) error {
 	f.BoolVar(&a.FailFast, "fail-fast", false, "start no new run after a run has failed")
 	f.BoolVar(&a.Force, "force", false, "rerun completed runs from scratch")
 	f.BoolVar(&a.DryRun, "dry-run", false, "print the runs and which are done, run nothing")
-	f.DurationVar(&a.Every, "progress-every", 30*time.Second, "progress line interval when stderr is not a terminal")
+	every := f.Duration("progress-every", 30*time.Second, "progress line interval when stderr is not a terminal")
 	f.StringVar(&a.Cluster, "cluster", "", "where runs execute: `local|slurm` (default: the sweep file's [sweep] cluster, else local)")
 	f.BoolVar(&a.CancelOnInterrupt, "cancel-on-interrupt", false, "with a cluster: Ctrl-C cancels the jobs (default: detach, they go on)")
 	poll := f.Duration("slurm-poll", 15*time.Second, "longest interval between two queries of a Slurm job's state (back-off from 1s)")
@@ -32,7 +35,16 @@ func setupRun(f *flags) func([]string) error {
 		a.File = args[0]
 		a.Check = preflight.Check
 		a.Clusters = map[string]runner.ClusterFunc{"slurm": slurmCluster(*poll)}
-		return runner.Main(a)
+		a.Reporter = reporterFor(os.Stderr, *every)
+		ctx, kill, stop := interrupts(os.Stderr)
+		defer stop()
+		survivePipeClose()
+		a.Kill = kill
+		err := runner.RunFile(ctx, a)
+		if errors.Is(err, runner.ErrInterrupted) {
+			return &exitcode.Error{Code: exitInterrupted, Err: err}
+		}
+		return err
 	}
 }
 
