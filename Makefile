@@ -2,9 +2,10 @@ GO ?= go
 
 .PHONY: deps build test fuzz run bench bench-ref
 
-# The core's matrix products run in OpenBLAS (Debian's libopenblas-dev), through cgo.
+# The core's matrix products run in OpenBLAS (Debian's libopenblas-dev), through cgo; the
+# HTML report's browser test renders pages in headless Chromium.
 deps:
-	@dpkg -s libopenblas-dev python3-numpy >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq libopenblas-dev python3-numpy; }
+	@dpkg -s libopenblas-dev python3-numpy chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq libopenblas-dev python3-numpy chromium; }
 
 build: deps
 	$(GO) build -o sweep ./cmd/sweep
@@ -15,7 +16,7 @@ build: deps
 # same bits on every amd64 machine, and the baseline holds them exactly.
 test: build
 	$(GO) vet ./...
-	SWEEP_REQUIRE_NUMPY=1 $(GO) test -race -count=1 ./...
+	SWEEP_REQUIRE_NUMPY=1 SWEEP_REQUIRE_CHROMIUM=1 $(GO) test -race -count=1 ./...
 	rm -rf .ci-tmp && $(GO) build -tags purego -o .ci-tmp/sweep-purego ./cmd/sweep
 	.ci-tmp/sweep-purego run --db .ci-tmp/ci.db --runs-dir .ci-tmp/runs --devices cpu:2 experiments/smoke.toml
 	.ci-tmp/sweep-purego check --baseline .ci/baseline-smoke.toml --db .ci-tmp/ci.db --sweep smoke
