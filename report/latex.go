@@ -21,6 +21,9 @@ func writeLatex(w io.Writer, rep *Report) error {
 		fmt.Fprintf(w, "\n%% Sweep %s: %s.\n", sr.Name, countsText(sr.Counts))
 		for _, t := range sr.Tables {
 			writeLatexTable(w, t)
+			if t.Published != nil {
+				writeLatexPublished(w, *t.Published, rep.Source)
+			}
 		}
 	}
 	return nil
@@ -28,20 +31,29 @@ func writeLatex(w io.Writer, rep *Report) error {
 
 func writeLatexTable(w io.Writer, t Table) {
 	fmt.Fprintf(w, "\\begin{table}[t]\n\\centering\n\\caption{%s}\n", latexCaption(t))
+	writeLatexBody(w, t)
+	if n := noiseText(t); n != "" {
+		fmt.Fprintf(w, "%% %s\n", n)
+	}
+}
+
+// writeLatexPublished writes the paper's numbers as a booktabs table of their own.
+func writeLatexPublished(w io.Writer, t Table, source string) {
+	caption := latexEscape(publishedTitle(t)+", sweep "+t.Sweep+". "+publishedLegend(t, source))
+	fmt.Fprintf(w, "\\begin{table}[t]\n\\centering\n\\caption{%s}\n", caption)
+	writeLatexBody(w, t)
+}
+
+// writeLatexBody writes the tabular of t and closes the table.
+func writeLatexBody(w io.Writer, t Table) {
 	header := gridHeader(t)
 	fmt.Fprintf(w, "\\begin{tabular}{l%s}\n\\toprule\n", strings.Repeat("r", len(header)-1))
 	fmt.Fprintf(w, "%s \\\\\n\\midrule\n", latexRow(header))
 	dec := t.columnDecimals()
-	for k, r := range t.Rows {
-		if r.Published && (k == 0 || !t.Rows[k-1].Published) {
-			fmt.Fprintln(w, "\\midrule")
-		}
+	for _, r := range t.Rows {
 		fmt.Fprintf(w, "%s \\\\\n", latexRow(gridRow(t, r, dec, latexCell)))
 	}
 	fmt.Fprint(w, "\\bottomrule\n\\end{tabular}\n\\end{table}\n")
-	if n := noiseText(t); n != "" {
-		fmt.Fprintf(w, "%% %s\n", n)
-	}
 }
 
 func latexRow(cells []string) string {
@@ -75,9 +87,6 @@ func latexCaption(t Table) string {
 	s += ", sweep " + latexEscape(t.Sweep) + "; " + latexEscape(strings.Join(t.Datasets(), ", ")) + ". " +
 		"Mean $\\pm$ sample standard deviation over seeds; " + latexEscape(nCaption(t)) + ". " +
 		"Bold: better than every other row, Welch's t-test $p < 0.05$ over seeds; \\dag: not separable from the best."
-	if slices.ContainsFunc(t.Rows, func(r Row) bool { return r.Published }) {
-		s += " Rows below the second rule are the paper's published numbers, not ranked."
-	}
 	return s
 }
 

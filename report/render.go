@@ -36,27 +36,43 @@ func writeCSV(w io.Writer, rep *Report) error {
 	if err := cw.Write(csvHeader); err != nil {
 		return err
 	}
-	num := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 	for _, sr := range rep.Sweeps {
 		for _, t := range sr.Tables {
 			for _, r := range t.Rows {
-				for i, c := range t.Columns {
-					cell := r.Cells[i]
-					if cell.N == 0 {
-						continue
-					}
-					rec := []string{t.Sweep, string(t.Kind), r.Label, strconv.FormatBool(r.Published),
-						c.Group.Dataset, c.Group.Side, c.Metric, c.Better,
-						strconv.Itoa(cell.N), num(cell.Mean), stdText(cell, num), strconv.FormatBool(cell.Best), strconv.FormatBool(cell.Tied), valueEpochs(cell.Values)}
-					if err := cw.Write(rec); err != nil {
-						return err
-					}
+				if err := writeCSVRow(cw, t, r); err != nil {
+					return err
+				}
+			}
+			if t.Published == nil {
+				continue
+			}
+			for _, r := range t.Published.Rows {
+				if err := writeCSVRow(cw, *t.Published, r); err != nil {
+					return err
 				}
 			}
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// writeCSVRow writes one line per non-empty cell of row r of table t.
+func writeCSVRow(cw *csv.Writer, t Table, r Row) error {
+	num := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	for i, c := range t.Columns {
+		cell := r.Cells[i]
+		if cell.N == 0 {
+			continue
+		}
+		rec := []string{t.Sweep, string(t.Kind), r.Label, strconv.FormatBool(r.Published),
+			c.Group.Dataset, c.Group.Side, c.Metric, c.Better,
+			strconv.Itoa(cell.N), num(cell.Mean), stdText(cell, num), strconv.FormatBool(cell.Best), strconv.FormatBool(cell.Tied), valueEpochs(cell.Values)}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // stdText is the standard deviation in full precision, empty with fewer than two values.
@@ -138,7 +154,25 @@ func writeTableMarkdown(w io.Writer, t Table, source string) error {
 	if n := noiseText(t); n != "" {
 		fmt.Fprintf(w, "\n%s\n", n)
 	}
-	fmt.Fprintf(w, "\n%s\n", legend(t, source))
+	fmt.Fprintf(w, "\n%s\n", legend(t))
+	if t.Published != nil {
+		return writePublishedMarkdown(w, *t.Published, source)
+	}
+	return nil
+}
+
+// writePublishedMarkdown writes the paper's numbers as a table of their own.
+func writePublishedMarkdown(w io.Writer, t Table, source string) error {
+	fmt.Fprintf(w, "\n#### %s\n\n", publishedTitle(t))
+	dec := t.columnDecimals()
+	var rows [][]string
+	for _, r := range t.Rows {
+		rows = append(rows, gridRow(t, r, dec, mdCell))
+	}
+	if err := writeGrid(w, true, true, gridHeader(t), rows); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\n%s\n", publishedLegend(t, source))
 	return nil
 }
 
@@ -216,7 +250,7 @@ func kindTitle(k Kind) string {
 }
 
 // legend explains the cells, the bold marks, the row labels and the reference rows.
-func legend(t Table, source string) string {
+func legend(t Table) string {
 	var lower, higher []string
 	for _, c := range t.Columns {
 		list := &lower
@@ -241,12 +275,23 @@ func legend(t Table, source string) string {
 	if len(t.Extras) > 0 {
 		s += " Row labels also give " + strings.Join(t.Extras, ", ") + ", to tell apart configurations that would share a row."
 	}
-	if slices.ContainsFunc(t.Rows, func(r Row) bool { return r.Published }) {
-		s += fmt.Sprintf(" Rows marked \"published (paper)\" are the numbers of the paper's %s (%s), on its full-size datasets;"+
-			" they are shown for reference and not ranked.", t.Paper, source)
-		if slices.ContainsFunc(t.Datasets(), func(d string) bool { return strings.HasPrefix(d, "builtin:") }) {
-			s += " The built-in datasets are small stand-ins for them, so compare trends rather than values."
-		}
+	return s
+}
+
+// publishedTitle heads the table of the paper's numbers.
+func publishedTitle(t Table) string {
+	return fmt.Sprintf("Published numbers (paper %s)", t.Paper)
+}
+
+// publishedLegend says where the paper's numbers come from and how far they compare with ours.
+func publishedLegend(t Table, source string) string {
+	s := fmt.Sprintf("The numbers of the paper's %s (%s) for the configurations this sweep ran, on the paper's full-size datasets,"+
+		" in the columns where this sweep ran them; copied from the paper, not measured here, and not ranked.", t.Paper, source)
+	if slices.ContainsFunc(t.Datasets(), func(d string) bool { return strings.HasPrefix(d, "builtin:") }) {
+		s += " The built-in datasets are small stand-ins for the paper's, so compare trends rather than values."
+	}
+	if slices.ContainsFunc(t.Rows, func(r Row) bool { return strings.Contains(r.Label, " (ours: ") }) {
+		s += " \"ours:\" names the rows of our table that ran a paper row's configuration under another label."
 	}
 	return s
 }

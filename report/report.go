@@ -27,6 +27,7 @@ type Options struct {
 	GridImages int       // test images per image grid; 0 for the default
 	Epoch      EpochMode // the epoch each run is reported at; "" for EpochFinal
 	Metrics    []string  // the metric columns, in order; nil for fid, swd_avg and seg_*
+	Published  bool      // add the paper's numbers for the configurations run, as a table of their own
 }
 
 // Formats lists the report formats.
@@ -166,6 +167,9 @@ func buildSweep(s *results.Store, name string, opt Options, pub *Published, know
 		kind = ChooseKind(configsOf(d.Groups))
 	}
 	t := buildTable(d, kind, pub, opt.Metrics)
+	if opt.Published {
+		t.Published = pub.table(t, d.Groups)
+	}
 	sr.Tables = append(sr.Tables, t)
 	if opt.PlotsDir != "" {
 		plots, err := writePlots(s, d, t, opt)

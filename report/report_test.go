@@ -9,14 +9,20 @@ import (
 func TestGoldenReports(t *testing.T) {
 	s := newStore(t)
 	addFakes(t, s, testFakes())
-	for _, format := range Formats {
-		t.Run(format, func(t *testing.T) {
-			var buf bytes.Buffer
-			if err := Render(&buf, s, Options{Format: format}); err != nil {
-				t.Fatal(err)
+	for _, format := range []string{"md", "csv", "json", "latex"} {
+		for _, published := range []bool{false, true} {
+			name := "report." + format
+			if published {
+				name = "report-published." + format
 			}
-			golden(t, "report."+format, buf.Bytes())
-		})
+			t.Run(name, func(t *testing.T) {
+				var buf bytes.Buffer
+				if err := Render(&buf, s, Options{Format: format, Published: published}); err != nil {
+					t.Fatal(err)
+				}
+				golden(t, name, buf.Bytes())
+			})
+		}
 	}
 }
 

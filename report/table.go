@@ -70,6 +70,7 @@ type Table struct {
 	Columns   []Column          `json:"columns"`
 	Rows      []Row             `json:"rows"`
 	Noise     []int             `json:"within_noise,omitempty"` // columns in which no row is significantly best
+	Published *Table            `json:"published,omitempty"`    // the paper's numbers for these configurations, with Options.Published
 }
 
 // ChooseKind picks the table kind for a sweep's configurations:
@@ -129,7 +130,7 @@ func colGroup(kind Kind, c config.Run) ColGroup {
 	return g
 }
 
-// buildTable lays out the groups of one sweep as a table of kind, with reference rows.
+// buildTable lays out the groups of one sweep as a table of kind.
 func buildTable(d *sweepData, kind Kind, pub *Published, metrics []string) Table {
 	t := Table{Sweep: d.Name, Kind: kind, Paper: pub.tableRef(kind), RowHeader: rowHeader(kind), Epoch: d.Mode}
 	t.Extras = extraFields(kind, d.Groups)
@@ -169,7 +170,6 @@ func buildTable(d *sweepData, kind Kind, pub *Published, metrics []string) Table
 		t.Rows = append(t.Rows, *rows[l])
 	}
 	markBest(&t)
-	t.Rows = append(t.Rows, pub.rows(kind, t.Columns)...)
 	return t
 }
 
