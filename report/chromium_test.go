@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"gonum.org/v1/plot/plotutil"
 
 	"sweep/internal/imagefile"
+	"sweep/internal/sweeptest"
 )
 
 var screenshotCopy = flag.String("screenshot", "", "also write the browser test's screenshot of index.html to this file")
@@ -181,6 +183,95 @@ func checkDOM(t *testing.T, dom, dir string) {
 			t.Errorf("img %s: %v", tag, err)
 		}
 		if w := att["data-natural-width"]; w == "" || w == "0" || strings.Contains(att["class"], "missing") {
+			t.Errorf("img %s did not load", tag)
+		}
+	}
+}
+
+// realSweep is a sweep of two variants, two seeds each, small enough to train in seconds.
+const realSweep = `[sweep]
+name = "tiny"
+repeats = 1
+
+[base]
+dataset = "builtin:zebra"
+train_size = 4
+test_size = 2
+load_size = 36
+crop_size = 32
+ngf = 8
+ndf = 8
+n_blocks = 5
+netf_nc = 16
+queries = 16
+n_epochs = 1
+n_epochs_decay = 1
+metrics = ["swd", "gt"]
+
+[variants.A]
+mode = "global"
+[variants.CUT]
+mode = "cut"
+
+[grid]
+variant = ["A", "CUT"]
+seed = [1, 2]
+`
+
+// The HTML report of runs that really trained, from the database sweep run wrote, shows
+// in the browser its table, its bar charts and its image grid, all loaded.
+func TestHTMLOfRealRunsInBrowser(t *testing.T) {
+	browser := chromium(t)
+	if testing.Short() {
+		t.Skip("trains four tiny runs")
+	}
+	work := t.TempDir()
+	bin, err := sweeptest.Build(work)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, db := filepath.Join(work, "tiny.toml"), filepath.Join(work, "sweep.db")
+	mustDo(t, os.WriteFile(file, []byte(realSweep), 0o644))
+	cmd := exec.Command(bin, "run", "--db", db, "--runs-dir", filepath.Join(work, "runs"), "--devices", "cpu:2", file)
+	cmd.Dir = work
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("sweep run: %v\n%s", err, out)
+	}
+	dir := filepath.Join(work, "site")
+	mustDo(t, WriteHTML(dir, db, Options{Format: "html"}))
+	index := filepath.Join(dir, htmlIndex)
+	_, links := checkLinks(t, index)
+	runPages := 0
+	for _, l := range links {
+		if strings.HasPrefix(l, htmlRunsDir+"/") {
+			runPages++
+			checkLinks(t, filepath.Join(dir, filepath.FromSlash(l)))
+		}
+	}
+	if runPages < 4 {
+		t.Errorf("index links %d run pages, want at least 4", runPages)
+	}
+
+	shot := filepath.Join(work, "index.png")
+	headless(t, browser, index, "--screenshot="+shot)
+	img, err := imagefile.ReadPNG(shot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := countNear(img, plotutil.Color(0), 12); n < 2000 {
+		t.Errorf("screenshot: %d pixels of the bars' colour, want bar charts (at least 2000)", n)
+	}
+	dom := string(headless(t, browser, index, "--dump-dom", "--virtual-time-budget=5000"))
+	rows := domRow.FindAllString(dom, -1)
+	if len(rows) < 2 {
+		t.Errorf("rendered page has %d table rows, want A and CUT", len(rows))
+	}
+	imgs := domImg.FindAllString(dom, -1)
+	if !slices.ContainsFunc(imgs, func(s string) bool { return strings.Contains(s, "/grid-") }) {
+		t.Errorf("rendered page has no image grid among %q", imgs)
+	}
+	for _, tag := range imgs {
+		if strings.Contains(tag, `data-natural-width="0"`) || !strings.Contains(tag, "data-natural-width=") {
 			t.Errorf("img %s did not load", tag)
 		}
 	}

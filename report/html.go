@@ -109,8 +109,8 @@ type htmlTable struct {
 type htmlRow struct {
 	Label, Anchor string
 	Published     bool
-	Cells            []htmlCell
-	Runs             []htmlRunLink
+	Cells         []htmlCell
+	Runs          []htmlRunLink
 }
 
 type htmlCell struct {
