@@ -39,7 +39,7 @@ func writeLatexTable(w io.Writer, t Table) {
 
 // writeLatexPublished writes the paper's numbers as a booktabs table of their own.
 func writeLatexPublished(w io.Writer, t Table, source string) {
-	caption := latexEscape(publishedTitle(t)+", sweep "+t.Sweep+". "+publishedLegend(t, source))
+	caption := latexEscape(publishedTitle(t) + ", sweep " + t.Sweep + ". " + publishedLegend(t, source))
 	fmt.Fprintf(w, "\\begin{table}[t]\n\\centering\n\\caption{%s}\n", caption)
 	writeLatexBody(w, t)
 }
