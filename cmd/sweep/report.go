@@ -14,8 +14,8 @@ func init() {
 
 func setupReport(f *flags) func([]string) error {
 	f.describe("", `Writes one table per sweep (mean ± std over seeds), chosen by what the sweep varies,
-with the paper's published numbers as reference rows; each run counts at its final
-epoch, or with --epoch best at its epoch with the best primary metric. --format html
+and with --published the paper's numbers for the configurations it ran as a table of
+their own; each run counts at its final epoch, or with --epoch best at its epoch with the best primary metric. --format html
 --out DIR writes a static site: DIR/index.html with the tables, plots and image grids,
 and a page per run under DIR/runs.`)
 	var o report.Options
@@ -28,6 +28,7 @@ and a page per run under DIR/runs.`)
 	f.StringVar(&epoch, "epoch", "final", "epoch each run is reported at: `final|best` (its last, or its best value of the table's primary metric)")
 	f.StringVar(&metrics, "metrics", "", "comma-separated metric columns `a,b,c`, in order (default: fid, swd_avg and seg_* when present)")
 	f.StringVar(&kind, "table", "auto", "table kind: `auto|methods|ablation|layers|queries`")
+	f.BoolVar(&o.Published, "published", false, "add the paper's numbers for the configurations the sweep ran, as a table of their own (never beside ours)")
 	f.StringVar(&out, "out", "", "write the report to this file `F` instead of stdout (plot links become relative to it); with html, the folder of the site")
 	return func([]string) error {
 		o.Kind = report.Kind(kind)
