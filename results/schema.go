@@ -90,6 +90,19 @@ var migrations = []string{
 	// Provenance names the matrix-product backend; git_commit is now the revision the
 	// program was built from (before: the sweep file's folder's).
 	`ALTER TABLE provenance ADD COLUMN backend TEXT NOT NULL DEFAULT '';`,
+	// Live progress: the iteration, losses and ETA of a running run as its runner last
+	// recorded them, for other processes to show; and the matrix kernel's own description
+	// (the OpenBLAS version and core type) in provenance.
+	`CREATE TABLE live (
+		run_id  TEXT PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+		iter    INTEGER NOT NULL,
+		total   INTEGER NOT NULL,
+		phase   TEXT NOT NULL,
+		losses  TEXT NOT NULL,
+		eta_ms  INTEGER,
+		updated TEXT NOT NULL
+	);
+	ALTER TABLE provenance ADD COLUMN blas TEXT NOT NULL DEFAULT '';`,
 }
 
 // SchemaVersion is the schema version this package writes.

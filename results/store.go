@@ -46,6 +46,7 @@ type Run struct {
 	LogTail  string
 	Owner    Owner     // the runner that last claimed it (see Claim); it holds it while running
 	Lease    time.Time // until when Owner's claim holds unless refreshed; zero when never claimed
+	Live     *Live     // the progress of its current or last unfinished attempt; nil when none
 }
 
 // Loss is one logged training loss.
@@ -61,6 +62,7 @@ type Provenance struct {
 	GitDirty  bool   // its work tree had uncommitted changes
 	DiffHash  string // SHA-256 of the diff against GitCommit, where known (databases of earlier versions)
 	Backend   string // the matrix-product backend (config.Backend: openblas or purego)
+	BLAS      string // the kernel's own description (linalg.KernelVersion: OpenBLAS's version and core type)
 	GoVersion string
 	Modules   map[string]string // module path -> version
 	Host, CPU string
@@ -198,6 +200,7 @@ func (s *Store) Rekey(old, id, key string) error {
 			`UPDATE losses SET run_id = ? WHERE run_id = ?`,
 			`UPDATE provenance SET run_id = ? WHERE run_id = ?`,
 			`UPDATE jobs SET run_id = ? WHERE run_id = ?`,
+			`UPDATE live SET run_id = ? WHERE run_id = ?`,
 		} {
 			args := []any{id, old}
 			if strings.Contains(q, "key") {
@@ -212,7 +215,10 @@ func (s *Store) Rekey(old, id, key string) error {
 }
 
 const runColumns = `r.id, r.sweep, r.config, r.key, r.status, r.attempts, r.device, r.dir, r.started, r.finished, r.error, r.log_tail,
-	r.owner_host, r.owner_pid, r.owner_start, r.lease_until`
+	r.owner_host, r.owner_pid, r.owner_start, r.lease_until, ` + liveColumns
+
+// runsLive is the runs table with each run's live progress, as runColumns reads them.
+const runsLive = `runs r LEFT JOIN live l ON l.run_id = r.id`
 
 // sweepRunColumns are runColumns with the config as the sweep m gives it.
 var sweepRunColumns = strings.Replace(runColumns, "r.config", "coalesce(nullif(m.config, ''), r.config)", 1)
@@ -223,10 +229,15 @@ func scanRun(sc scanner) (Run, error) {
 	var r Run
 	var cfg string
 	var started, finished, lease sql.NullString
+	var iter, total, eta sql.NullInt64
+	var phase, losses, updated sql.NullString
 	err := sc.Scan(&r.ID, &r.Sweep, &cfg, &r.Key, &r.Status, &r.Attempts, &r.Device, &r.Dir, &started, &finished, &r.Error, &r.LogTail,
-		&r.Owner.Host, &r.Owner.PID, &r.Owner.Start, &lease)
+		&r.Owner.Host, &r.Owner.PID, &r.Owner.Start, &lease, &iter, &total, &phase, &losses, &eta, &updated)
 	if err != nil {
 		return r, err
+	}
+	if r.Live, err = scanLive(iter, total, phase, losses, eta, updated); err != nil {
+		return r, fmt.Errorf("run %s: %w", r.ID, err)
 	}
 	if err := json.Unmarshal([]byte(cfg), &r.Config); err != nil {
 		return r, fmt.Errorf("run %s: config: %w", r.ID, err)
@@ -245,7 +256,7 @@ func scanRun(sc scanner) (Run, error) {
 
 // GetRun returns the run with the given ID; ok is false when there is none.
 func (s *Store) GetRun(id string) (r Run, ok bool, err error) {
-	r, err = scanRun(s.db.QueryRow(`SELECT `+runColumns+` FROM runs r WHERE r.id = ?`, id))
+	r, err = scanRun(s.db.QueryRow(`SELECT `+runColumns+` FROM `+runsLive+` WHERE r.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Run{}, false, nil
 	}
@@ -258,10 +269,10 @@ func (s *Store) GetRun(id string) (r Run, ok bool, err error) {
 // ListRuns returns the runs of sweep ("" for all runs), in the order they were first added,
 // each with its config as that sweep gives it (its label there, its metrics list).
 func (s *Store) ListRuns(sweep string) ([]Run, error) {
-	q := `SELECT ` + runColumns + ` FROM runs r ORDER BY r.seq`
+	q := `SELECT ` + runColumns + ` FROM ` + runsLive + ` ORDER BY r.seq`
 	args := []any{}
 	if sweep != "" {
-		q = `SELECT ` + sweepRunColumns + ` FROM runs r JOIN sweep_runs m ON m.run_id = r.id WHERE m.sweep = ? ORDER BY r.seq`
+		q = `SELECT ` + sweepRunColumns + ` FROM ` + runsLive + ` JOIN sweep_runs m ON m.run_id = r.id WHERE m.sweep = ? ORDER BY r.seq`
 		args = append(args, sweep)
 	}
 	rows, err := s.db.Query(q, args...)
@@ -332,13 +343,25 @@ func updateOne(tx *sql.Tx, id, query string, args ...any) error {
 	return nil
 }
 
-// MarkRunning records the start of an attempt on device.
+// MarkRunning records the start of an attempt on device; the last attempt's live progress
+// is dropped.
 func (s *Store) MarkRunning(id, device string) error {
 	return s.inTx(func(tx *sql.Tx) error {
-		return updateOne(tx, id, `UPDATE runs SET status = ?, attempts = attempts + 1, device = ?, started = ?,
+		if err := updateOne(tx, id, `UPDATE runs SET status = ?, attempts = attempts + 1, device = ?, started = ?,
 			finished = NULL, error = '', log_tail = '' WHERE id = ?`,
-			vocab.StatusRunning, device, formatTime(time.Now()), id)
+			vocab.StatusRunning, device, formatTime(time.Now()), id); err != nil {
+			return err
+		}
+		return dropLive(tx, id)
 	})
+}
+
+// dropLive deletes the run's live progress.
+func dropLive(tx *sql.Tx, id string) error {
+	if _, err := tx.Exec(`DELETE FROM live WHERE run_id = ?`, id); err != nil {
+		return fmt.Errorf("run %s: live progress: %w", id, err)
+	}
+	return nil
 }
 
 // MarkFinished records the end of an attempt that did not complete: status is failed,
@@ -353,12 +376,15 @@ func (s *Store) MarkFinished(id string, status vocab.Status, errMsg, logTail str
 	})
 }
 
-// Complete replaces the run's metrics and losses and marks it completed, in one transaction.
-// Calling it again with the same numbers leaves the same state.
+// Complete replaces the run's metrics and losses and marks it completed (its live progress
+// dropped), in one transaction. Calling it again with the same numbers leaves the same state.
 func (s *Store) Complete(id string, metrics []rundir.Metric, losses []Loss) error {
 	return s.inTx(func(tx *sql.Tx) error {
 		if err := updateOne(tx, id, `UPDATE runs SET status = ?, finished = ?, error = '' WHERE id = ?`,
 			vocab.StatusCompleted, formatTime(time.Now()), id); err != nil {
+			return err
+		}
+		if err := dropLive(tx, id); err != nil {
 			return err
 		}
 		if err := replaceMetrics(tx, id, metrics); err != nil {
@@ -483,9 +509,9 @@ func (s *Store) SetProvenance(id string, p Provenance) error {
 	}
 	return s.inTx(func(tx *sql.Tx) error {
 		_, err := tx.Exec(`INSERT OR REPLACE INTO provenance
-			(run_id, git_commit, git_dirty, diff_hash, backend, go_version, modules, host, cpu, seed, recorded)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, p.GitCommit, p.GitDirty, p.DiffHash, p.Backend, p.GoVersion, string(mods), p.Host, p.CPU, p.Seed, formatTime(p.Recorded))
+			(run_id, git_commit, git_dirty, diff_hash, backend, blas, go_version, modules, host, cpu, seed, recorded)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, p.GitCommit, p.GitDirty, p.DiffHash, p.Backend, p.BLAS, p.GoVersion, string(mods), p.Host, p.CPU, p.Seed, formatTime(p.Recorded))
 		if err != nil {
 			return fmt.Errorf("run %s: provenance: %w", id, err)
 		}
@@ -497,9 +523,9 @@ func (s *Store) SetProvenance(id string, p Provenance) error {
 func (s *Store) Provenance(id string) (p Provenance, ok bool, err error) {
 	var mods string
 	var recorded sql.NullString
-	err = s.db.QueryRow(`SELECT git_commit, git_dirty, diff_hash, backend, go_version, modules, host, cpu, seed, recorded
+	err = s.db.QueryRow(`SELECT git_commit, git_dirty, diff_hash, backend, blas, go_version, modules, host, cpu, seed, recorded
 		FROM provenance WHERE run_id = ?`, id).
-		Scan(&p.GitCommit, &p.GitDirty, &p.DiffHash, &p.Backend, &p.GoVersion, &mods, &p.Host, &p.CPU, &p.Seed, &recorded)
+		Scan(&p.GitCommit, &p.GitDirty, &p.DiffHash, &p.Backend, &p.BLAS, &p.GoVersion, &mods, &p.Host, &p.CPU, &p.Seed, &recorded)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Provenance{}, false, nil
 	}
