@@ -10,6 +10,9 @@ import (
 // Kernel names the matrix kernel this build uses.
 const Kernel = "gonum"
 
+// KernelVersion describes the library behind Kernel.
+func KernelVersion() string { return "pure Go (gonum)" }
+
 func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	ta, tb := blas.NoTrans, blas.NoTrans
 	if transA {

@@ -9,6 +9,7 @@ package linalg
 import "C"
 
 import (
+	"strings"
 	"sync"
 	"unsafe"
 )
@@ -33,3 +34,7 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		(*C.float)(unsafe.Pointer(&a[0])), C.blasint(lda), (*C.float)(unsafe.Pointer(&b[0])), C.blasint(ldb),
 		C.float(beta), (*C.float)(unsafe.Pointer(&c[0])), C.blasint(ldc))
 }
+
+// KernelVersion describes the library behind Kernel: OpenBLAS's own configuration string,
+// its version, build options and the CPU core type it dispatches to.
+func KernelVersion() string { return strings.TrimSpace(C.GoString(C.openblas_get_config())) }

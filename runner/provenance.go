@@ -9,12 +9,14 @@ import (
 
 	"sweep/config"
 	"sweep/internal/version"
+	"sweep/linalg"
 	"sweep/results"
 )
 
 // CollectProvenance describes the code and machine that run a sweep: the VCS revision this
 // program was built from and whether its work tree had uncommitted changes (empty when the
-// build recorded none), the matrix-product backend it trains with, the Go version, the
+// build recorded none), the matrix-product backend it trains with and that kernel's own
+// description (the OpenBLAS version and the CPU core type it dispatches to), the Go version, the
 // module versions built into it, the host and its CPU model. Seed and Recorded are per run
 // and left zero.
 func CollectProvenance() results.Provenance {
@@ -23,6 +25,7 @@ func CollectProvenance() results.Provenance {
 		GitCommit: v.Revision,
 		GitDirty:  v.Modified,
 		Backend:   config.Backend,
+		BLAS:      linalg.KernelVersion(),
 		GoVersion: runtime.Version(),
 		Modules:   buildModules(),
 		CPU:       cpuModel("/proc/cpuinfo"),

@@ -15,6 +15,7 @@ import (
 
 	"sweep/config"
 	"sweep/internal/sweeptest"
+	"sweep/linalg"
 	"sweep/results"
 	"sweep/rundir"
 	"sweep/vocab"
@@ -242,9 +243,9 @@ func TestSecondInvocationDoesNothing(t *testing.T) {
 		if err != nil || !ok || p.Seed != r.Config.Seed || p.GoVersion == "" || len(p.Modules) == 0 {
 			t.Errorf("run %s provenance %+v %v %v", r.ID, p, ok, err)
 		}
-		if rev, dirty := binRevision(t); p.GitCommit != rev || p.GitDirty != dirty || p.Backend != config.Backend {
-			t.Errorf("run %s provenance: commit %q dirty %v backend %q, want the program's %q %v and %q",
-				r.ID, p.GitCommit, p.GitDirty, p.Backend, rev, dirty, config.Backend)
+		if rev, dirty := binRevision(t); p.GitCommit != rev || p.GitDirty != dirty || p.Backend != config.Backend || p.BLAS != linalg.KernelVersion() {
+			t.Errorf("run %s provenance: commit %q dirty %v backend %q (%q), want the program's %q %v and %q (%q)",
+				r.ID, p.GitCommit, p.GitDirty, p.Backend, p.BLAS, rev, dirty, config.Backend, linalg.KernelVersion())
 		}
 		if _, err := os.Stat(filepath.Join(r.Dir, rundir.FakeImagesDir, "img.png")); err != nil {
 			t.Errorf("run %s: image not collected: %v", r.ID, err)

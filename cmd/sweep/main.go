@@ -15,6 +15,7 @@ import (
 
 	"sweep/config"
 	"sweep/internal/version"
+	"sweep/linalg"
 )
 
 // command is one subcommand. setup declares its flags and help on a flag set and returns
@@ -103,9 +104,10 @@ func exitCode(err error) int {
 }
 
 // printVersion writes the program's version, the VCS revision it was built from (with
-// "(modified)" for a work tree with uncommitted changes), its matrix-product backend and Go.
+// "(modified)" for a work tree with uncommitted changes), its matrix-product backend with
+// the kernel's own description, and Go.
 func printVersion(w io.Writer) {
-	fmt.Fprintf(w, "sweep %s\nbackend %s, %s\n", version.Read(), config.Backend, runtime.Version())
+	fmt.Fprintf(w, "sweep %s\nbackend %s (%s), %s\n", version.Read(), config.Backend, linalg.KernelVersion(), runtime.Version())
 }
 
 func usage(w io.Writer) {
