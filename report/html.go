@@ -49,6 +49,7 @@ func RenderHTML(dir string, s *results.Store, opt Options) error {
 	if err := opt.checkTable(); err != nil {
 		return err
 	}
+	opt.Format = "html"
 	opt.PlotsDir = filepath.Join(dir, htmlPlotsDir)
 	opt.LinkBase = dir
 	if err := os.MkdirAll(filepath.Join(dir, htmlRunsDir), 0o755); err != nil {
@@ -181,7 +182,7 @@ func htmlSweepOf(s *results.Store, sr SweepReport, source string, opt Options, p
 					continue
 				}
 				ht.Rows[ri].Runs = append(ht.Rows[ri].Runs, runLink(run, "", "seed "+strconv.FormatInt(run.Config.Seed, 10)))
-				p := page(run, r.Label)
+				p := page(run, fmt.Sprintf("%s %s, %s, seed %d", t.RowHeader, r.Label, run.Config.Dataset, run.Config.Seed))
 				p.Back = append(p.Back, htmlRunLink{Href: "../" + htmlIndex + "#" + ht.Rows[ri].Anchor,
 					Label: fmt.Sprintf("%s: %s, row %s", sr.Name, kindTitle(t.Kind), r.Label)})
 			}
@@ -378,6 +379,7 @@ table.results td.epoch { color: #555; }
 table.results td.best { font-weight: bold; }
 table.results tr:target td { background: #fff3b0; }
 td.runs a { font-size: 0.8em; margin-right: 0.4em; }
+table.results th.runs, table.results td.runs { text-align: left; }
 p.noise { color: #8a4b00; }
 p.legend { font-size: 0.85em; color: #333; max-width: 60em; }
 figure { display: inline-block; margin: 0.5em 1em 1em 0; vertical-align: top; }
@@ -428,7 +430,7 @@ var indexTemplate = template.Must(template.New("index").Funcs(htmlFuncs).Parse(`
 <h3>{{.Title}}</h3>
 <p>Datasets: {{.Datasets}}.</p>
 <table class="results{{if not .Ours}} published{{end}}">
-<thead><tr>{{range .Header}}<th>{{.}}</th>{{end}}{{if .Ours}}<th>runs</th>{{end}}</tr></thead>
+<thead><tr>{{range .Header}}<th>{{.}}</th>{{end}}{{if .Ours}}<th class="runs">runs</th>{{end}}</tr></thead>
 <tbody>
 {{range .Rows}}<tr id="{{.Anchor}}"{{if .Published}} class="published"{{end}}><td class="label">{{.Label}}</td>{{range .Cells}}<td{{if .Best}} class="best"{{else if .Epoch}} class="epoch"{{end}}>{{.Text}}{{if and .Tied (not .Best)}} †{{end}}</td>{{end}}{{if .Runs}}<td class="runs">{{range .Runs}}<a href="{{.Href}}" title="run {{.ID}}">{{.Label}}</a>{{end}}</td>{{end}}</tr>
 {{end}}</tbody>
