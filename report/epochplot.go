@@ -24,7 +24,7 @@ type epochLine struct {
 // writeEpochCurves draws, for each column whose metric some run has at several epochs, the
 // metric against epoch: one line per row (the mean over the seeds that have each epoch) and
 // each seed's values as points.
-func writeEpochCurves(dir string, d *sweepData, t Table) ([]Plot, error) {
+func writeEpochCurves(dir string, d *sweepData, t Table, ext string) ([]Plot, error) {
 	byKey := map[string]*Group{}
 	for _, g := range d.Groups {
 		byKey[g.Key] = g
@@ -36,7 +36,7 @@ func writeEpochCurves(dir string, d *sweepData, t Table) ([]Plot, error) {
 			continue
 		}
 		title := columnTitle(t, c, " by epoch")
-		path := filepath.Join(dir, plotFile("epoch", c.Group.Dataset, c.Metric, c.Group.Side))
+		path := filepath.Join(dir, plotName(ext, "epoch", c.Group.Dataset, c.Metric, c.Group.Side))
 		if err := saveEpochCurves(path, title, c.Metric, lines); err != nil {
 			return nil, err
 		}
@@ -111,8 +111,7 @@ func (l epochLine) points() plotter.XYs {
 }
 
 func saveEpochCurves(path, title, metric string, lines []epochLine) error {
-	p := plot.New()
-	p.Title.Text = title
+	p := newPlot(title)
 	p.X.Label.Text = "epoch"
 	p.Y.Label.Text = metric + " (line: mean over seeds; points: seeds)"
 	var all []int
@@ -136,10 +135,7 @@ func saveEpochCurves(path, title, metric string, lines []epochLine) error {
 	lo, hi := float64(slices.Min(all)), float64(slices.Max(all))
 	p.X.Min, p.X.Max = lo-0.05*(hi-lo), hi+0.05*(hi-lo)
 	p.Legend.Top = true
-	if err := p.Save(6*vg.Inch, 4*vg.Inch, path); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
+	return savePlot(p, max(6*vg.Inch, titleWidth(p)), 4*vg.Inch, path)
 }
 
 // epochTicks marks every epoch when there are few, else leaves gonum's default ticks.

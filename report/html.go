@@ -50,6 +50,9 @@ func RenderHTML(dir string, s *results.Store, opt Options) error {
 		return err
 	}
 	opt.Format = "html"
+	if opt.PlotFormat == "pdf" {
+		return errors.New("the HTML report shows plots in the page: plot format png or svg, not pdf")
+	}
 	opt.PlotsDir = filepath.Join(dir, htmlPlotsDir)
 	opt.LinkBase = dir
 	if err := os.MkdirAll(filepath.Join(dir, htmlRunsDir), 0o755); err != nil {

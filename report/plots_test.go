@@ -1,7 +1,7 @@
 package report
 
 import (
-	"sweep/internal/imagefile"
+	"strings"
 
 	"bytes"
 	"image/png"
@@ -66,36 +66,49 @@ func checkPNG(t *testing.T, path string) {
 	}
 }
 
-// The grid has the input, then CUT, Global and Local for seed 1, one row per test image
-// (2 exist, 3 were asked for); every tile shows its own run's image.
-func TestImageGridLayout(t *testing.T) {
+// --plot-format svg and pdf write the plots in that format, named by it; grids stay PNG.
+func TestPlotFormats(t *testing.T) {
 	root := t.TempDir()
 	s := newStore(t)
 	addFakes(t, s, plotFakes(t, root))
-	rep, err := Build(s, Options{Format: "md", PlotsDir: filepath.Join(root, "plots"), GridImages: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var grid string
-	for _, p := range rep.Sweeps[0].Plots {
-		if p.Kind == PlotGrid {
-			grid = p.Path
+	magic := map[string]string{"svg": "<?xml", "pdf": "%PDF-"}
+	for format, head := range magic {
+		rep, err := Build(s, Options{Format: "md", PlotsDir: filepath.Join(root, format), PlotFormat: format})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	img, err := imagefile.ReadPNG(grid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tile := 96 // 32-pixel test images are shown enlarged 3x, pixel for pixel
-	if b := img.Bounds(); b.Dx() != 4*tile || b.Dy() != labelHeight+2*tile {
-		t.Fatalf("grid is %v, want %dx%d", b, 4*tile, labelHeight+2*tile)
-	}
-	for col, shade := range []uint8{0, 0, 60, 120} { // input (from CUT's run), CUT, Global, Local
-		for row := range 2 {
-			r, g, _, _ := img.At(col*tile+48, labelHeight+row*tile+48).RGBA()
-			if uint8(r>>8) != shade || uint8(g>>8) != uint8(row*40) {
-				t.Errorf("tile (%d,%d): red %d green %d, want %d %d", row, col, r>>8, g>>8, shade, row*40)
+		for _, p := range rep.Sweeps[0].Plots {
+			want := "." + format
+			if p.Kind == PlotGrid {
+				want = ".png"
+			}
+			if filepath.Ext(p.Path) != want {
+				t.Errorf("%s plot %s: extension %q, want %q", format, p.Path, filepath.Ext(p.Path), want)
+				continue
+			}
+			b, err := os.ReadFile(p.Path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Kind != PlotGrid && !bytes.HasPrefix(b, []byte(head)) {
+				t.Errorf("%s does not start with %q", p.Path, head)
 			}
 		}
+	}
+	if _, err := Build(s, Options{Format: "md", PlotsDir: root, PlotFormat: "gif"}); err == nil || !strings.Contains(err.Error(), `plot format "gif" is unknown`) {
+		t.Errorf("plot format gif: error %v", err)
+	}
+}
+
+// A bar chart's y axis spans the values (40.5..41.5 here), not down to 0.
+func TestBarAxisNotFromZero(t *testing.T) {
+	rows := []barRow{{label: "a", stat: Stat{N: 2, Mean: 41, Std: 0.5}, seeds: []float64{40.5, 41.5}}}
+	path := filepath.Join(t.TempDir(), "bar.svg")
+	mustDo(t, saveBars(path, "t", "fid", rows))
+	b, err := os.ReadFile(path)
+	mustDo(t, err)
+	// The tick labels of an axis from 0 would include "0" or "20"; this one has 41.0.
+	if bytes.Contains(b, []byte(">0<")) || bytes.Contains(b, []byte(">20<")) || !bytes.Contains(b, []byte(">41.0<")) {
+		t.Errorf("bar chart's ticks do not span the values 40.5..41.5:\n%s", b)
 	}
 }

@@ -23,6 +23,7 @@ type Options struct {
 	Sweep      string    // one sweep; "" for every sweep in the store
 	Kind       Kind      // table kind; "" or KindAuto chooses by ChooseKind
 	PlotsDir   string    // write plots here and link them; "" for none
+	PlotFormat string    // the plots' file format: "png" (or ""), "svg" or "pdf"; image grids are PNG
 	LinkBase   string    // directory the Markdown links are relative to; "" keeps PlotsDir as given
 	GridImages int       // test images per image grid; 0 for the default
 	Epoch      EpochMode // the epoch each run is reported at; "" for EpochFinal
@@ -128,8 +129,14 @@ func (opt Options) check() error {
 	return opt.checkTable()
 }
 
-// checkTable refuses an unknown table kind or epoch mode.
+// PlotFormats lists the plots' file formats.
+var PlotFormats = []string{"png", "svg", "pdf"}
+
+// checkTable refuses an unknown table kind, epoch mode or plot format.
 func (opt Options) checkTable() error {
+	if opt.PlotFormat != "" && !slices.Contains(PlotFormats, opt.PlotFormat) {
+		return fmt.Errorf("plot format %q is unknown; allowed: png, svg, pdf", opt.PlotFormat)
+	}
 	if opt.Kind != "" && !slices.Contains(Kinds, opt.Kind) {
 		return fmt.Errorf("table kind %q is unknown; allowed: auto, methods, ablation, layers, queries", opt.Kind)
 	}
