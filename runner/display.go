@@ -46,10 +46,24 @@ type board struct {
 
 type flight struct {
 	RunInfo
-	start         time.Time
+	start time.Time
+	pace
+}
+
+// pace follows a run's progress reports to estimate its time left from its iteration rate.
+type pace struct {
 	first, last   rundir.Progress
 	firstT, lastT time.Time
 	seen          bool
+}
+
+// observe takes report p, received at t. A new phase, or an iteration below the first one
+// seen (a resumed attempt), starts the rate afresh.
+func (p *pace) observe(pr rundir.Progress, t time.Time) {
+	if !p.seen || pr.Iter < p.first.Iter || pr.Phase != p.last.Phase {
+		p.first, p.firstT, p.seen = pr, t, true
+	}
+	p.last, p.lastT = pr, t
 }
 
 func newBoard(total, done, slots int) *board {
@@ -67,11 +81,7 @@ func (b *board) progress(id string, p rundir.Progress) *flight {
 	if f == nil {
 		return nil
 	}
-	t := b.now()
-	if !f.seen || p.Iter < f.first.Iter || p.Phase != f.last.Phase {
-		f.first, f.firstT, f.seen = p, t, true
-	}
-	f.last, f.lastT = p, t
+	f.observe(p, b.now())
 	return f
 }
 
@@ -93,13 +103,13 @@ func (b *board) finish(r RunInfo, outcome vocab.Outcome) time.Duration {
 }
 
 // eta estimates a run's time left from its iteration rate; ok is false without a rate.
-func (f *flight) eta() (time.Duration, bool) {
-	di := f.last.Iter - f.first.Iter
-	if f.last.Total <= 0 || di <= 0 {
+func (p *pace) eta() (time.Duration, bool) {
+	di := p.last.Iter - p.first.Iter
+	if p.last.Total <= 0 || di <= 0 {
 		return 0, false
 	}
-	per := f.lastT.Sub(f.firstT) / time.Duration(di)
-	return per * time.Duration(f.last.Total-f.last.Iter), true
+	per := p.lastT.Sub(p.firstT) / time.Duration(di)
+	return per * time.Duration(p.last.Total-p.last.Iter), true
 }
 
 // overallETA spreads the work left (runs not started at the mean duration so far, plus what
@@ -139,21 +149,31 @@ func (b *board) summary() string {
 	return s
 }
 
+// status is the run's phase (unless training), iteration and ETA, or "starting".
 func (f *flight) status() string {
 	if !f.seen {
 		return "starting"
 	}
-	s := fmt.Sprintf("%d/%d", f.last.Iter, f.last.Total)
-	if f.last.Phase != "" && f.last.Phase != "train" {
-		s = f.last.Phase + " " + s
+	eta, ok := f.eta()
+	return progressText(f.last, eta, ok)
+}
+
+// progressText is the phase (unless training), the iteration and, when ok, the ETA: what a
+// run's line shows before its label and losses, so that a narrow terminal cuts only those.
+func progressText(p rundir.Progress, eta time.Duration, ok bool) string {
+	s := fmt.Sprintf("%d/%d", p.Iter, p.Total)
+	if p.Phase != "" && p.Phase != "train" {
+		s = p.Phase + " " + s
 	}
-	if l := losses(f.last.Losses); l != "" {
-		s += " " + l
-	}
-	if e, ok := f.eta(); ok {
-		s += " ETA " + humanize.Duration(e)
+	if ok {
+		s += " ETA " + humanize.Duration(eta)
 	}
 	return s
+}
+
+// runLine is one run in flight: the progress first, then the ID, label and losses.
+func runLine(status, id, label string, losses string) string {
+	return strings.TrimRight(strings.Join([]string{status, id, label, losses}, " "), " ")
 }
 
 func losses(m map[string]float64) string {
@@ -210,7 +230,7 @@ func (p *plainReporter) Progress(id string, pr rundir.Progress) {
 		return
 	}
 	p.said[id] = p.now()
-	fmt.Fprintf(p.w, "%-11s %s %s on %s: %s\n", "progress", id, f.Label, f.Device, f.status())
+	fmt.Fprintf(p.w, "%-11s %s %s on %s: %s\n", "progress", id, f.Label, f.Device, strings.TrimSpace(f.status()+" "+losses(f.last.Losses)))
 }
 
 func (p *plainReporter) Finish(r RunInfo, outcome vocab.Outcome, detail string) {
@@ -293,7 +313,7 @@ func (t *termReporter) bars() []string {
 		if f.seen && f.last.Total > 0 {
 			frac = float64(f.last.Iter) / float64(f.last.Total)
 		}
-		lines = append(lines, clip(fmt.Sprintf("%-6s %s %s %s %s", f.Device, bar(frac, 20), id, f.Label, f.status())))
+		lines = append(lines, clip(fmt.Sprintf("%-6s %s %s", f.Device, bar(frac, 20), runLine(f.status(), id, f.Label, losses(f.last.Losses)))))
 	}
 	frac := float64(t.done) / float64(max(1, t.total))
 	lines = append(lines, clip(fmt.Sprintf("sweep  %s %s, elapsed %s", bar(frac, 20), t.summary(), humanize.Duration(t.now().Sub(t.began)))))

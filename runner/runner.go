@@ -38,6 +38,7 @@ type Options struct {
 	Reporter   func(total, done, slots int) Reporter // nil: report nothing
 	LockWait   time.Duration                         // how long to wait for a run held by another process
 	Lease      time.Duration                         // how long a run's claim holds unless refreshed; 0: DefaultLease
+	LiveEvery  time.Duration                         // how often the progress of runs in flight is stored; 0: DefaultLiveEvery
 	Launcher   Launcher                              // how attempts execute; nil: LocalLauncher (children of this process)
 }
 
@@ -99,13 +100,18 @@ func Run(ctx context.Context, store *results.Store, sweep string, runs []config.
 	if s.opt.Lease <= 0 {
 		s.opt.Lease = DefaultLease
 	}
+	if s.opt.LiveEvery <= 0 {
+		s.opt.LiveEvery = DefaultLiveEvery
+	}
 	if opt.Force {
 		s.redoBefore = time.Now() // a run another runner completes from now on is not redone
 	}
 	if opt.Reporter != nil {
 		s.rep = opt.Reporter(sum.Total, sum.Skipped, len(opt.Slots))
 	}
+	s.live = startLive(store, s.owner, s.opt.LiveEvery)
 	err = s.run(ctx)
+	s.live.close()
 	s.rep.Close()
 	s.sum.NotStarted = len(s.q.left())
 	if err != nil {
@@ -227,6 +233,7 @@ type sched struct {
 	opt   Options
 	q     *queue
 	rep   Reporter
+	live  *liveWriter
 	mu    sync.Mutex // guards sum
 	sum   Summary
 
@@ -429,9 +436,14 @@ func (s *sched) execute(ctx context.Context, slot Slot, t *task, lock *os.File) 
 	s.rep.Start(info)
 	a := Attempt{
 		Executable: s.opt.Executable, Sweep: s.sweep, ID: t.ID, Dir: t.Dir, Slot: slot, Number: rec.Attempts,
-		Lock: lock, Kill: s.opt.Kill, Job: job, Progress: func(p rundir.Progress) { s.rep.Progress(t.ID, p) },
+		Lock: lock, Kill: s.opt.Kill, Job: job, Progress: func(p rundir.Progress) {
+			s.rep.Progress(t.ID, p)
+			s.live.progress(t.ID, p)
+		},
 	}
-	return s.record(ctx, info, t, s.opt.Launcher.Launch(ctx, a))
+	out := s.opt.Launcher.Launch(ctx, a)
+	s.live.done(t.ID)
+	return s.record(ctx, info, t, out)
 }
 
 // begin counts a new attempt of t on slot and records its provenance.
