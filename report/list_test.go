@@ -2,10 +2,13 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"sweep/results"
 	"sweep/vocab"
@@ -15,7 +18,7 @@ func TestList(t *testing.T) {
 	s := newStore(t)
 	runs := addFakes(t, s, testFakes())
 	var buf bytes.Buffer
-	mustDo(t, List(&buf, s.Path(), "methods", "json"))
+	mustDo(t, List(&buf, s.Path(), ListOptions{Sweep: "methods", Format: "json"}))
 	var got []RunSummary
 	mustDo(t, json.Unmarshal(buf.Bytes(), &got))
 	if len(got) != 14 {
@@ -32,23 +35,115 @@ func TestList(t *testing.T) {
 		t.Errorf("first run %+v", got[0])
 	}
 	buf.Reset()
-	mustDo(t, List(&buf, s.Path(), "layers", "json"))
+	mustDo(t, List(&buf, s.Path(), ListOptions{Sweep: "layers", Format: "json"}))
 	got = nil
 	mustDo(t, json.Unmarshal(buf.Bytes(), &got))
 	if g := got[0]; g.Sweep != "ablation" || strings.Join(g.Sweeps, ",") != "ablation,layers" {
 		t.Errorf("a run shared by ablation and layers lists sweep %q, sweeps %v", g.Sweep, g.Sweeps)
 	}
 	buf.Reset()
-	mustDo(t, List(&buf, s.Path(), "", "table"))
+	mustDo(t, List(&buf, s.Path(), ListOptions{Format: "table"}))
 	unique := map[string]bool{} // a run shared by two sweeps is listed once
 	for _, r := range runs {
 		unique[r.ID] = true
 	}
-	if n := strings.Count(buf.String(), "\n"); n != len(unique)+4 {
-		t.Errorf("table has %d lines, want %d (runs + borders and header):\n%s", n, len(unique)+4, buf.String())
+	if n := strings.Count(buf.String(), "\n"); n != len(unique)+1 {
+		t.Errorf("table has %d lines, want %d (runs and header):\n%s", n, len(unique)+1, buf.String())
 	}
-	if err := List(&buf, s.Path(), "", "yaml"); err == nil {
+	if err := List(&buf, s.Path(), ListOptions{Format: "yaml"}); err == nil {
 		t.Error("List accepted format yaml")
+	}
+}
+
+// TestListOptions: --status filters, --sort orders best first in the metric's direction
+// (runs without it last), --columns picks the metric columns, the default columns are the
+// keys that differ plus the main metrics, and the table fits its width.
+func TestListOptions(t *testing.T) {
+	s := newStore(t)
+	addFakes(t, s, testFakes())
+	list := func(opt ListOptions) ([]string, error) {
+		var buf bytes.Buffer
+		opt.Format = cmp.Or(opt.Format, "table")
+		err := List(&buf, s.Path(), opt)
+		return strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n"), err
+	}
+	for _, tt := range []struct {
+		name   string
+		opt    ListOptions
+		header []string // the header's words
+		first  []string // words the first row has
+		rows   int
+		err    string
+	}{
+		{name: "default", opt: ListOptions{Sweep: "methods"},
+			// mode goes with the variant, so the variant says it; the error does not fit
+			header: []string{"id", "variant", "seed", "dataset", "status", "progress", "seg_miou", "fid", "swd_avg"},
+			first:  []string{"CUT", "zebra", "completed", "45.5", "31.5"}, rows: 14},
+		{name: "status", opt: ListOptions{Sweep: "methods", Status: []vocab.Status{vocab.StatusFailed, vocab.StatusPending}}, rows: 2,
+			first: []string{"Local", "failed", "exit status 1"}},
+		{name: "sort lower is better", opt: ListOptions{Sweep: "ablation", Sort: "fid"}, first: []string{"A", "41.5"}, rows: 6},
+		{name: "sort higher is better", opt: ListOptions{Sweep: "methods", Sort: "seg_miou"}, first: []string{"Global", "citysca…", "25"}, rows: 14},
+		{name: "columns", opt: ListOptions{Sweep: "methods", Columns: []string{"gt_object_l1"}},
+			header: []string{"id", "variant", "seed", "dataset", "status", "progress", "gt_object_l1", "error"}, first: []string{"0.61"}, rows: 14},
+		{name: "unknown status", opt: ListOptions{Status: []vocab.Status{"done"}}, err: `status "done" is unknown`},
+		{name: "unknown sort", opt: ListOptions{Sort: "lpips"}, err: "--sort lpips: no listed run has that metric"},
+		{name: "unknown column", opt: ListOptions{Columns: []string{"lpips"}}, err: "--columns lpips"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			lines, err := list(tt.opt)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("error %v, want %q", err, tt.err)
+				}
+				return
+			}
+			mustDo(t, err)
+			if len(lines)-1 != tt.rows {
+				t.Errorf("%d rows, want %d:\n%s", len(lines)-1, tt.rows, strings.Join(lines, "\n"))
+			}
+			if tt.header != nil && !slices.Equal(strings.Fields(lines[0]), tt.header) {
+				t.Errorf("header %q, want %q", strings.Fields(lines[0]), tt.header)
+			}
+			for _, w := range tt.first {
+				if !slices.Contains(strings.Fields(lines[1]), w) && !strings.Contains(lines[1], w) {
+					t.Errorf("first row lacks %q:\n%s", w, strings.Join(lines, "\n"))
+				}
+			}
+			for _, l := range lines {
+				if n := utf8.RuneCountInString(l); n > 80 {
+					t.Errorf("line of %d characters, over 80: %q", n, l)
+				}
+			}
+		})
+	}
+}
+
+// TestListShowsLiveProgress: a running run's iteration and ETA from the live table, in the
+// table, in JSON and in show.
+func TestListShowsLiveProgress(t *testing.T) {
+	s := newStore(t)
+	r := addFakes(t, s, []fake{{sweep: "a", variant: "A", status: vocab.StatusPending}})[0]
+	mustDo(t, s.Claim(r.ID, results.Self(), time.Minute, time.Time{}))
+	mustDo(t, s.MarkRunning(r.ID, "cpu:0"))
+	now := time.Now()
+	mustDo(t, s.SetLive(results.Self(), map[string]results.Live{r.ID: {Iter: 120, Total: 480, ETA: 10 * time.Minute,
+		Losses: map[string]float64{"G": 1.25}, Updated: now.Add(-time.Minute)}}))
+	var buf bytes.Buffer
+	mustDo(t, List(&buf, s.Path(), ListOptions{Format: "table", Now: now}))
+	if !strings.Contains(buf.String(), "running  120/480 ETA 9m0s") {
+		t.Errorf("table lacks the live progress:\n%s", buf.String())
+	}
+	buf.Reset()
+	mustDo(t, List(&buf, s.Path(), ListOptions{Format: "json", Now: now}))
+	var sums []RunSummary
+	mustDo(t, json.Unmarshal(buf.Bytes(), &sums))
+	if l := sums[0].Live; l == nil || l.Iter != 120 || l.ETA == nil || *l.ETA != 540 || l.Losses["G"] != 1.25 {
+		t.Errorf("json live %+v", l)
+	}
+	buf.Reset()
+	mustDo(t, Show(&buf, s.Path(), r.ID, "text"))
+	if !strings.Contains(buf.String(), "progress   120/480 ETA 9m0s") || !strings.Contains(buf.String(), "G=1.25") {
+		t.Errorf("show lacks the live progress:\n%s", buf.String())
 	}
 }
 
