@@ -32,6 +32,7 @@ var cliCases = map[string]struct {
 	"exec":      {[]string{}, []string{"absent"}, 1},
 	"report":    {[]string{"extra"}, []string{"--db", "absent.db"}, 1},
 	"export":    {[]string{"--format", "xlsx"}, []string{"--db", "absent.db"}, 1},
+	"compare":   {[]string{"a"}, []string{"a", "b", "--db", "absent.db"}, 1},
 }
 
 // TestCLIConventions runs the built program: for every command -h and --help exit 0 and
