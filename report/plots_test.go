@@ -1,6 +1,8 @@
 package report
 
 import (
+	"strings"
+
 	"bytes"
 	"image/png"
 	"os"
@@ -64,3 +66,49 @@ func checkPNG(t *testing.T, path string) {
 	}
 }
 
+// --plot-format svg and pdf write the plots in that format, named by it; grids stay PNG.
+func TestPlotFormats(t *testing.T) {
+	root := t.TempDir()
+	s := newStore(t)
+	addFakes(t, s, plotFakes(t, root))
+	magic := map[string]string{"svg": "<?xml", "pdf": "%PDF-"}
+	for format, head := range magic {
+		rep, err := Build(s, Options{Format: "md", PlotsDir: filepath.Join(root, format), PlotFormat: format})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range rep.Sweeps[0].Plots {
+			want := "." + format
+			if p.Kind == PlotGrid {
+				want = ".png"
+			}
+			if filepath.Ext(p.Path) != want {
+				t.Errorf("%s plot %s: extension %q, want %q", format, p.Path, filepath.Ext(p.Path), want)
+				continue
+			}
+			b, err := os.ReadFile(p.Path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Kind != PlotGrid && !bytes.HasPrefix(b, []byte(head)) {
+				t.Errorf("%s does not start with %q", p.Path, head)
+			}
+		}
+	}
+	if _, err := Build(s, Options{Format: "md", PlotsDir: root, PlotFormat: "gif"}); err == nil || !strings.Contains(err.Error(), `plot format "gif" is unknown`) {
+		t.Errorf("plot format gif: error %v", err)
+	}
+}
+
+// A bar chart's y axis spans the values (40.5..41.5 here), not down to 0.
+func TestBarAxisNotFromZero(t *testing.T) {
+	rows := []barRow{{label: "a", stat: Stat{N: 2, Mean: 41, Std: 0.5}, seeds: []float64{40.5, 41.5}}}
+	path := filepath.Join(t.TempDir(), "bar.svg")
+	mustDo(t, saveBars(path, "t", "fid", rows))
+	b, err := os.ReadFile(path)
+	mustDo(t, err)
+	// The tick labels of an axis from 0 would include "0" or "20"; this one has 41.0.
+	if bytes.Contains(b, []byte(">0<")) || bytes.Contains(b, []byte(">20<")) || !bytes.Contains(b, []byte(">41.0<")) {
+		t.Errorf("bar chart's ticks do not span the values 40.5..41.5:\n%s", b)
+	}
+}
