@@ -111,9 +111,9 @@ func (l epochLine) points() plotter.XYs {
 }
 
 func saveEpochCurves(path, title, metric string, lines []epochLine) error {
-	p := newPlot(title)
+	p := newPlot(title + "\nline: mean over seeds; points: one per seed")
 	p.X.Label.Text = "epoch"
-	p.Y.Label.Text = metric + " (line: mean over seeds; points: seeds)"
+	p.Y.Label.Text = metric
 	var all []int
 	for i, l := range lines {
 		line, err := plotter.NewLine(l.means())

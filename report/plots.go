@@ -145,8 +145,8 @@ func columnTitle(t Table, c Column, what string) string {
 // values as points side by side over it. The y axis spans the values, not down to 0:
 // the differences between rows are what the chart is for.
 func saveBars(path, title, metric string, rows []barRow) error {
-	p := newPlot(title)
-	p.Y.Label.Text = metric + " (bar: mean ± std; points: seeds)"
+	p := newPlot(title + "\nbar: mean ± std over seeds; points: one per seed")
+	p.Y.Label.Text = metric
 	var me meanErrs
 	var labels []string
 	var seedPts plotter.XYs
@@ -209,9 +209,14 @@ func newPlot(title string) *plot.Plot {
 	return p
 }
 
-// titleWidth is the width a plot needs for its title not to be cut at the sides.
+// titleWidth is the width a plot needs for its title (of one or more lines) not to be cut
+// at the sides.
 func titleWidth(p *plot.Plot) vg.Length {
-	return p.Title.TextStyle.Width(p.Title.Text) + vg.Inch/2
+	w := vg.Length(0)
+	for _, line := range strings.Split(p.Title.Text, "\n") {
+		w = max(w, p.Title.TextStyle.Width(line))
+	}
+	return w + vg.Inch/2
 }
 
 // savePlot writes p at w×h to path in the format its extension names (png, svg or pdf),
