@@ -33,6 +33,8 @@ var cliCases = map[string]struct {
 	"report":    {[]string{"extra"}, []string{"--db", "absent.db"}, 1},
 	"export":    {[]string{"--format", "xlsx"}, []string{"--db", "absent.db"}, 1},
 	"compare":   {[]string{"a"}, []string{"a", "b", "--db", "absent.db"}, 1},
+	"rm":        {[]string{"--yes"}, []string{"abc", "--yes", "--db", "absent.db"}, 1},
+	"watch":     {[]string{"extra"}, []string{"--once", "--db", "absent.db"}, 1},
 }
 
 // TestCLIConventions runs the built program: for every command -h and --help exit 0 and
