@@ -46,3 +46,9 @@ func interrupts(w io.Writer) (ctx context.Context, kill <-chan struct{}, stop fu
 func survivePipeClose() {
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 }
+
+// untilInterrupt is a context that ends at the first SIGINT or SIGTERM, for a command that
+// only reads and has nothing to stop but itself.
+func untilInterrupt() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
