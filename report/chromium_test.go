@@ -171,8 +171,8 @@ func checkDOM(t *testing.T, dom, dir string) {
 		}
 	}
 	imgs := domImg.FindAllString(dom, -1)
-	if len(imgs) != 3 {
-		t.Errorf("rendered page has %d img elements, want 3", len(imgs))
+	if len(imgs) != 5 {
+		t.Errorf("rendered page has %d img elements, want 5 (2 bar charts, 2 loss overlays, 1 grid)", len(imgs))
 	}
 	for _, tag := range imgs {
 		att := map[string]string{}

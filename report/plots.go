@@ -43,8 +43,9 @@ type Plot struct {
 // defaultGridImages is how many test images an image grid shows unless told otherwise.
 const defaultGridImages = 4
 
-// writePlots writes a sweep's bar charts, metric-versus-epoch curves, image grids and loss
-// curves under opt.PlotsDir/<sweep>/ and returns them in that order.
+// writePlots writes a sweep's bar charts, metric-versus-epoch curves, loss curves of every
+// row overlaid, image grids and each run's loss curves under opt.PlotsDir/<sweep>/ and
+// returns them in that order.
 func writePlots(s *results.Store, d *sweepData, t Table, opt Options) ([]Plot, error) {
 	dir := filepath.Join(opt.PlotsDir, safeName(d.Name))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -70,11 +71,15 @@ func writePlots(s *results.Store, d *sweepData, t Table, opt Options) ([]Plot, e
 	if err != nil {
 		return nil, err
 	}
+	overlays, err := writeLossOverlays(s, dir, d, t, opt, ext)
+	if err != nil {
+		return nil, err
+	}
 	losses, err := writeLossCurves(s, dir, d, t, ext)
 	if err != nil {
 		return nil, err
 	}
-	return slices.Concat(bars, curves, grids, losses), nil
+	return slices.Concat(bars, curves, overlays, grids, losses), nil
 }
 
 // safeName keeps a name usable as a file name on any system.

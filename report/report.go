@@ -29,6 +29,8 @@ type Options struct {
 	Epoch      EpochMode // the epoch each run is reported at; "" for EpochFinal
 	Metrics    []string  // the metric columns, in order; nil for fid, swd_avg and seg_*
 	Published  bool      // add the paper's numbers for the configurations run, as a table of their own
+	LossBand   string    // the spread of seeds around a row's loss curve: BandMinMax (or "") or BandStd
+	LossSmooth float64   // the EMA weight of the previous value in the loss overlays, in [0, 1); 0: none
 }
 
 // Formats lists the report formats.
@@ -139,6 +141,9 @@ func (opt Options) checkTable() error {
 	}
 	if opt.Kind != "" && !slices.Contains(Kinds, opt.Kind) {
 		return fmt.Errorf("table kind %q is unknown; allowed: auto, methods, ablation, layers, queries", opt.Kind)
+	}
+	if err := checkLossOptions(opt.LossBand, opt.LossSmooth); err != nil {
+		return err
 	}
 	return checkEpochMode(opt.Epoch)
 }
