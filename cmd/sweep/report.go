@@ -30,6 +30,8 @@ and a page per run under DIR/runs.`)
 	f.StringVar(&metrics, "metrics", "", "comma-separated metric columns `a,b,c`, in order (default: fid, swd_avg and seg_* when present)")
 	f.StringVar(&kind, "table", "auto", "table kind: `auto|methods|ablation|layers|queries`")
 	f.BoolVar(&o.Published, "published", false, "add the paper's numbers for the configurations the sweep ran, as a table of their own (never beside ours)")
+	f.StringVar(&o.LossBand, "loss-band", "minmax", "the seeds' spread around each row's loss curve: `minmax|std`")
+	f.Float64Var(&o.LossSmooth, "loss-smooth", 0, "smooth the overlaid loss curves with an EMA giving the previous value weight `W` in [0, 1) (0: none)")
 	f.StringVar(&out, "out", "", "write the report to this file `F` instead of stdout (plot links become relative to it); with html, the folder of the site")
 	return func([]string) error {
 		o.Kind = report.Kind(kind)
