@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -98,9 +99,18 @@ func TestHTMLSite(t *testing.T) {
 	dir, runs := writeTestSite(t)
 	index := filepath.Join(dir, htmlIndex)
 	imgs, links := checkLinks(t, index)
-	// 2 bar charts and 1 image grid inline; 6 loss plots linked.
-	if len(imgs) != 3 {
-		t.Errorf("index shows %d images, want 3 (2 bar charts, 1 grid): %v", len(imgs), imgs)
+	// 2 bar charts and 1 image grid inline; the runs' 6 loss plots only linked.
+	count := func(prefix string) int {
+		n := 0
+		for _, src := range imgs {
+			if strings.HasPrefix(path.Base(src), prefix) {
+				n++
+			}
+		}
+		return n
+	}
+	if count("bar-") != 2 || count("grid-") != 1 || count("loss-") != 0 {
+		t.Errorf("index shows %v, want 2 bar charts, 1 grid and no single run's loss plot", imgs)
 	}
 	page := readPage(t, index)
 	for _, want := range []string{"<table class=\"results\">", "<td class=\"label\">CUT</td>", "Welch", "1 failed"} {
@@ -148,4 +158,28 @@ func TestHTMLSite(t *testing.T) {
 		return err
 	})
 	mustDo(t, err)
+}
+
+// With --plot-format svg the site shows SVG plots (grids stay PNG); pdf, which an img
+// element cannot show, is refused.
+func TestHTMLPlotFormat(t *testing.T) {
+	root := t.TempDir()
+	s := newStore(t)
+	addFakes(t, s, plotFakes(t, root))
+	dir := filepath.Join(root, "site")
+	mustDo(t, RenderHTML(dir, s, Options{PlotFormat: "svg"}))
+	imgs, _ := checkLinks(t, filepath.Join(dir, htmlIndex))
+	for _, src := range imgs {
+		want := ".svg"
+		if strings.HasPrefix(path.Base(src), "grid-") {
+			want = ".png"
+		}
+		if filepath.Ext(src) != want {
+			t.Errorf("index shows %s, want a %s file", src, want)
+		}
+	}
+	err := RenderHTML(filepath.Join(root, "pdf"), s, Options{PlotFormat: "pdf"})
+	if err == nil || !strings.Contains(err.Error(), "png or svg") {
+		t.Errorf("html with pdf plots: error %v, want a refusal naming png or svg", err)
+	}
 }
