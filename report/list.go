@@ -501,28 +501,7 @@ func Show(w io.Writer, dbPath, id, format string) error {
 }
 
 // findRun resolves an exact ID or a prefix that names exactly one run.
-func findRun(s *results.Store, id string) (results.Run, error) {
-	if r, ok, err := s.GetRun(id); err != nil || ok {
-		return r, err
-	}
-	runs, err := s.ListRuns("")
-	if err != nil {
-		return results.Run{}, err
-	}
-	var found []results.Run
-	for _, r := range runs {
-		if id != "" && strings.HasPrefix(r.ID, id) {
-			found = append(found, r)
-		}
-	}
-	switch len(found) {
-	case 0:
-		return results.Run{}, fmt.Errorf("no run %q in %s", id, s.Path())
-	case 1:
-		return found[0], nil
-	}
-	return results.Run{}, fmt.Errorf("run prefix %q matches %d runs in %s; give more of the ID", id, len(found), s.Path())
-}
+func findRun(s *results.Store, id string) (results.Run, error) { return s.FindRun(id) }
 
 func detail(s *results.Store, r results.Run) (*RunDetail, error) {
 	d := &RunDetail{RunSummary: summarize(r, time.Now()), Config: r.Config.Canonical(), LogTail: r.LogTail, Losses: map[string]LossSeries{}}

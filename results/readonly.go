@@ -17,7 +17,7 @@ import (
 var ErrReadOnly = errors.New("is read-only")
 
 // readers are the commands that work on a read-only database, for messages.
-const readers = "sweep list, show, report, check, baseline write and run --dry-run only read it"
+const readers = "sweep list, show, watch, report, compare, export, check, baseline write and run --dry-run only read it"
 
 // OpenReadOnly opens the existing database at path for reading only. It writes nothing:
 // SQLite's mode=ro, and immutable=1 when path's directory is not writable and no writer has
