@@ -442,7 +442,7 @@ var indexTemplate = template.Must(template.New("index").Funcs(htmlFuncs).Parse(`
 <p class="legend">{{.LegendBefore}}{{if .Bold}}<strong>Bold</strong>{{end}}{{.LegendAfter}}</p>
 {{end}}
 {{if .Figures}}<h3>Plots</h3>
-{{range .Figures}}<figure id="{{.Anchor}}" class="{{.Kind}}"><img src="{{.Src}}" alt="{{.Title}}"><figcaption>{{.Title}}</figcaption></figure>
+{{range .Figures}}<figure id="{{.Anchor}}" class="{{.Kind}}"><img src="{{.Src}}" alt="{{.Title}}">{{if ne .Kind "grid"}}<figcaption>{{.Title}}</figcaption>{{end}}</figure>
 {{end}}{{end}}
 {{if .Losses}}<h3>Loss curves</h3>
 <ul class="losses">{{range .Losses}}<li><a href="{{.Href}}">{{.Title}}</a> (<a href="{{.Src}}">plot</a>)</li>{{end}}</ul>{{end}}
