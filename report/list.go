@@ -339,6 +339,8 @@ func metricText(ms map[string]float64, name string) string {
 func progress(s RunSummary) string {
 	l := s.Live
 	switch {
+	case s.Status == vocab.StatusRunning && l != nil && l.Total <= 0:
+		return cmp.Or(l.Phase, "starting") // a phase without iterations
 	case s.Status == vocab.StatusRunning && l != nil:
 		p := fmt.Sprintf("%d/%d", l.Iter, l.Total)
 		if l.Phase != "" && l.Phase != "train" {
@@ -350,7 +352,7 @@ func progress(s RunSummary) string {
 		return p
 	case s.Status == vocab.StatusRunning:
 		return "starting"
-	case l != nil && s.Status != vocab.StatusCompleted:
+	case l != nil && l.Total > 0 && s.Status != vocab.StatusCompleted:
 		return fmt.Sprintf("at %d/%d", l.Iter, l.Total)
 	}
 	return duration(s.Started, s.Finished)

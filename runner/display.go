@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"maps"
@@ -161,6 +162,9 @@ func (f *flight) status() string {
 // progressText is the phase (unless training), the iteration and, when ok, the ETA: what a
 // run's line shows before its label and losses, so that a narrow terminal cuts only those.
 func progressText(p rundir.Progress, eta time.Duration, ok bool) string {
+	if p.Total <= 0 {
+		return cmp.Or(p.Phase, "starting") // a phase without iterations
+	}
 	s := fmt.Sprintf("%d/%d", p.Iter, p.Total)
 	if p.Phase != "" && p.Phase != "train" {
 		s = p.Phase + " " + s

@@ -56,6 +56,12 @@ func (w *liveWriter) progress(id string, p rundir.Progress) {
 		pc = &pace{}
 		w.paces[id] = pc
 	}
+	if p.Total <= 0 && pc.seen { // a phase without iterations (metrics): where training got to stays
+		p.Iter, p.Total = pc.last.Iter, pc.last.Total
+		if p.Losses == nil {
+			p.Losses = pc.last.Losses
+		}
+	}
 	now := w.now()
 	pc.observe(p, now)
 	eta, ok := pc.eta()

@@ -44,9 +44,10 @@ func TestLiveWriterStoresProgress(t *testing.T) {
 		t.Errorf("stored live progress %+v, want 20/110 with ETA 1m30s and G=2 at %v", live, now)
 	}
 	w.progress(id, rundir.Progress{Iter: 21, Total: 110})
+	w.progress(id, rundir.Progress{Phase: "metrics"}) // no iterations: training's stay
 	w.done(id)
-	if l, _, _ := store.GetRun(id); l.Live == nil || l.Live.Iter != 21 {
-		t.Errorf("after done: live %+v, want iteration 21", l.Live)
+	if l, _, _ := store.GetRun(id); l.Live == nil || l.Live.Iter != 21 || l.Live.Total != 110 || l.Live.Phase != "metrics" {
+		t.Errorf("after done: live %+v, want iteration 21 of 110 in phase metrics", l.Live)
 	}
 }
 
