@@ -186,16 +186,19 @@ func saveLossOverlay(path, title, name string, lines []lossLine, band string) er
 	p.Title.Padding = vg.Points(6)
 	p.X.Label.Text = "iteration"
 	p.Y.Label.Text = name
-	for i, l := range lines {
-		sp := l.spreadOf(band)
+	spreads := make([]spread, len(lines))
+	for i, l := range lines { // every band first, so that no band covers another row's line
+		spreads[i] = l.spreadOf(band)
 		if len(l.seeds) > 1 {
-			poly, err := bandPolygon(sp, plotutil.Color(i))
+			poly, err := bandPolygon(spreads[i], plotutil.Color(i))
 			if err != nil {
 				return fmt.Errorf("%s: %s: %w", path, l.label, err)
 			}
 			p.Add(poly)
 		}
-		line, err := plotter.NewLine(sp.mean)
+	}
+	for i, l := range lines {
+		line, err := plotter.NewLine(spreads[i].mean)
 		if err != nil {
 			return fmt.Errorf("%s: %s: %w", path, l.label, err)
 		}
@@ -204,5 +207,6 @@ func saveLossOverlay(path, title, name string, lines []lossLine, band string) er
 		p.Legend.Add(fmt.Sprintf("%s (%d seeds)", l.label, len(l.seeds)), line)
 	}
 	p.Legend.Top = true
+	p.Legend.XOffs = -vg.Points(8) // keep the line samples off the plot's right edge
 	return savePlot(p, max(6*vg.Inch, titleWidth(p)), 4*vg.Inch, path)
 }
