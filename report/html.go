@@ -62,7 +62,10 @@ func RenderHTML(dir string, s *results.Store, opt Options) error {
 	if err != nil {
 		return err
 	}
-	site := htmlSite{Source: rep.Source}
+	site := htmlSite{}
+	if opt.Published {
+		site.Source = rep.Source // the paper's numbers are shown, so say where they come from
+	}
 	pages := map[string]*htmlRunPage{}
 	var order []string
 	for _, sr := range rep.Sweeps {

@@ -121,6 +121,9 @@ func TestHTMLSite(t *testing.T) {
 	if strings.Contains(page, "**") {
 		t.Errorf("index.html has Markdown bold marks")
 	}
+	if strings.Contains(page, "Published numbers") {
+		t.Errorf("index.html names the paper's numbers, which it shows only with --published")
+	}
 	for _, r := range runs {
 		path := filepath.Join(dir, htmlRunsDir, r.ID+".html")
 		if !slices.Contains(links, htmlRunsDir+"/"+r.ID+".html") {
