@@ -61,7 +61,7 @@ func (s *Store) Remove(ids []string) error {
 // wraps ErrRunning.
 func (s *Store) RemoveSweep(sweep string) (deleted []string, err error) {
 	err = s.inTx(func(tx *sql.Tx) error {
-		ids, err := txStrings(tx, `SELECT run_id FROM sweep_runs WHERE sweep = ? ORDER BY run_id`, sweep)
+		ids, err := queryStrings(tx, `SELECT run_id FROM sweep_runs WHERE sweep = ? ORDER BY run_id`, sweep)
 		if err != nil {
 			return fmt.Errorf("sweep %q: %w", sweep, err)
 		}
@@ -76,7 +76,7 @@ func (s *Store) RemoveSweep(sweep string) (deleted []string, err error) {
 		if _, err := tx.Exec(`DELETE FROM sweep_runs WHERE sweep = ?`, sweep); err != nil {
 			return fmt.Errorf("sweep %q: %w", sweep, err)
 		}
-		deleted, err = txStrings(tx, `SELECT id FROM runs WHERE id NOT IN (SELECT run_id FROM sweep_runs) ORDER BY id`)
+		deleted, err = queryStrings(tx, `SELECT id FROM runs WHERE id NOT IN (SELECT run_id FROM sweep_runs) ORDER BY id`)
 		if err != nil {
 			return err
 		}
@@ -108,21 +108,4 @@ func refuseRunning(tx *sql.Tx, id string) error {
 		return fmt.Errorf("run %s %w (held by %s); stop its runner first", id, ErrRunning, h.owner)
 	}
 	return nil
-}
-
-func txStrings(tx *sql.Tx, query string, args ...any) ([]string, error) {
-	rows, err := tx.Query(query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
 }

@@ -309,9 +309,19 @@ func (s *Store) SweepsOf(id string) ([]string, error) {
 	return names, nil
 }
 
+// querier is what a *sql.DB and a *sql.Tx share for reading.
+type querier interface {
+	Query(query string, args ...any) (*sql.Rows, error)
+}
+
 // strings runs a query whose rows are one string each.
 func (s *Store) strings(query string, args ...any) ([]string, error) {
-	rows, err := s.db.Query(query, args...)
+	return queryStrings(s.db, query, args...)
+}
+
+// queryStrings runs a query whose rows are one string each on q.
+func queryStrings(q querier, query string, args ...any) ([]string, error) {
+	rows, err := q.Query(query, args...)
 	if err != nil {
 		return nil, err
 	}

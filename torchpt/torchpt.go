@@ -75,6 +75,21 @@ func LoadMap(path string) (map[string]Tensor, error) {
 	return m, nil
 }
 
+// Build loads the state_dict at path (LoadMap) and makes a network of it with build; an
+// error of build names the file.
+func Build[T any](path string, build func(map[string]Tensor) (T, error)) (T, error) {
+	var zero T
+	ts, err := LoadMap(path)
+	if err != nil {
+		return zero, err
+	}
+	n, err := build(ts)
+	if err != nil {
+		return zero, fmt.Errorf("%s: %w", path, err)
+	}
+	return n, nil
+}
+
 var (
 	zipMagic    = []byte("PK\x03\x04")
 	legacyMagic = []byte("\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19")

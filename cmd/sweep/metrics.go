@@ -1,13 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"text/tabwriter"
 
 	"sweep/data"
@@ -72,19 +72,12 @@ prints its values. See docs/metrics.md.`)
 			return f.usageErr("unknown metric %q; want one of %s", args[0], vocab.Join(metrics.Kinds, ", "))
 		}
 		if segSpec == "drn" {
-			segSpec, opt.Seg.Resize = drnSpec(drnWeights), "nearest" // predictions come at 256x128
-			opt.Seg.SegmenterName = drn.AtProtocol{}.Name(filepath.Base(strings.TrimPrefix(segSpec, "drn:")))
+			weights := cmp.Or(drnWeights, os.Getenv("SWEEP_DRN"))
+			segSpec, opt.Seg.Resize = "drn:"+weights, "nearest" // predictions come at 256x128
+			opt.Seg.SegmenterName = drn.AtProtocol{}.Name(filepath.Base(weights))
 		}
 		return computeMetric(kind, real, fake, segSpec, labels, conv, step, asJSON, noDownload, opt)
 	}
-}
-
-// drnSpec is the segmenter spec of DRN with the weights at path, else at $SWEEP_DRN.
-func drnSpec(path string) string {
-	if path == "" {
-		path = os.Getenv("SWEEP_DRN")
-	}
-	return "drn:" + path
 }
 
 func computeMetric(kind vocab.Metric, real, fake, segSpec, labels, conv string, step int, asJSON, noDownload bool, opt metrics.Options) error {

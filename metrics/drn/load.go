@@ -20,15 +20,7 @@ import (
 // network is built; a wrong or partial file is an error listing the missing, unexpected
 // and mis-shaped keys.
 func Load(path string) (*Net, error) {
-	ts, err := torchpt.LoadMap(path)
-	if err != nil {
-		return nil, err
-	}
-	n, err := FromTensors(ts)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return n, nil
+	return torchpt.Build(path, FromTensors)
 }
 
 // FromTensors builds the network from a state_dict's tensors by key (no "module." prefix).

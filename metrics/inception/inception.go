@@ -157,15 +157,7 @@ type Net struct {
 // Load reads pytorch-fid's weights file (or any torch.save state_dict of the same
 // network) through the safe checkpoint reader.
 func Load(path string) (*Net, error) {
-	ts, err := torchpt.LoadMap(path)
-	if err != nil {
-		return nil, err
-	}
-	n, err := FromTensors(ts)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return n, nil
+	return torchpt.Build(path, FromTensors)
 }
 
 // FromTensors builds the network from a state_dict. It fails, listing the culprits,
