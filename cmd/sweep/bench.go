@@ -38,7 +38,7 @@ func bench(c perf.Config) error {
 	}
 	ms := float64(r.Median().Microseconds()) / 1e3
 	fmt.Fprintf(os.Stderr, "matrix kernel %s: %.1f GFLOP of products per iteration, %.1f GFLOP/s, %.0f%% of the %d GFLOP/s peak\n",
-		linalg.Kernel, r.GFlop, r.GFlop/(ms/1e3), 100*r.GFlop/(ms/1e3)/perf.PeakGFlops, perf.PeakGFlops)
+		linalg.KernelVersion(), r.GFlop, r.GFlop/(ms/1e3), 100*r.GFlop/(ms/1e3)/perf.PeakGFlops, perf.PeakGFlops)
 	printSections(r)
 	perf.WriteOpTable(os.Stderr, r)
 	fmt.Printf("ms_per_iter=%.1f peak_rss_mb=%.0f\n", ms, r.PeakRSSMB)
