@@ -42,8 +42,13 @@ func padOp(t *tensor.Tape, x *tensor.Var, p int, index func(i, n int) int) *tens
 	tensor.ParallelFor(c, ho*wo, func(ci int) {
 		in, out := x.Data[ci*h*w:], y.Data[ci*ho*wo:]
 		for oy, iy := range srcY {
-			for ox, ix := range srcX {
-				out[oy*wo+ox] = in[iy*w+ix]
+			src, dst := in[iy*w:(iy+1)*w], out[oy*wo:(oy+1)*wo]
+			for ox, ix := range srcX[:p] {
+				dst[ox] = src[ix]
+			}
+			copy(dst[p:p+w], src)
+			for ox, ix := range srcX[p+w:] {
+				dst[p+w+ox] = src[ix]
 			}
 		}
 	})
@@ -62,11 +67,24 @@ func (s padBack) Backward(dy []float32) {
 	dx, h, w := s.x.Buf(), s.h, s.w
 	ho, wo := len(s.srcY), len(s.srcX)
 	tensor.ParallelFor(s.c, ho*wo, func(ci int) {
-		din, dout := dx[ci*h*w:], dy[ci*ho*wo:]
 		for oy, iy := range s.srcY {
-			for ox, ix := range s.srcX {
-				din[iy*w+ix] += dout[oy*wo+ox]
-			}
+			addPaddedRow(dx[ci*h*w+iy*w:][:w], dy[ci*ho*wo+oy*wo:][:wo], s.srcX)
 		}
 	})
+}
+
+// addPaddedRow adds the gradient of one padded row back onto its source row, in the order of
+// the padded row (left border, interior, right border), so every source pixel sums its
+// shares in the same order as one pass over srcX would.
+func addPaddedRow(din, dout []float32, srcX []int) {
+	p, w := (len(dout)-len(din))/2, len(din)
+	for ox, ix := range srcX[:p] {
+		din[ix] += dout[ox]
+	}
+	for i, g := range dout[p : p+w] {
+		din[i] += g
+	}
+	for ox, ix := range srcX[p+w:] {
+		din[ix] += dout[p+w+ox]
+	}
 }
