@@ -204,6 +204,7 @@ const (
 
 func loadModel(t *testing.T, f *safetensors.File, o Options) *Model {
 	m := NewModel(o, nil)
+	m.KeepRecords = true
 	if err := m.G.LoadWeights(f, "G.", m.G.FilterBuffers()); err != nil {
 		t.Fatal(err)
 	}

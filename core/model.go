@@ -29,9 +29,15 @@ type Model struct {
 	// discriminator, nce, attention and optimizer.
 	Profile tensor.Profile
 	// Ops, when not nil, receives the time and matrix-product work of every op.
-	Ops   *tensor.OpProfile
-	pool  *tensor.Pool   // every iteration's tensors, recycled by the next one (nil: heap)
-	tapes []*tensor.Tape // the last iteration's tapes, whose tensors its Step still shows
+	Ops *tensor.OpProfile
+	// KeepRecords keeps each Step's NCE feature maps and per-layer records (X, Y: anchors,
+	// attention rows, head outputs) until the next iteration, for tests and diagnostics.
+	// Without it they are nil after the step, their tensors go back to the pool as soon as
+	// the backward pass is past them, and the global routing does not hold its attention
+	// rows at all (ops.GlobalRoute).
+	KeepRecords bool
+	pool        *tensor.Pool   // every iteration's tensors, recycled by the next one (nil: heap)
+	tapes       []*tensor.Tape // the last iteration's tapes, whose tensors its Step still shows
 }
 
 // NewModel builds G, D and F with xavier-normal(0.02) weights drawn from rng (in that order),
@@ -69,11 +75,11 @@ func (m *Model) Nets() map[string]*Net {
 // Step is everything one training iteration computed.
 type Step struct {
 	FakeB, IdtB                     *tensor.Var
-	FeatsRealA, FeatsFakeB          []*tensor.Var
+	FeatsRealA, FeatsFakeB          []*tensor.Var // nil unless Model.KeepRecords
 	PredFakeD, PredRealD, PredFakeG *tensor.Var
 	LossDFake, LossDReal, LossD     float32
 	LossGGAN, NCEX, NCEY, LossG     float32
-	X, Y                            []LayerRecord
+	X, Y                            []LayerRecord // nil unless Model.KeepRecords
 }
 
 // Losses returns the step's losses by name, for logging.
@@ -110,31 +116,44 @@ func (m *Model) Iteration(realA, realB *tensor.Var, pickX, pickY Picker, lr floa
 	t.Section("generator")
 	_, s.FeatsFakeB = m.G.Forward(t, s.FakeB, true)
 	t.Section("nce")
-	s.X = make([]LayerRecord, len(s.FeatsRealA))
+	s.X = m.records(len(s.FeatsRealA))
 	nceX := m.F.NCE(t, s.FeatsRealA, s.FeatsFakeB, m.Opt.NCE, pickX, s.X)
 	lossG := ops.WeightedSum(t, []float32{m.Opt.LambdaGAN, 1}, gan, nceX)
 	if m.Opt.NCEIdt {
 		t.Section("generator")
 		_, featsIdt := m.G.Forward(t, s.IdtB, true)
 		t.Section("nce")
-		s.Y = make([]LayerRecord, len(featsRealB))
+		s.Y = m.records(len(featsRealB))
 		nceY := m.F.NCE(t, featsRealB, featsIdt, m.Opt.NCE, pickY, s.Y)
 		lossG = ops.WeightedSum(t, []float32{m.Opt.LambdaGAN, 0.5, 0.5}, gan, nceX, nceY)
 		s.NCEY = nceY.Data[0]
 	}
 	t.Keep(s.FakeB, s.IdtB, s.PredFakeG, gan, nceX)
-	t.Keep(s.FeatsRealA...)
-	t.Keep(s.FeatsFakeB...)
-	for _, r := range append(s.X, s.Y...) {
-		t.Keep(r.vars()...)
+	if m.KeepRecords {
+		t.Keep(s.FeatsRealA...)
+		t.Keep(s.FeatsFakeB...)
+		for _, r := range append(s.X, s.Y...) {
+			t.Keep(r.vars()...)
+		}
 	}
 	t.Backward(lossG)
+	if !m.KeepRecords {
+		s.FeatsRealA, s.FeatsFakeB = nil, nil
+	}
 	m.timed("optimizer", func() {
 		m.AdamG.Update(&m.G.Net, lr)
 		m.AdamF.Update(&m.F.Net, lr)
 	})
 	s.LossGGAN, s.NCEX, s.LossG = m.Opt.LambdaGAN*gan.Data[0], nceX.Data[0], lossG.Data[0]
 	return s
+}
+
+// records is room for n layers' NCE records when the model keeps them, else nil.
+func (m *Model) records(n int) []LayerRecord {
+	if !m.KeepRecords {
+		return nil
+	}
+	return make([]LayerRecord, n)
 }
 
 // stepD trains D on LSGAN: 0.5·(mse(D(fake), 0) + mse(D(real), 1)), with fake detached.

@@ -77,7 +77,7 @@ func (f *NetF) NCE(t *tensor.Tape, src, tgt []*tensor.Var, o NCEOptions, pick Pi
 	weights := make([]float32, len(src))
 	for p := range src {
 		var r LayerRecord
-		losses[p] = f.nceLayer(t, p, src, tgt, o, pick, &r)
+		losses[p] = f.nceLayer(t, p, src, tgt, o, pick, &r, rec != nil)
 		weights[p] = 1 / float32(len(src))
 		if rec != nil {
 			rec[p] = r
@@ -86,7 +86,9 @@ func (f *NetF) NCE(t *tensor.Tape, src, tgt []*tensor.Var, o NCEOptions, pick Pi
 	return ops.WeightedSum(t, weights, losses...)
 }
 
-func (f *NetF) nceLayer(t *tensor.Tape, p int, src, tgt []*tensor.Var, o NCEOptions, pick Picker, r *LayerRecord) *tensor.Var {
+// nceLayer is layer p's NCE loss, its intermediate values written to r; keep asks for the
+// attention rows too, which the global routing otherwise does not hold.
+func (f *NetF) nceLayer(t *tensor.Tape, p int, src, tgt []*tensor.Var, o NCEOptions, pick Picker, r *LayerRecord, keep bool) *tensor.Var {
 	s, g := src[p], tgt[p]
 	if o.AllLayers && !o.NoPool && !sameGrid(s, src[3]) {
 		s = ops.AdaptiveAvgPool(t, s, src[3].Shape[1], src[3].Shape[2])
@@ -104,7 +106,7 @@ func (f *NetF) nceLayer(t *tensor.Tape, p int, src, tgt []*tensor.Var, o NCEOpti
 		st := strategyOf(o.Mode)
 		r.Sel, r.Score = selectAnchors(p, fs, h, w, n, st, pick)
 		t.Mark("scores")
-		r.VSrc, r.VTgt, r.Attn, r.AttnTgt = route(t, fs, ft, h, w, r.Sel, st.route)
+		r.VSrc, r.VTgt, r.Attn, r.AttnTgt = route(t, fs, ft, h, w, r.Sel, st.route, keep)
 		t.Section(prev)
 	}
 	r.K = f.Head(nil, p, r.VSrc).Detached()
@@ -176,8 +178,8 @@ func selectAnchors(p int, fs *tensor.Var, h, w, n int, s strategy, pick Picker) 
 }
 
 // route carries the selected rows of the source and target features fs and ft into the NCE
-// heads, with the attention rows it used.
-func route(t *tensor.Tape, fs, ft *tensor.Var, h, w int, sel []int, r routing) (vs, vt, attn, attnTgt *tensor.Var) {
+// heads, with the attention rows it used (the global routing's only with keepAttn).
+func route(t *tensor.Tape, fs, ft *tensor.Var, h, w int, sel []int, r routing, keepAttn bool) (vs, vt, attn, attnTgt *tensor.Var) {
 	switch r {
 	case noRoute:
 		return ops.GatherRows(nil, fs, sel), ops.GatherRows(t, ft, sel), nil, nil
@@ -189,6 +191,6 @@ func route(t *tensor.Tape, fs, ft *tensor.Var, h, w int, sel []int, r routing) (
 		attn = ops.LocalAttentionRows(t, fs, h, w, sel)
 		return ops.LocalRoute(nil, attn, fs, h, w, sel), ops.LocalRoute(t, attn, ft, h, w, sel), attn, nil
 	}
-	attn = ops.GlobalAttentionRows(t, fs, sel)
-	return ops.MatMul(nil, attn, fs), ops.MatMul(t, attn, ft), attn, nil
+	vs, vt, attn = ops.GlobalRoute(t, fs, ft, sel, keepAttn)
+	return vs, vt, attn, nil
 }

@@ -159,17 +159,18 @@ func softmaxRowsInPlace(x []float32, n, m int) {
 	})
 }
 
-// softmaxRowsBackward adds to ds the gradient through a = softmax(s) row-wise:
-// ds = a ⊙ (da - Σ_j da_j a_j).
-func softmaxRowsBackward(a, da, ds []float32, n, m int) {
+// softmaxRowsBackward turns da into the gradient through a = softmax(s) row-wise, in
+// place: ds = a ⊙ (da - Σ_j da_j a_j). The attention rows on a full-size map are as large
+// as the map, so a second buffer of that size would be held at the backward pass's peak.
+func softmaxRowsBackward(a, da []float32, n, m int) {
 	for r := 0; r < n; r++ {
-		ar, dar, dsr := a[r*m:(r+1)*m], da[r*m:(r+1)*m], ds[r*m:(r+1)*m]
+		ar, dar := a[r*m:(r+1)*m], da[r*m:(r+1)*m]
 		var dot float64
 		for j, v := range ar {
 			dot += float64(v) * float64(dar[j])
 		}
 		for j, v := range ar {
-			dsr[j] += v * (dar[j] - float32(dot))
+			dar[j] = v * (dar[j] - float32(dot))
 		}
 	}
 }
@@ -179,17 +180,29 @@ func softmaxRowsBackward(a, da, ds []float32, n, m int) {
 // Only these rows are built, since only they carry gradient. Backward, with
 // dS = softmax backward of dA: df[sel_n] += dS[n,:] f, df += dSᵀ f[sel].
 func GlobalAttentionRows(t *tensor.Tape, f *tensor.Var, sel []int) *tensor.Var {
-	l, c := f.Shape[0], f.Shape[1]
-	n := len(sel)
-	fs := make([]float32, n*c)
+	fs := selectedRows(f, sel)
+	a := t.Zeros(len(sel), f.Shape[0])
+	attentionRows(fs, f, a.Data)
+	t.Record(a, globalAttentionBack{f, a, fs, sel}, f)
+	return a
+}
+
+// selectedRows copies the rows sel of f [L,C] into [N,C].
+func selectedRows(f *tensor.Var, sel []int) []float32 {
+	c := f.Shape[1]
+	fs := make([]float32, len(sel)*c)
 	for i, id := range sel {
 		copy(fs[i*c:(i+1)*c], f.Data[id*c:(id+1)*c])
 	}
-	a := t.Zeros(n, l)
-	linalg.Gemm(false, true, n, l, c, 1, fs, f.Data, 0, a.Data)
-	softmaxRowsInPlace(a.Data, n, l)
-	t.Record(a, globalAttentionBack{f, a, fs, sel}, f)
-	return a
+	return fs
+}
+
+// attentionRows writes a [N,L] = softmax_j(fs[n] · f[j]) for the selected rows fs [N,C] of
+// f [L,C].
+func attentionRows(fs []float32, f *tensor.Var, a []float32) {
+	l, c, n := f.Shape[0], f.Shape[1], len(fs)/f.Shape[1]
+	linalg.Gemm(false, true, n, l, c, 1, fs, f.Data, 0, a)
+	softmaxRowsInPlace(a, n, l)
 }
 
 // globalAttentionBack is, with dS the softmax backward of dA, df[sel_n] += dS[n,:] f and
@@ -201,20 +214,78 @@ type globalAttentionBack struct {
 }
 
 func (s globalAttentionBack) Backward(da []float32) {
-	l, c, n := s.f.Shape[0], s.f.Shape[1], len(s.sel)
-	ds := make([]float32, n*l)
-	softmaxRowsBackward(s.a.Data, da, ds, n, l)
-	df := s.f.GradBuf()
-	dfs := make([]float32, n*c)
-	linalg.Gemm(false, false, n, c, l, 1, ds, s.f.Data, 0, dfs)
-	for i, id := range s.sel {
-		addTo(df[id*c:(id+1)*c], dfs[i*c:(i+1)*c])
-	}
-	linalg.Gemm(true, false, l, c, n, 1, ds, s.fs, 1, df)
+	attentionRowsBackward(s.f, s.fs, s.sel, s.a.Data, da)
 }
 
-// scoreRowBlock is how many attention rows are scored at once: memory O(block·L), not O(L²).
-const scoreRowBlock = 256
+// attentionRowsBackward adds to f's gradient the gradient through a = attentionRows(fs, f)
+// from da, which it overwrites with dS, the softmax backward of da: df[sel_n] += dS[n,:] f
+// and df += dSᵀ fs.
+func attentionRowsBackward(f *tensor.Var, fs []float32, sel []int, a, da []float32) {
+	l, c, n := f.Shape[0], f.Shape[1], len(sel)
+	softmaxRowsBackward(a, da, n, l)
+	ds, df := da, f.GradBuf()
+	dfs := make([]float32, n*c)
+	linalg.Gemm(false, false, n, c, l, 1, ds, f.Data, 0, dfs)
+	for i, id := range sel {
+		addTo(df[id*c:(id+1)*c], dfs[i*c:(i+1)*c])
+	}
+	linalg.Gemm(true, false, l, c, n, 1, ds, fs, 1, df)
+}
+
+// GlobalRoute carries the selected positions through the source's global attention rows
+// A = GlobalAttentionRows(fs, sel) [N,L]: vt = A·ft is MatMul(A, ft), and vs = A·fs, which
+// takes no gradient (it feeds the NCE's detached keys). The op keeps fs[sel] instead of A
+// and its backward pass recomputes A, bit for bit: A is as large as the feature map, and on
+// full-size maps every layer's rows would otherwise be held from the forward pass to the
+// backward (325 MB at crop 256 with attention on all five maps). With keepAttn it returns A.
+func GlobalRoute(t *tensor.Tape, fs, ft *tensor.Var, sel []int, keepAttn bool) (vs, vt, attn *tensor.Var) {
+	l, c, n := fs.Shape[0], fs.Shape[1], len(sel)
+	fsel := selectedRows(fs, sel)
+	a := t.Zeros(n, l)
+	attentionRows(fsel, fs, a.Data)
+	vs, vt = t.Zeros(n, c), t.Zeros(n, c)
+	linalg.Gemm(false, false, n, c, l, 1, a.Data, fs.Data, 0, vs.Data)
+	linalg.Gemm(false, false, n, c, l, 1, a.Data, ft.Data, 0, vt.Data)
+	t.Record(vt, globalRouteBack{fs, ft, fsel, sel, t.Pool()}, fs, ft)
+	if keepAttn {
+		return vs, vt, a
+	}
+	t.Free(a)
+	return vs, vt, nil
+}
+
+// globalRouteBack recomputes A and runs MatMul's backward pass and then
+// GlobalAttentionRows's: dA = dvt ftᵀ, dft += Aᵀ dvt, then attentionRowsBackward.
+type globalRouteBack struct {
+	fs, ft *tensor.Var
+	fsel   []float32
+	sel    []int
+	pool   *tensor.Pool
+}
+
+func (s globalRouteBack) Backward(dvt []float32) {
+	l, c, n := s.fs.Shape[0], s.fs.Shape[1], len(s.sel)
+	a := s.pool.Get(n * l)
+	defer s.pool.Put(a)
+	attentionRows(s.fsel, s.fs, a)
+	var da []float32
+	if s.fs.NeedsGrad {
+		da = s.pool.Get(n * l)
+		defer s.pool.Put(da)
+		tensor.ClearParallel(da) // MatMul adds into a fresh, zero gradient
+		linalg.Gemm(false, true, n, l, c, 1, dvt, s.ft.Data, 1, da)
+	}
+	if s.ft.NeedsGrad {
+		linalg.Gemm(true, false, l, c, n, 1, a, dvt, 1, s.ft.GradBuf())
+	}
+	if s.fs.NeedsGrad {
+		attentionRowsBackward(s.fs, s.fsel, s.sel, a, da)
+	}
+}
+
+// scoreRowBlock is how many attention rows are scored at once: memory O(block·L), not O(L²)
+// (35 MB at crop 256 with attention on the full-size maps).
+const scoreRowBlock = 128
 
 // GlobalScores scores every position l of f [L,C] by its attention row softmax_j(f_l · f_j):
 // the entropy Σ_j a_lj (-log a_lj) (terms with a = 0 count 0), or with informer the

@@ -74,6 +74,14 @@ func fdCases(rng *rand.Rand) []fdCase {
 		{name: "globalroute.other", param: f2, f: func(tp *tensor.Tape) *tensor.Var {
 			return proj(tp, MatMul(tp, GlobalAttentionRows(nil, f, sel), f2))
 		}},
+		{name: "globalroute.src", param: f, f: func(tp *tensor.Tape) *tensor.Var {
+			_, vt, _ := GlobalRoute(tp, f, f2, sel, false)
+			return proj(tp, vt)
+		}},
+		{name: "globalroute.tgt", param: f2, f: func(tp *tensor.Tape) *tensor.Var {
+			_, vt, _ := GlobalRoute(tp, f, f2, sel, false)
+			return proj(tp, vt)
+		}},
 		{name: "localattentionrows", param: f, f: func(tp *tensor.Tape) *tensor.Var {
 			return proj(tp, LocalAttentionRows(tp, f, 5, 5, sel))
 		}},

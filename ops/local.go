@@ -82,9 +82,8 @@ type localAttentionBack struct {
 
 func (s localAttentionBack) Backward(da []float32) {
 	c, k := s.f.Shape[1], LocalWindow*LocalWindow
-	ds := make([]float32, len(s.sel)*k)
-	softmaxRowsBackward(s.a.Data, da, ds, len(s.sel), k)
-	df, f := s.f.GradBuf(), s.f.Data
+	softmaxRowsBackward(s.a.Data, da, len(s.sel), k)
+	ds, df, f := da, s.f.GradBuf(), s.f.Data
 	eachNeighbour(s.sel, s.h, s.w, func(n, l, o, nb int) {
 		g := ds[n*k+o]
 		axpy(df[l*c:(l+1)*c], g, f[nb*c:(nb+1)*c])

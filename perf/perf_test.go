@@ -58,7 +58,7 @@ func TestOpTableCoversTheIteration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, op := range []string{"im2col", "instanceNorm", "pad", "depthwise", "globalAttention", "matMul", "linear", "patchNCE", "scores", "optimizer"} {
+	for _, op := range []string{"im2col", "instanceNorm", "pad", "depthwise", "globalRoute", "linear", "patchNCE", "scores", "optimizer"} {
 		if o := r.Ops.Ops[op]; o == nil || o.Forward+o.Backward <= 0 {
 			t.Errorf("op %s missing or without time: %+v", op, o)
 		}
