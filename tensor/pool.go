@@ -25,6 +25,9 @@ func (p *Pool) Get(n int) []float32 {
 	c := sizeClass(n)
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if len(p.free[c]) == 0 {
+		c = p.spareClass(c)
+	}
 	l := p.free[c]
 	if len(l) == 0 {
 		return make([]float32, n, c)
@@ -32,6 +35,21 @@ func (p *Pool) Get(n int) []float32 {
 	b := l[len(l)-1]
 	p.free[c] = l[:len(l)-1]
 	return b[:n]
+}
+
+// spareClass is the smallest class above c, at most twice its size, with a free buffer, or
+// c when there is none. Lending a larger buffer that sits idle costs nothing resident, while
+// a fresh one adds to the RSS: on full-size attention maps the attention rows' buffers
+// would otherwise stay idle through the generator's backward pass, which asks for other
+// sizes. A lent buffer comes back to its own class.
+func (p *Pool) spareClass(c int) int {
+	best := c
+	for k, l := range p.free {
+		if len(l) > 0 && k > c && k <= 2*c && (best == c || k < best) {
+			best = k
+		}
+	}
+	return best
 }
 
 // sizeClass rounds n up to the next m·2^e with m in 8..15: at most 1/8 more.

@@ -14,3 +14,23 @@ func TestSizeClass(t *testing.T) {
 		}
 	}
 }
+
+// TestPoolLendsLargerBuffers checks that a miss takes the smallest idle buffer of up to
+// twice its class before allocating, and that the buffer comes back to its own class.
+func TestPoolLendsLargerBuffers(t *testing.T) {
+	var p Pool
+	double, huge := p.Get(2048), p.Get(8192)
+	p.Put(double)
+	p.Put(huge)
+	got := p.Get(1000)
+	if len(got) != 1000 || &got[:cap(got)][0] != &double[:cap(double)][0] {
+		t.Fatalf("Get(1000) did not lend the idle 2048-float buffer (len %d, cap %d)", len(got), cap(got))
+	}
+	p.Put(got)
+	if again := p.Get(2048); &again[0] != &double[0] {
+		t.Error("the lent buffer did not come back to its own class")
+	}
+	if fresh := p.Get(3000); cap(fresh) != sizeClass(3000) {
+		t.Errorf("Get(3000) took a buffer of %d floats, more than twice its class", cap(fresh))
+	}
+}
