@@ -46,28 +46,34 @@ func Downsample(t *tensor.Tape, x *tensor.Var) *tensor.Var {
 	xp := ReflectPad(t, x, 1)
 	w := xp.Shape[2]
 	ho, wo := (xp.Shape[1]-3)/2+1, (w-3)/2+1
-	f := DownFilter
+	f := [9]float32(DownFilter)
 	return depthwise(t, xp, ho, wo, func(in, out []float32) {
 		for oy := 0; oy < ho; oy++ {
-			for ox := 0; ox < wo; ox++ {
+			r0, r1, r2 := in[2*oy*w:][:w], in[(2*oy+1)*w:][:w], in[(2*oy+2)*w:][:w]
+			o := out[oy*wo:][:wo]
+			for ox := range o {
+				x := 2 * ox
 				var s float32
-				for ky := 0; ky < 3; ky++ {
-					r := in[(2*oy+ky)*w+2*ox:]
-					s += f[ky*3]*r[0] + f[ky*3+1]*r[1] + f[ky*3+2]*r[2]
-				}
-				out[oy*wo+ox] = s
+				s += f[0]*r0[x] + f[1]*r0[x+1] + f[2]*r0[x+2]
+				s += f[3]*r1[x] + f[4]*r1[x+1] + f[5]*r1[x+2]
+				s += f[6]*r2[x] + f[7]*r2[x+1] + f[8]*r2[x+2]
+				o[ox] = s
 			}
 		}
 	}, func(dout, din []float32) {
 		for oy := 0; oy < ho; oy++ {
-			for ox := 0; ox < wo; ox++ {
-				g := dout[oy*wo+ox]
-				for ky := 0; ky < 3; ky++ {
-					r := din[(2*oy+ky)*w+2*ox:]
-					r[0] += f[ky*3] * g
-					r[1] += f[ky*3+1] * g
-					r[2] += f[ky*3+2] * g
-				}
+			r0, r1, r2 := din[2*oy*w:][:w], din[(2*oy+1)*w:][:w], din[(2*oy+2)*w:][:w]
+			for ox, g := range dout[oy*wo:][:wo] {
+				x := 2 * ox
+				r0[x] += f[0] * g
+				r0[x+1] += f[1] * g
+				r0[x+2] += f[2] * g
+				r1[x] += f[3] * g
+				r1[x+1] += f[4] * g
+				r1[x+2] += f[5] * g
+				r2[x] += f[6] * g
+				r2[x+1] += f[7] * g
+				r2[x+2] += f[8] * g
 			}
 		}
 	})
@@ -81,36 +87,44 @@ func Upsample(t *tensor.Tape, x *tensor.Var) *tensor.Var {
 	xp := ReplicatePad(t, x, 1)
 	w := xp.Shape[2]
 	ho, wo := 2*xp.Shape[1]-4, 2*w-4
-	f := UpFilter
+	f := [16]float32(UpFilter)
 	taps := func(o int) (i0, k0 int) { // the two (input, tap) pairs feeding full-output index o+1
 		q := o + 3 // o+1 = 2i-2+k  =>  2i+k = o+3
 		return q / 2, q % 2
 	}
+	// Each output pixel reads input rows iy and iy-1 through filter rows ky and ky+2, and
+	// columns ix and ix-1 through filter columns kx and kx+2, in that order.
+	ix, kx := make([]int, wo), make([]int, wo)
+	for ox := range wo {
+		ix[ox], kx[ox] = taps(ox)
+	}
 	return depthwise(t, xp, ho, wo, func(in, out []float32) {
 		for oy := 0; oy < ho; oy++ {
 			iy, ky := taps(oy)
-			for ox := 0; ox < wo; ox++ {
-				ix, kx := taps(ox)
+			r0, r1 := in[iy*w:][:w], in[(iy-1)*w:][:w]
+			f0, f1 := f[ky*4:][:4], f[(ky+2)*4:][:4]
+			o := out[oy*wo:][:wo]
+			for ox := range o {
+				x, k := ix[ox], kx[ox]
 				var s float32
-				for a := 0; a < 2; a++ {
-					for b := 0; b < 2; b++ {
-						s += f[(ky+2*a)*4+kx+2*b] * in[(iy-a)*w+ix-b]
-					}
-				}
-				out[oy*wo+ox] = s
+				s += f0[k] * r0[x]
+				s += f0[k+2] * r0[x-1]
+				s += f1[k] * r1[x]
+				s += f1[k+2] * r1[x-1]
+				o[ox] = s
 			}
 		}
 	}, func(dout, din []float32) {
 		for oy := 0; oy < ho; oy++ {
 			iy, ky := taps(oy)
-			for ox := 0; ox < wo; ox++ {
-				ix, kx := taps(ox)
-				g := dout[oy*wo+ox]
-				for a := 0; a < 2; a++ {
-					for b := 0; b < 2; b++ {
-						din[(iy-a)*w+ix-b] += f[(ky+2*a)*4+kx+2*b] * g
-					}
-				}
+			r0, r1 := din[iy*w:][:w], din[(iy-1)*w:][:w]
+			f0, f1 := f[ky*4:][:4], f[(ky+2)*4:][:4]
+			for ox, g := range dout[oy*wo:][:wo] {
+				x, k := ix[ox], kx[ox]
+				r0[x] += f0[k] * g
+				r0[x-1] += f0[k+2] * g
+				r1[x] += f1[k] * g
+				r1[x-1] += f1[k+2] * g
 			}
 		}
 	})
