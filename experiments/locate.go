@@ -261,7 +261,7 @@ func (s *scanner) skipUntilQuotes(q byte, n int) {
 	delim := strings.Repeat(string(q), n)
 	for s.i < len(s.src) {
 		if q == '"' && s.src[s.i] == '\\' {
-			s.i += 2
+			s.i = min(s.i+2, len(s.src)) // an escape may be the input's last byte
 			continue
 		}
 		if strings.HasPrefix(s.src[s.i:], delim) {
