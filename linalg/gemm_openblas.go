@@ -3,15 +3,11 @@
 package linalg
 
 /*
-#cgo LDFLAGS: -lopenblas
+#cgo LDFLAGS: -lopenblas -ldl
+#define _GNU_SOURCE
 #include <cblas.h>
+#include <dlfcn.h>
 #include <stdlib.h>
-#include <string.h>
-
-// Exported by OpenBLAS builds with DYNAMIC_ARCH (Debian's are): they pick the kernel family,
-// reading OPENBLAS_CORETYPE first, exactly as the library does once when it is loaded.
-void gotoblas_dynamic_init(void);
-void gotoblas_dynamic_quit(void);
 
 // widest_core names the widest kernel family this CPU and its OS run: AVX-512 (F, BW, DQ,
 // VL, which GCC checks against the register state the OS saves) or AVX2 with FMA.
@@ -26,11 +22,17 @@ static const char *widest_core(void) {
 }
 
 // select_core makes OpenBLAS use the kernel family core, as OPENBLAS_CORETYPE would have at
-// load time. It must run before the first product.
+// load time, through the functions with which builds with DYNAMIC_ARCH (Debian's) pick their
+// kernels once when loaded; a build for one processor has neither and keeps its kernels. It
+// must run before the first product.
 static void select_core(const char *core) {
+	void (*quit)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "gotoblas_dynamic_quit");
+	void (*init)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "gotoblas_dynamic_init");
+	if (quit == NULL || init == NULL)
+		return;
 	setenv("OPENBLAS_CORETYPE", core, 1);
-	gotoblas_dynamic_quit();
-	gotoblas_dynamic_init();
+	quit();
+	init();
 }
 */
 import "C"
