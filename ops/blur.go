@@ -140,8 +140,8 @@ func depthwise(t *tensor.Tape, xp *tensor.Var, ho, wo int, forward, adjoint func
 	tensor.ParallelFor(c, ho*wo*9, func(ci int) {
 		forward(xp.Data[ci*plane:(ci+1)*plane], y.Data[ci*ho*wo:(ci+1)*ho*wo])
 	})
-	t.Free(xp)
 	t.Record(y, depthwiseBack{xp.GradOnly(), adjoint, c, plane, ho * wo}, xp)
+	t.Free(xp)
 	return y
 }
 

@@ -107,7 +107,8 @@ func randomImage(rng *rand.Rand, size int) *tensor.Var {
 }
 
 // WriteOpTable writes the per-op table of r: calls, forward and backward milliseconds per
-// iteration, share of the profiled time and the matrix products' GFLOP/s, slowest first.
+// iteration, share of the profiled time, and the matrix products' GFLOP/s or the other ops'
+// estimated memory traffic in GB/s (tensor.OpTime), slowest first.
 func WriteOpTable(w io.Writer, r Result) {
 	if r.Ops == nil {
 		return
@@ -121,15 +122,17 @@ func WriteOpTable(w io.Writer, r Result) {
 	}
 	spent := func(n string) time.Duration { return r.Ops.Ops[n].Forward + r.Ops.Ops[n].Backward }
 	slices.SortFunc(names, func(a, b string) int { return cmp.Compare(spent(b), spent(a)) })
-	fmt.Fprintf(w, "  %-20s %6s %9s %9s %6s %8s\n", "op", "calls", "fwd ms", "bwd ms", "share", "GFLOP/s")
+	fmt.Fprintf(w, "  %-20s %6s %9s %9s %6s %8s %6s\n", "op", "calls", "fwd ms", "bwd ms", "share", "GFLOP/s", "GB/s")
 	for _, n := range names {
 		o := r.Ops.Ops[n]
-		rate := "-"
+		flops, bytes := "-", "-"
 		if flop := o.ForwardFlop + o.BackwardFlop; flop > 0 {
-			rate = fmt.Sprintf("%.1f", float64(flop)/spent(n).Seconds()/1e9)
+			flops = fmt.Sprintf("%.1f", float64(flop)/spent(n).Seconds()/1e9)
+		} else if b := o.ForwardBytes + o.BackwardBytes; b > 0 {
+			bytes = fmt.Sprintf("%.1f", float64(b)/spent(n).Seconds()/1e9)
 		}
-		fmt.Fprintf(w, "  %-20s %6.0f %9.1f %9.1f %5.1f%% %8s\n", n, float64(o.Calls)/iters,
-			ms(o.Forward)/iters, ms(o.Backward)/iters, 100*float64(spent(n))/float64(total), rate)
+		fmt.Fprintf(w, "  %-20s %6.0f %9.1f %9.1f %5.1f%% %8s %6s\n", n, float64(o.Calls)/iters,
+			ms(o.Forward)/iters, ms(o.Backward)/iters, 100*float64(spent(n))/float64(total), flops, bytes)
 	}
 }
 

@@ -52,7 +52,8 @@ func TestModelIsTheReference(t *testing.T) {
 }
 
 // The op table has every op a QS-Attn iteration runs, with calls, and the matrix products'
-// FLOP land on the ops that multiply: their sum is the iteration's product work.
+// FLOP land on the ops that multiply: their sum is the iteration's product work; the other
+// ops have their memory traffic, backward more than forward.
 func TestOpTableCoversTheIteration(t *testing.T) {
 	r, err := Run(Config{Crop: 32, NGF: 4, Blocks: 5, Queries: 16, Mode: vocab.ModeGlobal, Iters: 2, Warmup: 1}, io.Discard)
 	if err != nil {
@@ -61,6 +62,11 @@ func TestOpTableCoversTheIteration(t *testing.T) {
 	for _, op := range []string{"im2col", "instanceNorm", "pad", "depthwise", "globalRoute", "linear", "patchNCE", "scores", "optimizer"} {
 		if o := r.Ops.Ops[op]; o == nil || o.Forward+o.Backward <= 0 {
 			t.Errorf("op %s missing or without time: %+v", op, o)
+		}
+	}
+	for _, op := range []string{"instanceNorm", "pad", "depthwise", "add"} {
+		if o := r.Ops.Ops[op]; o.ForwardBytes <= 0 || o.BackwardBytes <= o.ForwardBytes {
+			t.Errorf("op %s: memory traffic %d bytes forward, %d backward", op, o.ForwardBytes, o.BackwardBytes)
 		}
 	}
 	var flop int64

@@ -20,11 +20,14 @@ type OpProfile struct {
 	flops int64
 }
 
-// OpTime is one op's share of the work.
+// OpTime is one op's share of the work. Its memory traffic is an estimate from the tensors'
+// sizes: forward, every input and the output once; backward, the output's gradient and every
+// input and its gradient once.
 type OpTime struct {
-	Calls                     int
-	Forward, Backward         time.Duration
-	ForwardFlop, BackwardFlop int64
+	Calls                       int
+	Forward, Backward           time.Duration
+	ForwardFlop, BackwardFlop   int64
+	ForwardBytes, BackwardBytes int64
 }
 
 // NewOpProfile returns an empty profile that counts FLOP with flops (nil: not at all).

@@ -87,12 +87,13 @@ func (t *Tape) Release() {
 	t.owned = nil
 }
 
-// step is one recorded backward pass, the output whose gradient it consumes, and the
-// section of the model it belongs to.
+// step is one recorded backward pass, the output whose gradient it consumes, the section of
+// the model it belongs to and, when profiling ops, its estimated memory traffic.
 type step struct {
 	out     *Var
 	back    Backward
 	section string
+	bytes   int64 // the backward pass's estimated memory traffic, when profiling ops
 }
 
 // Profile accumulates time per model section ("generator", "attention", ...), forward and
@@ -126,12 +127,19 @@ func (t *Tape) Record(out *Var, b Backward, inputs ...*Var) {
 	if t == nil {
 		return
 	}
+	var backBytes int64
 	if t.ops != nil {
+		var in int64
+		for _, v := range inputs {
+			in += int64(len(v.Data))
+		}
 		t.ops.forward(OpName(b), true)
+		t.ops.op(OpName(b)).ForwardBytes += 4 * (int64(len(out.Data)) + in)
+		backBytes = 4 * (int64(len(out.Data)) + 2*in)
 	}
 	for _, in := range inputs {
 		if in.NeedsGrad {
-			t.steps = append(t.steps, step{out, b, t.section})
+			t.steps = append(t.steps, step{out, b, t.section, backBytes})
 			out.NeedsGrad = true
 			for _, v := range Reads(b) {
 				v.saved = true
@@ -171,6 +179,7 @@ func (t *Tape) Backward(loss *Var) {
 		}
 		if t.ops != nil {
 			t.ops.backward(OpName(s.back))
+			t.ops.op(OpName(s.back)).BackwardBytes += s.bytes
 		}
 		if t.prof != nil {
 			t.prof[s.section] += time.Since(start)
