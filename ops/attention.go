@@ -241,9 +241,9 @@ func attentionRowsBackward(f *tensor.Var, fs []float32, sel []int, a, da []float
 func GlobalRoute(t *tensor.Tape, fs, ft *tensor.Var, sel []int, keepAttn bool) (vs, vt, attn *tensor.Var) {
 	l, c, n := fs.Shape[0], fs.Shape[1], len(sel)
 	fsel := selectedRows(fs, sel)
-	a := t.Zeros(n, l)
+	a := t.Empty(n, l) // the products below overwrite a, vs and vt (beta 0)
 	attentionRows(fsel, fs, a.Data)
-	vs, vt = t.Zeros(n, c), t.Zeros(n, c)
+	vs, vt = t.Empty(n, c), t.Empty(n, c)
 	linalg.Gemm(false, false, n, c, l, 1, a.Data, fs.Data, 0, vs.Data)
 	linalg.Gemm(false, false, n, c, l, 1, a.Data, ft.Data, 0, vt.Data)
 	t.Record(vt, globalRouteBack{fs, ft, fsel, sel, t.Pool()}, fs, ft)

@@ -51,7 +51,7 @@ func (t *Tape) Mark(name string) {
 }
 
 // Mark charges the time and FLOP since the last op or mark to name.
-func (p *OpProfile) Mark(name string) { p.forward(name, false) }
+func (p *OpProfile) Mark(name string) { p.forward(name, false, 0) }
 
 func (p *OpProfile) start() {
 	p.mark = time.Now()
@@ -60,24 +60,27 @@ func (p *OpProfile) start() {
 	}
 }
 
-// forward charges the interval since the mark to op's forward pass (counting a call when
-// call is set) and starts the next interval.
-func (p *OpProfile) forward(op string, call bool) {
+// forward charges the interval since the mark and bytes of memory traffic to op's forward
+// pass (counting a call when call is set) and starts the next interval.
+func (p *OpProfile) forward(op string, call bool, bytes int64) {
 	d, f := p.since()
 	o := p.op(op)
 	o.Forward += d
 	o.ForwardFlop += f
+	o.ForwardBytes += bytes
 	if call {
 		o.Calls++
 	}
 }
 
-// backward charges the interval since the mark to op's backward pass.
-func (p *OpProfile) backward(op string) {
+// backward charges the interval since the mark and bytes of memory traffic to op's backward
+// pass.
+func (p *OpProfile) backward(op string, bytes int64) {
 	d, f := p.since()
 	o := p.op(op)
 	o.Backward += d
 	o.BackwardFlop += f
+	o.BackwardBytes += bytes
 }
 
 // since is the time and FLOP since the mark, which it moves to now.

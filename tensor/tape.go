@@ -133,8 +133,7 @@ func (t *Tape) Record(out *Var, b Backward, inputs ...*Var) {
 		for _, v := range inputs {
 			in += int64(len(v.Data))
 		}
-		t.ops.forward(OpName(b), true)
-		t.ops.op(OpName(b)).ForwardBytes += 4 * (int64(len(out.Data)) + in)
+		t.ops.forward(OpName(b), true, 4*(int64(len(out.Data))+in))
 		backBytes = 4 * (int64(len(out.Data)) + 2*in)
 	}
 	for _, in := range inputs {
@@ -178,8 +177,7 @@ func (t *Tape) Backward(loss *Var) {
 			s.back.Backward(s.out.Grad)
 		}
 		if t.ops != nil {
-			t.ops.backward(OpName(s.back))
-			t.ops.op(OpName(s.back)).BackwardBytes += s.bytes
+			t.ops.backward(OpName(s.back), s.bytes)
 		}
 		if t.prof != nil {
 			t.prof[s.section] += time.Since(start)
