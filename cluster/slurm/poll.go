@@ -1,6 +1,9 @@
 package slurm
 
 import (
+	"cmp"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -93,6 +96,30 @@ func queryAll(jobs []string) (map[string]state, error) {
 		return nil, err
 	}
 	return parseSqueue(out), nil
+}
+
+// liveJobsNamed lists this user's jobs named name that are queued or running, oldest
+// (lowest ID) first.
+func liveJobsNamed(name string) ([]string, error) {
+	out, err := slurmCmd("squeue", "-h", "-u", strconv.Itoa(os.Getuid()), "-n", name, "-O", squeueFields)
+	if err != nil {
+		return nil, err
+	}
+	var jobs []string
+	for job, st := range parseSqueue(out) {
+		if !st.ended() {
+			jobs = append(jobs, job)
+		}
+	}
+	slices.SortFunc(jobs, func(a, b string) int { return cmp.Compare(jobNumber(a), jobNumber(b)) })
+	return jobs, nil
+}
+
+// jobNumber is the number of a job ID such as 1234 or 1234_5 (an array task).
+func jobNumber(job string) int {
+	digits, _, _ := strings.Cut(job, "_")
+	n, _ := strconv.Atoi(digits)
+	return n
 }
 
 // parseSqueue reads squeue's "ID|STATE|REASON|STATUS|" lines.

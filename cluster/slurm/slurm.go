@@ -90,20 +90,42 @@ func (o Options) Slots() []runner.Slot {
 	return slots
 }
 
-// Attach returns the last job recorded for run id when Slurm still holds it queued or running.
-func (l *Launcher) Attach(id string) (string, error) {
+// Attach returns the job of run id of sweep that Slurm still holds queued or running: the
+// last one recorded, or else one under the run's job name that a coordinator killed
+// between sbatch and recording the job left behind, which it records now.
+func (l *Launcher) Attach(sweep, id string) (string, error) {
 	j, ok, err := l.store.LastJob(id, Cluster)
-	if err != nil || !ok {
-		return "", err
-	}
-	st, err := l.poll.state(j.ID)
 	if err != nil {
 		return "", err
 	}
-	if st.known && !st.ended() {
-		return j.ID, nil
+	if ok {
+		st, err := l.poll.state(j.ID)
+		if err != nil {
+			return "", err
+		}
+		if st.known && !st.ended() {
+			return j.ID, nil
+		}
 	}
-	return "", nil
+	return l.adopt(id, JobName(sweep, id), j.ID)
+}
+
+// adopt records and returns the newest live job named name that is not recorded (recorded
+// is the last job that is); any older such job is cancelled, as it would run the same
+// attempt twice. "" when there is none.
+func (l *Launcher) adopt(id, name, recorded string) (string, error) {
+	jobs, err := liveJobsNamed(name)
+	if err != nil || len(jobs) == 0 || jobs[len(jobs)-1] == recorded {
+		return "", err
+	}
+	job := jobs[len(jobs)-1]
+	for _, older := range jobs[:len(jobs)-1] {
+		slurmCmd("scancel", older)
+	}
+	if err := l.store.AddJob(results.Job{RunID: id, Cluster: Cluster, ID: job, Submitted: time.Now()}); err != nil {
+		return "", err
+	}
+	return job, nil
 }
 
 // Launch submits a (or follows a.Job), follows it to its end and resubmits a job stopped by

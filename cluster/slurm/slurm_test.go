@@ -262,6 +262,40 @@ func TestSlurmCoordinatorKilled(t *testing.T) {
 	w.checkOneJobEach(3)
 }
 
+// TestSlurmKilledAfterSbatch kills the coordinator (SIGKILL) after sbatch has queued a job
+// and before the coordinator could record it, the moment TestSlurmCoordinatorKilled only
+// sometimes hits: an sbatch on PATH submits, then kills its caller. The next 'sweep run'
+// finds the job by its name and follows it: no run gets a second job.
+func TestSlurmKilledAfterSbatch(t *testing.T) {
+	needSlurm(t)
+	w := tinySweep(t, 2, 6)
+	real, err := exec.LookPath("sbatch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(w.dir, "bin")
+	wrapper := fmt.Sprintf("#!/bin/sh\n%q \"$@\"\nrc=$?\nmkdir %q 2>/dev/null && kill -KILL $PPID\nexit $rc\n",
+		real, filepath.Join(w.dir, "killed"))
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bin, "sbatch"), []byte(wrapper), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	first := w.command("slurm")
+	first.Env = append(first.Env, "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	out, err := first.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("first coordinator: %v, want killed by its sbatch\n%s", err, out)
+	}
+	got, code := w.run("slurm")
+	t.Logf("second coordinator:\n%s", got)
+	if code != 0 {
+		t.Fatalf("second coordinator: exit %d\n%s\nfirst:\n%s", code, got, out)
+	}
+	w.checkOneJobEach(2)
+}
+
 // TestSlurmScancel cancels one job from outside: its run fails with Slurm's state, the
 // others complete.
 func TestSlurmScancel(t *testing.T) {
