@@ -14,9 +14,9 @@ type Launcher interface {
 	// Launch runs attempt a to its end, or until ctx ends (interrupt) or a.Kill closes.
 	Launch(ctx context.Context, a Attempt) Outcome
 	// Attach reports the job of an earlier coordinator that still runs or waits for run
-	// id of sweep (a coordinator killed and started again): the runner then follows it through
+	// id of sweep in run directory dir (a coordinator killed and started again): the runner then follows it through
 	// Launch with Attempt.Job set instead of starting another attempt. "" means none.
-	Attach(sweep, id string) (job string, err error)
+	Attach(sweep, id, dir string) (job string, err error)
 }
 
 // Attempt is one attempt of one run.
@@ -53,4 +53,4 @@ func (LocalLauncher) Launch(ctx context.Context, a Attempt) Outcome {
 }
 
 // Attach finds nothing: a local child never outlives its runner.
-func (LocalLauncher) Attach(string, string) (string, error) { return "", nil }
+func (LocalLauncher) Attach(string, string, string) (string, error) { return "", nil }

@@ -418,7 +418,7 @@ func (s *sched) note(t *task, slot Slot, outcome vocab.Outcome, detail string, l
 // ended. A job that an earlier coordinator left queued or running is followed, not started
 // again, and counts as the attempt it was.
 func (s *sched) execute(ctx context.Context, slot Slot, t *task, lock *os.File) (again bool, err error) {
-	job, err := s.opt.Launcher.Attach(s.sweep, t.ID)
+	job, err := s.opt.Launcher.Attach(s.sweep, t.ID, t.Dir)
 	if err != nil {
 		return false, err
 	}

@@ -82,8 +82,9 @@ func (p *poller) answer(batch map[string][]chan reply) {
 	}
 }
 
-// squeueFields are squeue's columns: job ID, state, reason and the raw wait status.
-const squeueFields = "JobID:|,State:|,Reason:|,exit_code:|"
+// squeueFields are squeue's columns: job ID, state, reason, the raw wait status and the
+// output file's pattern (last: a path may hold the separator).
+const squeueFields = "JobID:|,State:|,Reason:|,exit_code:|,StdOut:|"
 
 // queryAll asks squeue for the states of jobs, in any state, in one call; the jobs it no
 // longer knows (ended more than MinJobAge ago) are absent.
@@ -98,16 +99,17 @@ func queryAll(jobs []string) (map[string]state, error) {
 	return parseSqueue(out), nil
 }
 
-// liveJobsNamed lists this user's jobs named name that are queued or running, oldest
-// (lowest ID) first.
-func liveJobsNamed(name string) ([]string, error) {
+// liveJobs lists this user's jobs named name writing to output (a run directory's pattern:
+// the same name from another runs directory is not the same run) that are queued or
+// running, oldest (lowest ID) first.
+func liveJobs(name, output string) ([]string, error) {
 	out, err := slurmCmd("squeue", "-h", "-u", strconv.Itoa(os.Getuid()), "-n", name, "-O", squeueFields)
 	if err != nil {
 		return nil, err
 	}
 	var jobs []string
 	for job, st := range parseSqueue(out) {
-		if !st.ended() {
+		if !st.ended() && st.output == output {
 			jobs = append(jobs, job)
 		}
 	}
@@ -122,7 +124,7 @@ func jobNumber(job string) int {
 	return n
 }
 
-// parseSqueue reads squeue's "ID|STATE|REASON|STATUS|" lines.
+// parseSqueue reads squeue's "ID|STATE|REASON|STATUS|OUTPUT|" lines.
 func parseSqueue(out string) map[string]state {
 	m := map[string]state{}
 	for _, line := range strings.Split(out, "\n") {
@@ -133,6 +135,9 @@ func parseSqueue(out string) map[string]state {
 		st := state{known: true, name: f[1], reason: f[2], exitCode: -1}
 		if n, err := strconv.Atoi(f[3]); err == nil {
 			st.exitCode = n >> 8 // a wait status: the exit code is its high byte
+		}
+		if len(f) > 5 {
+			st.output = strings.Join(f[4:len(f)-1], "|")
 		}
 		m[f[0]] = st
 	}

@@ -3,6 +3,8 @@ package slurm
 import (
 	"fmt"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -90,4 +92,32 @@ func sbatchWrap(t *testing.T, cmd string) string {
 	}
 	job, _, _ := strings.Cut(strings.TrimSpace(string(out)), ";")
 	return job
+}
+
+// TestLiveJobsSlurm finds held jobs by name and output pattern, oldest first: a job of the
+// same name writing elsewhere (another runs directory) is not the run's.
+func TestLiveJobsSlurm(t *testing.T) {
+	if err := Available(); err != nil {
+		t.Skipf("%v; run scripts/slurm-up (as root) to start a one-node Slurm", err)
+	}
+	name := fmt.Sprintf("sweep-livejobs-%d", time.Now().UnixNano())
+	dir := t.TempDir()
+	mine, other := filepath.Join(dir, "a-%j.out"), filepath.Join(dir, "b-%j.out")
+	submit := func(output string) string {
+		out, err := exec.Command("sbatch", "--parsable", "--hold", "--job-name="+name, "--output="+output, "--wrap", "true").Output()
+		if err != nil {
+			t.Fatalf("sbatch: %v", err)
+		}
+		job, _, _ := strings.Cut(strings.TrimSpace(string(out)), ";")
+		return job
+	}
+	defer exec.Command("scancel", "-n", name).Run()
+	first, _, second := submit(mine), submit(other), submit(mine)
+	jobs, err := liveJobs(name, mine)
+	if err != nil || !slices.Equal(jobs, []string{first, second}) {
+		t.Errorf("liveJobs = %v, %v; want [%s %s]", jobs, err, first, second)
+	}
+	if jobs, err := liveJobs(name+"-none", mine); err != nil || len(jobs) != 0 {
+		t.Errorf("liveJobs of an unused name = %v, %v; want none", jobs, err)
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -47,7 +46,7 @@ func slurmInput(stdin, name string, args ...string) (string, error) {
 // sbatchArgs are the options of a's job.
 func (l *Launcher) sbatchArgs(a runner.Attempt) []string {
 	args := []string{"--parsable", "--job-name=" + JobName(a.Sweep, a.ID),
-		"--output=" + filepath.Join(a.Dir, fmt.Sprintf("slurm-%s-%s-%%j.out", safeName(a.Sweep), a.ID)),
+		"--output=" + outputPattern(a.Sweep, a.ID, a.Dir),
 		"--chdir=" + l.opt.WorkDir, "--export=ALL,SWEEP_DEVICE=slurm"}
 	if l.opt.Signal != "none" {
 		args = append(args, "--signal="+l.opt.Signal)

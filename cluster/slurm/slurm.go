@@ -90,10 +90,11 @@ func (o Options) Slots() []runner.Slot {
 	return slots
 }
 
-// Attach returns the job of run id of sweep that Slurm still holds queued or running: the
-// last one recorded, or else one under the run's job name that a coordinator killed
-// between sbatch and recording the job left behind, which it records now.
-func (l *Launcher) Attach(sweep, id string) (string, error) {
+// Attach returns the job of run id of sweep, in run directory dir, that Slurm still holds
+// queued or running: the last one recorded, or else one of the run's name and output file
+// that a coordinator killed between sbatch and recording the job left behind, which it
+// records now.
+func (l *Launcher) Attach(sweep, id, dir string) (string, error) {
 	j, ok, err := l.store.LastJob(id, Cluster)
 	if err != nil {
 		return "", err
@@ -107,14 +108,14 @@ func (l *Launcher) Attach(sweep, id string) (string, error) {
 			return j.ID, nil
 		}
 	}
-	return l.adopt(id, JobName(sweep, id), j.ID)
+	return l.adopt(id, JobName(sweep, id), outputPattern(sweep, id, dir), j.ID)
 }
 
-// adopt records and returns the newest live job named name that is not recorded (recorded
-// is the last job that is); any older such job is cancelled, as it would run the same
-// attempt twice. "" when there is none.
-func (l *Launcher) adopt(id, name, recorded string) (string, error) {
-	jobs, err := liveJobsNamed(name)
+// adopt records and returns the newest live job of name and output that is not recorded
+// (recorded is the last job that is); any older such job is cancelled, as it would run the
+// same attempt twice. "" when there is none.
+func (l *Launcher) adopt(id, name, output, recorded string) (string, error) {
+	jobs, err := liveJobs(name, output)
 	if err != nil || len(jobs) == 0 || jobs[len(jobs)-1] == recorded {
 		return "", err
 	}
@@ -172,6 +173,11 @@ func safeName(s string) string {
 
 // JobName is the Slurm job name of run id of sweep.
 func JobName(sweep, id string) string { return "sweep-" + safeName(sweep) + "-" + id }
+
+// outputPattern is sbatch's --output for the jobs of run id of sweep in dir.
+func outputPattern(sweep, id, dir string) string {
+	return filepath.Join(dir, fmt.Sprintf("slurm-%s-%s-%%j.out", safeName(sweep), id))
+}
 
 // outputFile is where job's output (the child's stdout and stderr) goes.
 func outputFile(a runner.Attempt, job string) string {

@@ -273,9 +273,12 @@ func TestSlurmKilledAfterSbatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin := filepath.Join(w.dir, "bin")
-	wrapper := fmt.Sprintf("#!/bin/sh\n%q \"$@\"\nrc=$?\nmkdir %q 2>/dev/null && kill -KILL $PPID\nexit $rc\n",
-		real, filepath.Join(w.dir, "killed"))
+	bin, calls := filepath.Join(w.dir, "bin"), filepath.Join(w.dir, "calls")
+	wrapper := fmt.Sprintf("#!/bin/sh\ntouch %[1]q/start.$$\n%[2]q \"$@\"\nrc=$?\nmkdir %[3]q 2>/dev/null && kill -KILL $PPID\ntouch %[1]q/end.$$\nexit $rc\n",
+		calls, real, filepath.Join(w.dir, "killed"))
+	if err := os.MkdirAll(calls, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.MkdirAll(bin, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -288,6 +291,12 @@ func TestSlurmKilledAfterSbatch(t *testing.T) {
 	if ee, ok := err.(*exec.ExitError); !ok || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
 		t.Fatalf("first coordinator: %v, want killed by its sbatch\n%s", err, out)
 	}
+	// The other run's sbatch may outlive its killed caller by a moment; a user restarts later.
+	waitFor(t, "the first coordinator's sbatch calls", time.Minute, func() bool {
+		started, _ := filepath.Glob(filepath.Join(calls, "start.*"))
+		ended, _ := filepath.Glob(filepath.Join(calls, "end.*"))
+		return len(started) == len(ended)
+	})
 	got, code := w.run("slurm")
 	t.Logf("second coordinator:\n%s", got)
 	if code != 0 {

@@ -19,7 +19,8 @@ type state struct {
 	known    bool   // Slurm still holds the job (it forgets finished ones after MinJobAge)
 	name     string // JobState: PENDING, RUNNING, COMPLETED, CANCELLED, TIMEOUT, ...
 	reason   string
-	exitCode int // the batch script's exit status; -1 when unknown
+	exitCode int    // the batch script's exit status; -1 when unknown
+	output   string // the job's output file, its %j unexpanded
 }
 
 // ended reports whether the job will not run (again) by itself.
