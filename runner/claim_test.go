@@ -96,11 +96,11 @@ func TestClaimIsRefreshedWhileTheChildRuns(t *testing.T) {
 	defer store.Close()
 	slots, _ := runner.ParseDevices("cpu:1")
 	started := filepath.Join(dir, "started")
-	lease := 300 * time.Millisecond
+	lease := time.Second // four beats a lease: a loaded CI machine may delay one or two
 	opt := runner.Options{RunsDir: filepath.Join(dir, "runs"), Slots: slots, Executable: sweepBin, Lease: lease}
 	done := make(chan error, 1)
 	go func() {
-		_, err := runner.Run(context.Background(), store, "s", commandRuns(1, "touch "+started+"; sleep 1.5"), opt)
+		_, err := runner.Run(context.Background(), store, "s", commandRuns(1, "touch "+started+"; sleep 4"), opt)
 		done <- err
 	}()
 	waitFor(t, "the command to start", func() bool { return exists(started) })
