@@ -272,8 +272,7 @@ func (s globalRouteBack) Backward(dvt []float32) {
 	if s.fs.NeedsGrad {
 		da = s.pool.Get(n * l)
 		defer s.pool.Put(da)
-		tensor.ClearParallel(da) // MatMul adds into a fresh, zero gradient
-		linalg.Gemm(false, true, n, l, c, 1, dvt, s.ft.Data, 1, da)
+		linalg.Gemm(false, true, n, l, c, 1, dvt, s.ft.Data, 0, da)
 	}
 	if s.ft.NeedsGrad {
 		linalg.Gemm(true, false, l, c, n, 1, a, dvt, 1, s.ft.GradBuf())

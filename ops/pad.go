@@ -40,16 +40,8 @@ func padOp(t *tensor.Tape, x *tensor.Var, p int, index func(i, n int) int) *tens
 	}
 	y := t.Empty(c, ho, wo)
 	tensor.ParallelFor(c, ho*wo, func(ci int) {
-		in, out := x.Data[ci*h*w:], y.Data[ci*ho*wo:]
 		for oy, iy := range srcY {
-			src, dst := in[iy*w:(iy+1)*w], out[oy*wo:(oy+1)*wo]
-			for ox, ix := range srcX[:p] {
-				dst[ox] = src[ix]
-			}
-			copy(dst[p:p+w], src)
-			for ox, ix := range srcX[p+w:] {
-				dst[p+w+ox] = src[ix]
-			}
+			padRow(y.Data[ci*ho*wo+oy*wo:][:wo], x.Data[ci*h*w+iy*w:][:w], srcX)
 		}
 	})
 	t.Record(y, padBack{x.GradOnly(), srcY, srcX, c, h, w}, x)
@@ -71,6 +63,19 @@ func (s padBack) Backward(dy []float32) {
 			addPaddedRow(dx[ci*h*w+iy*w:][:w], dy[ci*ho*wo+oy*wo:][:wo], s.srcX)
 		}
 	})
+}
+
+// padRow writes one padded row from its source row: the borders through srcX, the interior
+// in one copy.
+func padRow(dst, src []float32, srcX []int) {
+	p, w := (len(dst)-len(src))/2, len(src)
+	for ox, ix := range srcX[:p] {
+		dst[ox] = src[ix]
+	}
+	copy(dst[p:p+w], src)
+	for ox, ix := range srcX[p+w:] {
+		dst[p+w+ox] = src[ix]
+	}
 }
 
 // addPaddedRow adds the gradient of one padded row back onto its source row, in the order of

@@ -117,10 +117,9 @@ func liveJobs(name, output string) ([]string, error) {
 	return jobs, nil
 }
 
-// jobNumber is the number of a job ID such as 1234 or 1234_5 (an array task).
+// jobNumber is a job ID as a number, for ordering.
 func jobNumber(job string) int {
-	digits, _, _ := strings.Cut(job, "_")
-	n, _ := strconv.Atoi(digits)
+	n, _ := strconv.Atoi(job)
 	return n
 }
 
