@@ -1,4 +1,8 @@
 GO ?= go
+# The elementwise loops of package vec run as AVX2 vector code in GOEXPERIMENT=simd builds
+# (Go 1.26's simd/archsimd), with the same bits as their plain-Go form.
+GOEXPERIMENT ?= simd
+export GOEXPERIMENT
 
 .PHONY: deps build test fuzz run bench bench-ref
 
@@ -10,12 +14,14 @@ deps:
 build: deps
 	$(GO) build -o sweep ./cmd/sweep
 
-# Tests: vet, the unit and golden tests, the smoke sweep checked against its baseline, then
-# every fuzz target for 10 seconds. The smoke sweep runs on the pure-Go build: OpenBLAS picks
-# its kernels per processor, so its bits differ between machines, while pure Go computes the
-# same bits on every amd64 machine, and the baseline holds them exactly.
+# Tests: vet (with and without the vector loops), the unit and golden tests, the smoke sweep
+# checked against its baseline, then every fuzz target for 10 seconds. The smoke sweep runs
+# on the pure-Go build: OpenBLAS picks its kernels per processor, so its bits differ between
+# machines, while pure Go computes the same bits on every amd64 machine, vector loops or
+# not, and the baseline holds them exactly.
 test: build
 	$(GO) vet ./...
+	GOEXPERIMENT= $(GO) vet ./... && GOEXPERIMENT= $(GO) test -count=1 ./vec ./ops
 	SWEEP_REQUIRE_NUMPY=1 SWEEP_REQUIRE_CHROMIUM=1 $(GO) test -race -count=1 ./...
 	rm -rf .ci-tmp && $(GO) build -tags purego -o .ci-tmp/sweep-purego ./cmd/sweep
 	.ci-tmp/sweep-purego run --db .ci-tmp/ci.db --runs-dir .ci-tmp/runs --devices cpu:2 experiments/smoke.toml

@@ -8,6 +8,7 @@ import (
 	"math"
 
 	"sweep/tensor"
+	"sweep/vec"
 )
 
 // ReLU is max(x, 0); its gradient passes where the output is positive.
@@ -105,8 +106,4 @@ func (s addBack) Backward(dy []float32) {
 }
 
 // addTo adds src into dst elementwise.
-func addTo(dst, src []float32) {
-	for i, v := range src {
-		dst[i] += v
-	}
-}
+func addTo(dst, src []float32) { vec.Add(dst, src) }

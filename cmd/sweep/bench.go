@@ -37,8 +37,8 @@ func bench(c perf.Config) error {
 		return err
 	}
 	ms := float64(r.Median().Microseconds()) / 1e3
-	fmt.Fprintf(os.Stderr, "matrix kernel %s: %.1f GFLOP of products per iteration, %.1f GFLOP/s, %.0f%% of the %d GFLOP/s peak\n",
-		linalg.KernelVersion(), r.GFlop, r.GFlop/(ms/1e3), 100*r.GFlop/(ms/1e3)/perf.PeakGFlops, perf.PeakGFlops)
+	fmt.Fprintf(os.Stderr, "matrix kernel %s, %s: %.1f GFLOP of products per iteration, %.1f GFLOP/s, %.0f%% of the %d GFLOP/s peak\n",
+		linalg.KernelVersion(), loops(), r.GFlop, r.GFlop/(ms/1e3), 100*r.GFlop/(ms/1e3)/perf.PeakGFlops, perf.PeakGFlops)
 	printSections(r)
 	perf.WriteOpTable(os.Stderr, r)
 	fmt.Printf("ms_per_iter=%.1f peak_rss_mb=%.0f\n", ms, r.PeakRSSMB)

@@ -16,6 +16,7 @@ import (
 	"sweep/config"
 	"sweep/internal/version"
 	"sweep/linalg"
+	"sweep/vec"
 )
 
 // command is one subcommand. setup declares its flags and help on a flag set and returns
@@ -105,9 +106,17 @@ func exitCode(err error) int {
 
 // printVersion writes the program's version, the VCS revision it was built from (with
 // "(modified)" for a work tree with uncommitted changes), its matrix-product backend with
-// the kernel's own description, and Go.
+// the kernel's own description, Go, and whether the elementwise loops run as vector code.
 func printVersion(w io.Writer) {
-	fmt.Fprintf(w, "sweep %s\nbackend %s (%s), %s\n", version.Read(), config.Backend, linalg.KernelVersion(), runtime.Version())
+	fmt.Fprintf(w, "sweep %s\nbackend %s (%s), %s, %s\n", version.Read(), config.Backend, linalg.KernelVersion(), runtime.Version(), loops())
+}
+
+// loops says how package vec's elementwise loops run: as vector code (which) or plain Go.
+func loops() string {
+	if v := vec.Vectorised(); v != "" {
+		return "vector loops " + v
+	}
+	return "plain Go"
 }
 
 func usage(w io.Writer) {

@@ -21,7 +21,7 @@ const module = "sweep"
 // levels, and an internal/ package also those of its own. Every package has a level; one
 // under cmd/ is above all.
 var levels = [][]string{
-	{"vocab", "safetensors", "torchpt", "linalg", "internal"},
+	{"vocab", "safetensors", "torchpt", "linalg", "vec", "internal"},
 	{"tensor", "config"},
 	{"ops", "experiments", "rundir", "metrics/inception", "internal/tensortest"},
 	{"core", "data", "results", "metrics/drn"},
@@ -37,9 +37,10 @@ var levels = [][]string{
 // layers are the numerical core: each may import, of sweep's packages, only those listed.
 var layers = map[string][]string{
 	"linalg": {},
+	"vec":    {},
 	"tensor": {"linalg"},
-	"ops":    {"linalg", "tensor"},
-	"core":   {"linalg", "tensor", "ops", "vocab"},
+	"ops":    {"linalg", "tensor", "vec"},
+	"core":   {"linalg", "tensor", "ops", "vec", "vocab"},
 }
 
 // rules forbid imports: no package at or below from may import one at or below any of to.
@@ -49,7 +50,7 @@ var rules = []struct {
 }{
 	{[]string{"runner"}, []string{"core", "ops", "tensor"},
 		"the runner schedules child processes; training happens in them (job, through sweep exec)"},
-	{[]string{"core", "ops", "tensor", "linalg"}, []string{"config", "runner", "results"},
+	{[]string{"core", "ops", "tensor", "linalg", "vec"}, []string{"config", "runner", "results"},
 		"the numerical core knows no run configuration, scheduling or store"},
 	{[]string{"report"}, []string{"runner"},
 		"a report reads the results store; it runs nothing"},
