@@ -17,10 +17,10 @@ func ReLU(t *tensor.Tape, x *tensor.Var) *tensor.Var { return LeakyReLU(t, x, 0)
 // LeakyReLU is x for x > 0 and slope*x otherwise.
 func LeakyReLU(t *tensor.Tape, x *tensor.Var, slope float32) *tensor.Var {
 	y := t.Empty(x.Shape...)
-	leak := newLeak(slope)
+	leak := vec.NewLeak(slope)
 	tensor.Chunks(len(x.Data), func(lo, hi int) {
 		for i, v := range x.Data[lo:hi] {
-			y.Data[lo+i] = v * leak.factor(v)
+			y.Data[lo+i] = v * leak.Factor(v)
 		}
 	})
 	t.Record(y, leakyReLUBack{x, leak}, x)
@@ -30,30 +30,16 @@ func LeakyReLU(t *tensor.Tape, x *tensor.Var, slope float32) *tensor.Var {
 // leakyReLUBack is dx += dy ⊙ (x > 0 ? 1 : slope).
 type leakyReLUBack struct {
 	x    *tensor.Var
-	leak leak
+	leak vec.Leak
 }
 
 func (s leakyReLUBack) Backward(dy []float32) {
 	dx, x := s.x.GradBuf(), s.x.Data
 	tensor.Chunks(len(dx), func(lo, hi int) {
 		for i, g := range dy[lo:hi] {
-			dx[lo+i] += s.leak.factor(x[lo+i]) * g
+			dx[lo+i] += s.leak.Factor(x[lo+i]) * g
 		}
 	})
-}
-
-// leak is the slope of LeakyReLU (0 for ReLU) and 1, as float32 bit patterns.
-type leak struct{ one, slope uint32 }
-
-func newLeak(slope float32) leak { return leak{math.Float32bits(1), math.Float32bits(slope)} }
-
-// factor is 1 for v > 0 and the slope otherwise (-0 and +0 included), computed without a
-// branch: the sign of an activation is unpredictable, and a mispredicted branch costs more
-// than the element's arithmetic.
-func (l leak) factor(v float32) float32 {
-	b := int32(math.Float32bits(v))
-	mask := uint32((b | (b - 1)) >> 31) // all ones when b <= 0 as an integer, i.e. v <= 0
-	return math.Float32frombits(l.one&^mask | l.slope&mask)
 }
 
 // Tanh is tanh(x); d tanh = 1 - y².

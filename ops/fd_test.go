@@ -182,14 +182,3 @@ func unitRows(v *tensor.Var) *tensor.Var {
 	}
 	return v
 }
-
-func TestLeakFactor(t *testing.T) {
-	negZero := float32(math.Copysign(0, -1))
-	for _, c := range []struct{ v, want float32 }{
-		{1, 1}, {1e-38, 1}, {float32(math.Inf(1)), 1}, {0, 0.2}, {negZero, 0.2}, {-1e-38, 0.2}, {-3, 0.2},
-	} {
-		if got := newLeak(0.2).factor(c.v); got != c.want {
-			t.Errorf("factor(%v) = %v, want %v", c.v, got, c.want)
-		}
-	}
-}

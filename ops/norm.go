@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"sweep/tensor"
+	"sweep/vec"
 )
 
 // InstanceNormEps is PyTorch's InstanceNorm2d default epsilon.
@@ -25,16 +26,11 @@ func InstanceNormAct(t *tensor.Tape, x *tensor.Var, slope float32) *tensor.Var {
 	c, n := x.Shape[0], x.Shape[1]*x.Shape[2]
 	y := t.Empty(x.Shape...)
 	mean, invStd := make([]float64, c), make([]float64, c)
-	leak := newLeak(slope)
+	leak := vec.NewLeak(slope)
 	tensor.ParallelFor(c, n, func(ci int) {
 		in := x.Data[ci*n : (ci+1)*n]
-		out := y.Data[ci*n : (ci+1)*n][:len(in)]
-		mu, is := planeStats(in)
-		mean[ci], invStd[ci] = mu, is
-		for i, v := range in {
-			yh := float32((float64(v) - mu) * is)
-			out[i] = yh * leak.factor(yh)
-		}
+		mean[ci], invStd[ci] = planeStats(in)
+		vec.NormAct(y.Data[ci*n:(ci+1)*n], in, mean[ci], invStd[ci], leak)
 	})
 	t.Record(y, instanceNormBack{x, mean, invStd, leak}, x)
 	return y
@@ -45,7 +41,7 @@ func InstanceNormAct(t *tensor.Tape, x *tensor.Var, slope float32) *tensor.Var {
 type instanceNormBack struct {
 	x            *tensor.Var
 	mean, invStd []float64
-	leak         leak
+	leak         vec.Leak
 }
 
 func (s instanceNormBack) Backward(dy []float32) {
@@ -59,16 +55,11 @@ func (s instanceNormBack) Backward(dy []float32) {
 		var sg, sgy float64
 		for i, v := range in {
 			yh32 := float32((float64(v) - mu) * is)
-			yh, g := float64(yh32), float64(dy[i])*float64(leak.factor(yh32))
+			yh, g := float64(yh32), float64(dy[i])*float64(leak.Factor(yh32))
 			sg += g
 			sgy += g * yh
 		}
-		mg, mgy := sg/float64(n), sgy/float64(n)
-		for i, v := range in {
-			yh32 := float32((float64(v) - mu) * is)
-			yh, g := float64(yh32), float64(dy[i])*float64(leak.factor(yh32))
-			d[i] += float32((g - mg - yh*mgy) * is)
-		}
+		vec.NormActGrad(d, dy, in, mu, is, sg/float64(n), sgy/float64(n), leak)
 	})
 }
 

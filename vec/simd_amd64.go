@@ -2,11 +2,15 @@
 
 package vec
 
-import "simd/archsimd"
+import (
+	"math"
+	"simd/archsimd"
+)
 
 func init() {
 	if archsimd.X86.AVX2() {
 		kernels.add, kernels.adam = addX8, adamX8
+		kernels.normAct, kernels.normActGrad = normActX4, normActGradX4
 		vectorised = "avx2"
 	}
 }
@@ -41,4 +45,40 @@ func adamX8(m, v, p, g []float32, k AdamConsts) {
 		load(p[i:]).Sub(step.Mul(mi.Div(denom))).StoreSlice(p[i:])
 	}
 	adamGo(m[n:], v[n:], p[n:], g[n:], k)
+}
+
+// factor is Leak.Factor on four lanes: 1 where v's bits are positive as an integer, the
+// slope elsewhere.
+func (l Leak) factor(v archsimd.Float32x4) archsimd.Float32x4 {
+	positive := v.AsInt32x4().Greater(archsimd.BroadcastInt32x4(0))
+	one, slope := archsimd.BroadcastFloat32x4(1), archsimd.BroadcastFloat32x4(math.Float32frombits(l.slope))
+	return one.Merge(slope, positive)
+}
+
+// normalised is ŷ = float32((x - mean)·invStd) on four lanes.
+func normalised(x archsimd.Float32x4, mean, invStd archsimd.Float64x4) archsimd.Float32x4 {
+	return x.ConvertToFloat64().Sub(mean).Mul(invStd).ConvertToFloat32()
+}
+
+func normActX4(out, in []float32, mean, invStd float64, l Leak) {
+	n := len(in) &^ 3
+	mu, is := archsimd.BroadcastFloat64x4(mean), archsimd.BroadcastFloat64x4(invStd)
+	for i := 0; i < n; i += 4 {
+		yh := normalised(archsimd.LoadFloat32x4Slice(in[i:]), mu, is)
+		yh.Mul(l.factor(yh)).StoreSlice(out[i:])
+	}
+	normActGo(out[n:], in[n:], mean, invStd, l)
+}
+
+func normActGradX4(dx, dy, in []float32, mean, invStd, mg, mgy float64, l Leak) {
+	n := len(in) &^ 3
+	mu, is := archsimd.BroadcastFloat64x4(mean), archsimd.BroadcastFloat64x4(invStd)
+	mgv, mgyv := archsimd.BroadcastFloat64x4(mg), archsimd.BroadcastFloat64x4(mgy)
+	for i := 0; i < n; i += 4 {
+		yh32 := normalised(archsimd.LoadFloat32x4Slice(in[i:]), mu, is)
+		g := archsimd.LoadFloat32x4Slice(dy[i:]).ConvertToFloat64().Mul(l.factor(yh32).ConvertToFloat64())
+		r := g.Sub(mgv).Sub(yh32.ConvertToFloat64().Mul(mgyv)).Mul(is).ConvertToFloat32()
+		archsimd.LoadFloat32x4Slice(dx[i:]).Add(r).StoreSlice(dx[i:])
+	}
+	normActGradGo(dx[n:], dy[n:], in[n:], mean, invStd, mg, mgy, l)
 }

@@ -9,9 +9,11 @@ import "math"
 // kernels are the loop bodies in use: the plain-Go ones, replaced by vector ones where the
 // build and the CPU have them (simd_amd64.go).
 var kernels = struct {
-	add  func(dst, src []float32)
-	adam func(m, v, p, g []float32, k AdamConsts)
-}{addGo, adamGo}
+	add         func(dst, src []float32)
+	adam        func(m, v, p, g []float32, k AdamConsts)
+	normAct     func(out, in []float32, mean, invStd float64, l Leak)
+	normActGrad func(dx, dy, in []float32, mean, invStd, mg, mgy float64, l Leak)
+}{addGo, adamGo, normActGo, normActGradGo}
 
 // vectorised names the vector instruction set in use, or is "" for plain Go.
 var vectorised string
