@@ -47,12 +47,18 @@ func adamX8(m, v, p, g []float32, k AdamConsts) {
 	adamGo(m[n:], v[n:], p[n:], g[n:], k)
 }
 
+// leak4 is a Leak's two factors in four lanes each, made once per loop: rebuilt inside it,
+// Go moves the slope in with an SSE instruction that stalls the vector code around it.
+type leak4 struct{ one, slope archsimd.Float32x4 }
+
+func (l Leak) x4() leak4 {
+	return leak4{archsimd.BroadcastFloat32x4(1), archsimd.BroadcastFloat32x4(math.Float32frombits(l.slope))}
+}
+
 // factor is Leak.Factor on four lanes: 1 where v's bits are positive as an integer, the
 // slope elsewhere.
-func (l Leak) factor(v archsimd.Float32x4) archsimd.Float32x4 {
-	positive := v.AsInt32x4().Greater(archsimd.BroadcastInt32x4(0))
-	one, slope := archsimd.BroadcastFloat32x4(1), archsimd.BroadcastFloat32x4(math.Float32frombits(l.slope))
-	return one.Merge(slope, positive)
+func (l leak4) factor(v archsimd.Float32x4) archsimd.Float32x4 {
+	return l.one.Merge(l.slope, v.AsInt32x4().Greater(archsimd.Int32x4{}))
 }
 
 // normalised is ŷ = float32((x - mean)·invStd) on four lanes.
@@ -62,10 +68,10 @@ func normalised(x archsimd.Float32x4, mean, invStd archsimd.Float64x4) archsimd.
 
 func normActX4(out, in []float32, mean, invStd float64, l Leak) {
 	n := len(in) &^ 3
-	mu, is := archsimd.BroadcastFloat64x4(mean), archsimd.BroadcastFloat64x4(invStd)
+	mu, is, l4 := archsimd.BroadcastFloat64x4(mean), archsimd.BroadcastFloat64x4(invStd), l.x4()
 	for i := 0; i < n; i += 4 {
 		yh := normalised(archsimd.LoadFloat32x4Slice(in[i:]), mu, is)
-		yh.Mul(l.factor(yh)).StoreSlice(out[i:])
+		yh.Mul(l4.factor(yh)).StoreSlice(out[i:])
 	}
 	normActGo(out[n:], in[n:], mean, invStd, l)
 }
@@ -73,10 +79,10 @@ func normActX4(out, in []float32, mean, invStd float64, l Leak) {
 func normActGradX4(dx, dy, in []float32, mean, invStd, mg, mgy float64, l Leak) {
 	n := len(in) &^ 3
 	mu, is := archsimd.BroadcastFloat64x4(mean), archsimd.BroadcastFloat64x4(invStd)
-	mgv, mgyv := archsimd.BroadcastFloat64x4(mg), archsimd.BroadcastFloat64x4(mgy)
+	mgv, mgyv, l4 := archsimd.BroadcastFloat64x4(mg), archsimd.BroadcastFloat64x4(mgy), l.x4()
 	for i := 0; i < n; i += 4 {
 		yh32 := normalised(archsimd.LoadFloat32x4Slice(in[i:]), mu, is)
-		g := archsimd.LoadFloat32x4Slice(dy[i:]).ConvertToFloat64().Mul(l.factor(yh32).ConvertToFloat64())
+		g := archsimd.LoadFloat32x4Slice(dy[i:]).ConvertToFloat64().Mul(l4.factor(yh32).ConvertToFloat64())
 		r := g.Sub(mgv).Sub(yh32.ConvertToFloat64().Mul(mgyv)).Mul(is).ConvertToFloat32()
 		archsimd.LoadFloat32x4Slice(dx[i:]).Add(r).StoreSlice(dx[i:])
 	}

@@ -147,12 +147,16 @@ func BenchmarkKernels(b *testing.B) {
 	n := 1 << 15
 	m, v, p, g := values(rng, n), abs(values(rng, n)), values(rng, n), values(rng, n)
 	k := AdamConsts{B1: 0.5, B2: 0.999, C1: 0.5, C2: 0.001, Step: 1e-4, BC2Sqrt: 0.03, Eps: 1e-8}
+	l := NewLeak(0)
 	for _, c := range []struct {
 		name string
 		f    func()
 	}{
 		{"add", func() { Add(m, g) }}, {"add-go", func() { addGo(m, g) }},
 		{"adam", func() { Adam(m, v, p, g, k) }}, {"adam-go", func() { adamGo(m, v, p, g, k) }},
+		{"normact", func() { NormAct(m, g, 0.1, 1.3, l) }}, {"normact-go", func() { normActGo(m, g, 0.1, 1.3, l) }},
+		{"normactgrad", func() { NormActGrad(m, v, g, 0.1, 1.3, 0.2, 0.3, l) }},
+		{"normactgrad-go", func() { normActGradGo(m, v, g, 0.1, 1.3, 0.2, 0.3, l) }},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
