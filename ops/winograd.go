@@ -3,6 +3,7 @@ package ops
 import (
 	"sweep/linalg"
 	"sweep/tensor"
+	"sweep/vec"
 )
 
 // Winograd's minimal filtering F(2x2, 3x3) (Lavin & Gray, "Fast Algorithms for Convolutional
@@ -161,28 +162,12 @@ func (s winogradBack) Backward(dy []float32) {
 	}
 }
 
-// The 1-D transforms and their adjoints.
-
-// bt is Bᵀ·d.
-func bt(d0, d1, d2, d3 float32) (float32, float32, float32, float32) {
-	return d0 - d2, d1 + d2, d2 - d1, d1 - d3
-}
-
-// b1 is B·v, the adjoint of bt.
-func b1(v0, v1, v2, v3 float32) (float32, float32, float32, float32) {
-	return v0, v1 - v2 + v3, v1 + v2 - v0, -v3
-}
+// The 1-D transforms and their adjoints are vec's BT, B, AT and A (and their lane forms).
 
 // gt is G·g.
 func gt(g0, g1, g2 float32) (float32, float32, float32, float32) {
 	return g0, 0.5 * (g0 + g1 + g2), 0.5 * (g0 - g1 + g2), g2
 }
-
-// at is Aᵀ·m.
-func at(m0, m1, m2, m3 float32) (float32, float32) { return m0 + m1 + m2, m1 - m2 - m3 }
-
-// a1 is A·y, the adjoint of at.
-func a1(y0, y1 float32) (float32, float32, float32, float32) { return y0, y0 + y1, y0 - y1, -y1 }
 
 // filterTransform is G ⊗ G as a 16x9 matrix: U[ξ=(i,j)] = Σ G[i][a]·G[j][b]·g[a][b].
 var filterTransform = func() (t [winoSize * 9]float32) {
@@ -255,16 +240,12 @@ func winoInput(x []float32, g winoGeom, r0, r1 int, v, scratch []float32) {
 				q0, q1, q2, q3 := lane(r, 4*i, tw), lane(r, 4*i+1, tw), lane(r, 4*i+2, tw), lane(r, 4*i+3, tw)
 				for tj := range q0 {
 					d := row[2*tj : 2*tj+4 : 2*tj+4]
-					q0[tj], q1[tj], q2[tj], q3[tj] = bt(d[0], d[1], d[2], d[3])
+					q0[tj], q1[tj], q2[tj], q3[tj] = vec.BT(d[0], d[1], d[2], d[3])
 				}
 			}
 			base := ci*n + (ti-r0)*tw
 			for b := range 4 { // Bᵀ along the columns
-				s0, s1, s2, s3 := lane(r, b, tw), lane(r, 4+b, tw), lane(r, 8+b, tw), lane(r, 12+b, tw)
-				p0, p1, p2, p3 := v[b*plane+base:][:tw], v[(4+b)*plane+base:][:tw], v[(8+b)*plane+base:][:tw], v[(12+b)*plane+base:][:tw]
-				for tj := range p0 {
-					p0[tj], p1[tj], p2[tj], p3[tj] = bt(s0[tj], s1[tj], s2[tj], s3[tj])
-				}
+				vec.BTLanes(v[b*plane+base:], 4*plane, r[b*tw:], 4*tw, tw)
 			}
 		}
 	})
@@ -284,18 +265,14 @@ func winoInputAdjoint(dv []float32, g winoGeom, r0, r1 int, dx, scratch []float3
 		for ti := r0; ti < r1; ti++ {
 			base := ci*n + (ti-r0)*tw
 			for b := range 4 { // B along the columns
-				s0, s1, s2, s3 := lane(r, b, tw), lane(r, 4+b, tw), lane(r, 8+b, tw), lane(r, 12+b, tw)
-				p0, p1, p2, p3 := dv[b*plane+base:][:tw], dv[(4+b)*plane+base:][:tw], dv[(8+b)*plane+base:][:tw], dv[(12+b)*plane+base:][:tw]
-				for tj := range p0 {
-					s0[tj], s1[tj], s2[tj], s3[tj] = b1(p0[tj], p1[tj], p2[tj], p3[tj])
-				}
+				vec.BLanes(r[b*tw:], 4*tw, dv[b*plane+base:], 4*plane, tw)
 			}
 			clear(rows)
 			for i := range 4 { // B along the rows, tiles overlapping by two columns
 				row := rows[i*rw : (i+1)*rw]
 				q0, q1, q2, q3 := lane(r, 4*i, tw), lane(r, 4*i+1, tw), lane(r, 4*i+2, tw), lane(r, 4*i+3, tw)
 				for tj := range q0 {
-					d0, d1, d2, d3 := b1(q0[tj], q1[tj], q2[tj], q3[tj])
+					d0, d1, d2, d3 := vec.B(q0[tj], q1[tj], q2[tj], q3[tj])
 					d := row[2*tj : 2*tj+4 : 2*tj+4]
 					d[0] += d0
 					d[1] += d1
@@ -325,17 +302,13 @@ func winoOutput(m []float32, g winoGeom, r0, r1 int, b *tensor.Var, y, scratch [
 		for ti := r0; ti < r1; ti++ {
 			base := oc*n + (ti-r0)*tw
 			for j := range 4 { // Aᵀ along the columns: s[p][j] is lane 4p+j
-				m0, m1, m2, m3 := m[j*plane+base:][:tw], m[(4+j)*plane+base:][:tw], m[(8+j)*plane+base:][:tw], m[(12+j)*plane+base:][:tw]
-				s0, s1 := lane(s, j, tw), lane(s, 4+j, tw)
-				for tj := range m0 {
-					s0[tj], s1[tj] = at(m0[tj], m1[tj], m2[tj], m3[tj])
-				}
+				vec.ATLanes(s[j*tw:], 4*tw, m[j*plane+base:], 4*plane, tw)
 			}
 			for p := range min(2, g.ho-2*ti) { // Aᵀ along the rows
 				q0, q1, q2, q3 := lane(s, 4*p, tw), lane(s, 4*p+1, tw), lane(s, 4*p+2, tw), lane(s, 4*p+3, tw)
 				for tj := range q0 {
 					pair := row[2*tj : 2*tj+2 : 2*tj+2]
-					y0, y1 := at(q0[tj], q1[tj], q2[tj], q3[tj])
+					y0, y1 := vec.AT(q0[tj], q1[tj], q2[tj], q3[tj])
 					pair[0], pair[1] = y0+bias, y1+bias
 				}
 				oy := 2*ti + p
@@ -362,16 +335,12 @@ func winoOutputAdjoint(dy []float32, g winoGeom, r0, r1 int, m, scratch []float3
 				q0, q1, q2, q3 := lane(s, 4*p, tw), lane(s, 4*p+1, tw), lane(s, 4*p+2, tw), lane(s, 4*p+3, tw)
 				for tj := range q0 {
 					pair := row[2*tj : 2*tj+2 : 2*tj+2]
-					q0[tj], q1[tj], q2[tj], q3[tj] = a1(pair[0], pair[1])
+					q0[tj], q1[tj], q2[tj], q3[tj] = vec.A(pair[0], pair[1])
 				}
 			}
 			base := oc*n + (ti-r0)*tw
 			for j := range 4 { // A along the columns
-				m0, m1, m2, m3 := m[j*plane+base:][:tw], m[(4+j)*plane+base:][:tw], m[(8+j)*plane+base:][:tw], m[(12+j)*plane+base:][:tw]
-				s0, s1 := lane(s, j, tw), lane(s, 4+j, tw)
-				for tj := range m0 {
-					m0[tj], m1[tj], m2[tj], m3[tj] = a1(s0[tj], s1[tj])
-				}
+				vec.ALanes(m[j*plane+base:], 4*plane, s[j*tw:], 4*tw, tw)
 			}
 		}
 	})

@@ -13,7 +13,14 @@ var kernels = struct {
 	adam        func(m, v, p, g []float32, k AdamConsts)
 	normAct     func(out, in []float32, mean, invStd float64, l Leak)
 	normActGrad func(dx, dy, in []float32, mean, invStd, mg, mgy float64, l Leak)
-}{addGo, adamGo, normActGo, normActGradGo}
+	btLanes     lanesKernel
+	bLanes      lanesKernel
+	atLanes     lanesKernel
+	aLanes      lanesKernel
+}{addGo, adamGo, normActGo, normActGradGo, btLanesGo, bLanesGo, atLanesGo, aLanesGo}
+
+// lanesKernel transforms n elements of strided lanes (winograd.go).
+type lanesKernel func(o []float32, os int, in []float32, is, n int)
 
 // vectorised names the vector instruction set in use, or is "" for plain Go.
 var vectorised string

@@ -87,6 +87,22 @@ var kernelCases = []kernelCase{
 		NormActGrad(dx, dy, in, mean, invStd, mg, mgy, l)
 		return map[string][2][]float32{"dx": {dx, want}}
 	}},
+	lanesCase("BTLanes", BTLanes, btLanesGo, 4),
+	lanesCase("BLanes", BLanes, bLanesGo, 4),
+	lanesCase("ATLanes", ATLanes, atLanesGo, 4),
+	lanesCase("ALanes", ALanes, aLanesGo, 2),
+}
+
+// lanesCase compares a lane kernel with its plain-Go form on inLanes input lanes with a
+// stride of n+3 into output lanes with a stride of n+5, whose gaps must stay untouched.
+func lanesCase(name string, inUse, plain lanesKernel, inLanes int) kernelCase {
+	return kernelCase{name, func(rng *rand.Rand, n int) map[string][2][]float32 {
+		in, got := values(rng, inLanes*(n+3)), values(rng, 4*(n+5))
+		want := slices.Clone(got)
+		inUse(got, n+5, in, n+3, n)
+		plain(want, n+5, in, n+3, n)
+		return map[string][2][]float32{"o": {got, want}}
+	}}
 }
 
 // randomLeak is ReLU's, the discriminator's 0.2 or the identity's slope.
