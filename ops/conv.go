@@ -5,6 +5,7 @@ import (
 
 	"sweep/linalg"
 	"sweep/tensor"
+	"sweep/vec"
 )
 
 // ConvOptions choose how Conv2D computes, never what it computes: each choice is an exact
@@ -181,19 +182,25 @@ func (g convGeom) flipCheaper(o int) bool {
 }
 
 // col2im is im2col's adjoint: it adds every column entry of rows [r0, r1) back onto the
-// input pixel it came from.
+// input pixel it came from, tap by tap in the order of the column rows.
 func col2im(col []float32, g convGeom, r0, r1 int, dx []float32) {
-	g.columnRows(col, r0, r1, func(ci int, seg []float32, iy, lo, hi, x0 int) {
-		if iy < 0 || lo >= hi {
+	g.columnTaps(dx, col, r0, r1, func(t colTap) {
+		if t.whole(r0, r1) {
+			vec.AddRows(t.plane[t.at(r0):], g.w, t.rows, g.wo, r1-r0)
 			return
 		}
-		at := ci*g.h*g.w + iy*g.w + x0
-		if g.stride == 1 {
-			addTo(dx[at+lo:at+hi], seg[lo:hi])
+		if t.lo >= t.hi {
 			return
 		}
-		for ox := lo; ox < hi; ox++ {
-			dx[at+ox*g.stride] += seg[ox]
+		for oy := max(r0, t.oyLo); oy < min(r1, t.oyHi); oy++ {
+			seg, in := t.row(oy), t.input(oy)
+			if g.stride == 1 {
+				addTo(in[t.x0+t.lo:t.x0+t.hi], seg[t.lo:t.hi])
+				continue
+			}
+			for ox := t.lo; ox < t.hi; ox++ {
+				in[g.stride*ox+t.x0] += seg[ox]
+			}
 		}
 	})
 }
@@ -260,45 +267,71 @@ func (g convGeom) bands(pool *tensor.Pool, f func(r0, r1 int, col []float32)) {
 // im2col writes the columns of output rows [r0, r1), with s the stride and d the dilation:
 // col[(c·k+ky)·k+kx, (oy-r0)·wo+ox] = x[c, s·oy+d·ky-pad, s·ox+d·kx-pad] (0 outside).
 func im2col(x []float32, g convGeom, r0, r1 int, col []float32) {
-	g.columnRows(col, r0, r1, func(ci int, seg []float32, iy, lo, hi, x0 int) {
-		if iy < 0 || lo >= hi {
-			clear(seg)
+	g.columnTaps(x, col, r0, r1, func(t colTap) {
+		if t.whole(r0, r1) {
+			vec.CopyRows(t.rows, t.plane[t.at(r0):], g.wo, r1-r0, g.w)
 			return
 		}
-		at := ci*g.h*g.w + iy*g.w + x0
-		clear(seg[:lo])
-		if g.stride == 1 {
-			copy(seg[lo:hi], x[at+lo:at+hi])
-		} else {
-			for ox := lo; ox < hi; ox++ {
-				seg[ox] = x[at+ox*g.stride]
+		for oy := r0; oy < r1; oy++ {
+			seg := t.row(oy)
+			if oy < t.oyLo || oy >= t.oyHi || t.lo >= t.hi {
+				clear(seg)
+				continue
 			}
+			in := t.input(oy)
+			clear(seg[:t.lo])
+			if g.stride == 1 {
+				copy(seg[t.lo:t.hi], in[t.x0+t.lo:])
+			} else {
+				for ox := t.lo; ox < t.hi; ox++ {
+					seg[ox] = in[g.stride*ox+t.x0]
+				}
+			}
+			clear(seg[t.hi:])
 		}
-		clear(seg[hi:])
 	})
 }
 
-// columnRows calls f, in parallel over channels, for every row of the column matrix of
-// output rows [r0, r1): the segment of wo entries for channel ci, kernel column kx and one
-// output row, the input row iy it reads (negative outside the image: a row above it keeps
-// its negative index, a row past the bottom is -1), the output columns [lo, hi) whose
-// input column lies inside the image, and x0 = dil·kx - pad, the input column of output
-// column 0 (output column ox reads input column stride·ox + x0).
-func (g convGeom) columnRows(col []float32, r0, r1 int, f func(ci int, seg []float32, iy, lo, hi, x0 int)) {
+// colTap is one kernel tap (c, ky, kx) of the column matrix of output rows [r0, r1): its
+// rows, the input plane they read, the output rows [oyLo, oyHi) whose input row
+// stride·oy + iy0 lies inside the image, and the output columns [lo, hi) whose input column
+// stride·ox + x0 does.
+type colTap struct {
+	rows, plane       []float32
+	r0, wo, w, stride int
+	iy0, oyLo, oyHi   int
+	x0, lo, hi        int
+}
+
+// row is the tap's column row of output row oy.
+func (t colTap) row(oy int) []float32 { return t.rows[(oy-t.r0)*t.wo:][:t.wo] }
+
+// whole reports whether every row of [r0, r1) reads a whole run of wo input floats (stride
+// 1, no padding in the way): then the tap is one strided block of the plane, from at(r0).
+func (t colTap) whole(r0, r1 int) bool {
+	return t.stride == 1 && t.lo == 0 && t.hi == t.wo && t.oyLo <= r0 && r1 <= t.oyHi
+}
+
+// at is the offset in the plane of output row oy's first input float.
+func (t colTap) at(oy int) int { return (t.stride*oy+t.iy0)*t.w + t.x0 }
+
+// input is the input row that output row oy reads (oy in [oyLo, oyHi)).
+func (t colTap) input(oy int) []float32 { return t.plane[(t.stride*oy+t.iy0)*t.w:][:t.w] }
+
+// columnTaps calls f, in parallel over channels, for every tap of the column matrix of
+// output rows [r0, r1) in the column rows' order, with x the input (or its gradient).
+func (g convGeom) columnTaps(x, col []float32, r0, r1 int, f func(t colTap)) {
 	nb := (r1 - r0) * g.wo
 	tensor.ParallelFor(g.c, g.k*g.k*nb, func(ci int) {
+		t := colTap{plane: x[ci*g.h*g.w : (ci+1)*g.h*g.w], r0: r0, wo: g.wo, w: g.w, stride: g.stride}
 		for ky := 0; ky < g.k; ky++ {
+			t.iy0 = g.dil*ky - g.pad
+			t.oyLo, t.oyHi = validRange(t.iy0, g.stride, g.h, g.ho)
 			for kx := 0; kx < g.k; kx++ {
-				rows := col[((ci*g.k+ky)*g.k+kx)*nb:]
-				x0 := g.dil*kx - g.pad
-				lo, hi := validRange(x0, g.stride, g.w, g.wo)
-				for oy := r0; oy < r1; oy++ {
-					iy := g.stride*oy + g.dil*ky - g.pad
-					if iy >= g.h {
-						iy = -1
-					}
-					f(ci, rows[(oy-r0)*g.wo:(oy-r0+1)*g.wo], iy, lo, hi, x0)
-				}
+				t.rows = col[((ci*g.k+ky)*g.k+kx)*nb:][:nb]
+				t.x0 = g.dil*kx - g.pad
+				t.lo, t.hi = validRange(t.x0, g.stride, g.w, g.wo)
+				f(t)
 			}
 		}
 	})

@@ -5,6 +5,7 @@ package vec
 import (
 	"math"
 	"simd/archsimd"
+	"unsafe"
 )
 
 func init() {
@@ -12,6 +13,7 @@ func init() {
 		kernels.add, kernels.adam = addX8, adamX8
 		kernels.normAct, kernels.normActGrad = normActX4, normActGradX4
 		kernels.btLanes, kernels.bLanes, kernels.atLanes, kernels.aLanes = btLanesX8, bLanesX8, atLanesX8, aLanesX8
+		kernels.copyRows, kernels.addRows = copyRowsX8, addRowsX8
 		vectorised = "avx2"
 	}
 }
@@ -152,3 +154,45 @@ func aLanesX8(o []float32, os int, y []float32, ys, n int) {
 	archsimd.ClearAVXUpperBits()
 	aLanesGo(o[v:], os, y[v:], ys, n-v)
 }
+
+// The row kernels do every row's whole vectors first and the tails after VZEROUPPER: a
+// scalar tail between two rows' vectors would run SSE code amid dirty AVX registers. They
+// walk the rows by pointer: slicing every row of a 16-float run costs more than moving it.
+// CopyRows and AddRows have checked that dst and src hold every row.
+
+func copyRowsX8(dst, src []float32, n, rows, stride int) {
+	v := n &^ (lanes - 1)
+	if v > 0 {
+		d, s := unsafe.Pointer(&dst[0]), unsafe.Pointer(&src[0])
+		for range rows {
+			for j := 0; j < v; j += lanes {
+				archsimd.LoadFloat32x8(at(s, j)).Store(at(d, j))
+			}
+			d, s = unsafe.Add(d, 4*n), unsafe.Add(s, 4*stride)
+		}
+		archsimd.ClearAVXUpperBits()
+	}
+	if v < n {
+		copyRowsStrided(dst[v:], src[v:], n-v, rows, n, stride)
+	}
+}
+
+func addRowsX8(dst []float32, stride int, src []float32, n, rows int) {
+	v := n &^ (lanes - 1)
+	if v > 0 {
+		d, s := unsafe.Pointer(&dst[0]), unsafe.Pointer(&src[0])
+		for range rows {
+			for j := 0; j < v; j += lanes {
+				archsimd.LoadFloat32x8(at(d, j)).Add(archsimd.LoadFloat32x8(at(s, j))).Store(at(d, j))
+			}
+			d, s = unsafe.Add(d, 4*stride), unsafe.Add(s, 4*n)
+		}
+		archsimd.ClearAVXUpperBits()
+	}
+	if v < n {
+		addRowsStrided(dst[v:], stride, src[v:], n-v, rows, n)
+	}
+}
+
+// at is the 8 floats from float j on at p.
+func at(p unsafe.Pointer, j int) *[8]float32 { return (*[8]float32)(unsafe.Add(p, 4*j)) }

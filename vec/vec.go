@@ -17,7 +17,9 @@ var kernels = struct {
 	bLanes      lanesKernel
 	atLanes     lanesKernel
 	aLanes      lanesKernel
-}{addGo, adamGo, normActGo, normActGradGo, btLanesGo, bLanesGo, atLanesGo, aLanesGo}
+	copyRows    func(dst, src []float32, n, rows, stride int)
+	addRows     func(dst []float32, stride int, src []float32, n, rows int)
+}{addGo, adamGo, normActGo, normActGradGo, btLanesGo, bLanesGo, atLanesGo, aLanesGo, copyRowsGo, addRowsGo}
 
 // lanesKernel transforms n elements of strided lanes (winograd.go).
 type lanesKernel func(o []float32, os int, in []float32, is, n int)

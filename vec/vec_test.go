@@ -91,6 +91,22 @@ var kernelCases = []kernelCase{
 	lanesCase("BLanes", BLanes, bLanesGo, 4),
 	lanesCase("ATLanes", ATLanes, atLanesGo, 4),
 	lanesCase("ALanes", ALanes, aLanesGo, 2),
+	{"CopyRows", func(rng *rand.Rand, n int) map[string][2][]float32 {
+		rows, stride := 1+rng.IntN(5), n+rng.IntN(4)
+		src, got := values(rng, rows*stride), values(rng, rows*n+3)
+		want := slices.Clone(got)
+		CopyRows(got, src, n, rows, stride)
+		copyRowsGo(want, src, n, rows, stride)
+		return map[string][2][]float32{"dst": {got, want}}
+	}},
+	{"AddRows", func(rng *rand.Rand, n int) map[string][2][]float32 {
+		rows, stride := 1+rng.IntN(5), n+rng.IntN(4)
+		src, got := values(rng, rows*n), values(rng, rows*stride)
+		want := slices.Clone(got)
+		AddRows(got, stride, src, n, rows)
+		addRowsGo(want, stride, src, n, rows)
+		return map[string][2][]float32{"dst": {got, want}}
+	}},
 }
 
 // lanesCase compares a lane kernel with its plain-Go form on inLanes input lanes with a
@@ -180,5 +196,20 @@ func BenchmarkKernels(b *testing.B) {
 			}
 			b.SetBytes(int64(4 * n))
 		})
+	}
+}
+
+// TestRows checks CopyRows and AddRows against their definitions on a 3x2 block of a
+// stride-4 array.
+func TestRows(t *testing.T) {
+	strided := []float32{1, 2, -1, -1, 3, 4, -1, -1, 5, 6}
+	dst := make([]float32, 6)
+	CopyRows(dst, strided, 2, 3, 4)
+	if want := []float32{1, 2, 3, 4, 5, 6}; !slices.Equal(dst, want) {
+		t.Errorf("CopyRows: %v, want %v", dst, want)
+	}
+	AddRows(strided, 4, []float32{10, 20, 30, 40, 50, 60}, 2, 3)
+	if want := []float32{11, 22, -1, -1, 33, 44, -1, -1, 55, 66}; !slices.Equal(strided, want) {
+		t.Errorf("AddRows: %v, want %v", strided, want)
 	}
 }
