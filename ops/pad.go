@@ -86,9 +86,7 @@ func addPaddedRow(din, dout []float32, srcX []int) {
 	for ox, ix := range srcX[:p] {
 		din[ix] += dout[ox]
 	}
-	for i, g := range dout[p : p+w] {
-		din[i] += g
-	}
+	addTo(din, dout[p:p+w])
 	for ox, ix := range srcX[p+w:] {
 		din[ix] += dout[p+w+ox]
 	}
