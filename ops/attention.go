@@ -6,6 +6,7 @@ import (
 
 	"sweep/linalg"
 	"sweep/tensor"
+	"sweep/vec"
 )
 
 // Positions turns a feature map x [C,H,W] into the position-major matrix F [H·W, C]
@@ -146,10 +147,9 @@ func softmaxRowsInPlace(x []float32, n, m int) {
 		for _, v := range row {
 			mx = max(mx, v)
 		}
+		vec.ExpShifted(row, row, mx)
 		var s float32
-		for j, v := range row {
-			e := expNonPositive(v - mx)
-			row[j] = e
+		for _, e := range row {
 			s += e
 		}
 		inv := 1 / s
@@ -309,6 +309,10 @@ func GlobalScores(f *tensor.Var, informer bool) []float32 {
 	return scores
 }
 
+// entropyBlock is how many exponentials softmaxEntropy computes at once (vec.ExpShifted)
+// before summing them in order.
+const entropyBlock = 256
+
 // softmaxEntropy is the entropy of softmax(s) for the logits s in two passes and one
 // logarithm per row: with e = exp(s - max) and Z = Σe, a = e/Z and
 // H = -Σ a log a = log Z - Σ e·(s - max) / Z. A row that is one-hot in float32 has
@@ -320,10 +324,15 @@ func softmaxEntropy(s []float32) float32 {
 	}
 	var z float32
 	var ed float64
-	for _, v := range s {
-		e := expNonPositive(v - mx)
-		z += e
-		ed += float64(e) * float64(v-mx)
+	var buf [entropyBlock]float32
+	for lo := 0; lo < len(s); lo += entropyBlock {
+		blk := s[lo:min(len(s), lo+entropyBlock)]
+		es := buf[:len(blk)]
+		vec.ExpShifted(es, blk, mx)
+		for i, v := range blk {
+			z += es[i]
+			ed += float64(es[i]) * float64(v-mx)
+		}
 	}
 	return float32(math.Log(float64(z)) - ed/float64(z))
 }

@@ -14,6 +14,7 @@ func init() {
 		kernels.normAct, kernels.normActGrad = normActX4, normActGradX4
 		kernels.btLanes, kernels.bLanes, kernels.atLanes, kernels.aLanes = btLanesX8, bLanesX8, atLanesX8, aLanesX8
 		kernels.copyRows, kernels.addRows = copyRowsX8, addRowsX8
+		kernels.expShifted = expShiftedX4
 		vectorised = "avx2"
 	}
 }
@@ -196,3 +197,33 @@ func addRowsX8(dst []float32, stride int, src []float32, n, rows int) {
 
 // at is the 8 floats from float j on at p.
 func at(p unsafe.Pointer, j int) *[8]float32 { return (*[8]float32)(unsafe.Add(p, 4*j)) }
+
+// expShiftedX4 is ExpNonPositive on four lanes, operation for operation: k = ⌊x·log₂e + ½⌋,
+// r = x - k·ln 2, the degree-7 Horner polynomial, and k added to the float64 exponent, with
+// int64(k) read off the bits of k + 1.5·2⁵² (exact for |k| < 2⁵¹); lanes below -104 give 0.
+func expShiftedX4(out, in []float32, shift float32) {
+	n := len(in) &^ 3
+	sh, limit := archsimd.BroadcastFloat32x4(shift), archsimd.BroadcastFloat32x4(-104)
+	log2e, half, ln2 := archsimd.BroadcastFloat64x4(math.Log2E), archsimd.BroadcastFloat64x4(0.5), archsimd.BroadcastFloat64x4(math.Ln2)
+	magic := archsimd.BroadcastFloat64x4(0x1.8p52)
+	var coef [8]archsimd.Float64x4 // 1, 1, 1/2, ..., 1/5040: the Taylor coefficients
+	for i, c := range [8]float64{1, 1, 1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040} {
+		coef[i] = archsimd.BroadcastFloat64x4(c)
+	}
+	for i := 0; i < n; i += 4 {
+		x := archsimd.LoadFloat32x4Slice(in[i:]).Sub(sh)
+		xd := x.ConvertToFloat64()
+		k := xd.Mul(log2e).Add(half).Floor()
+		r := xd.Sub(k.Mul(ln2))
+		p := r.Mul(coef[7])
+		for j := 6; j >= 1; j-- {
+			p = r.Mul(coef[j].Add(p))
+		}
+		p = coef[0].Add(p)
+		scale := k.Add(magic).AsUint64x4().Sub(magic.AsUint64x4()).ShiftAllLeft(52)
+		e := p.AsUint64x4().Add(scale).AsFloat64x4().ConvertToFloat32()
+		archsimd.Float32x4{}.Merge(e, x.Less(limit)).StoreSlice(out[i:])
+	}
+	archsimd.ClearAVXUpperBits()
+	expShiftedGo(out[n:], in[n:], shift)
+}

@@ -19,7 +19,8 @@ var kernels = struct {
 	aLanes      lanesKernel
 	copyRows    func(dst, src []float32, n, rows, stride int)
 	addRows     func(dst []float32, stride int, src []float32, n, rows int)
-}{addGo, adamGo, normActGo, normActGradGo, btLanesGo, bLanesGo, atLanesGo, aLanesGo, copyRowsGo, addRowsGo}
+	expShifted  func(out, in []float32, shift float32)
+}{addGo, adamGo, normActGo, normActGradGo, btLanesGo, bLanesGo, atLanesGo, aLanesGo, copyRowsGo, addRowsGo, expShiftedGo}
 
 // lanesKernel transforms n elements of strided lanes (winograd.go).
 type lanesKernel func(o []float32, os int, in []float32, is, n int)

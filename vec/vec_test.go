@@ -91,6 +91,17 @@ var kernelCases = []kernelCase{
 	lanesCase("BLanes", BLanes, bLanesGo, 4),
 	lanesCase("ATLanes", ATLanes, atLanesGo, 4),
 	lanesCase("ALanes", ALanes, aLanesGo, 2),
+	{"ExpShifted", func(rng *rand.Rand, n int) map[string][2][]float32 {
+		in := logits(rng, n)
+		shift := float32(0)
+		for _, v := range in {
+			shift = max(shift, v)
+		}
+		got, want := make([]float32, n), make([]float32, n)
+		ExpShifted(got, in, shift)
+		expShiftedGo(want, in, shift)
+		return map[string][2][]float32{"out": {got, want}}
+	}},
 	{"CopyRows", func(rng *rand.Rand, n int) map[string][2][]float32 {
 		rows, stride := 1+rng.IntN(5), n+rng.IntN(4)
 		src, got := values(rng, rows*stride), values(rng, rows*n+3)
@@ -119,6 +130,23 @@ func lanesCase(name string, inUse, plain lanesKernel, inLanes int) kernelCase {
 		plain(want, n+5, in, n+3, n)
 		return map[string][2][]float32{"o": {got, want}}
 	}}
+}
+
+// logits are softmax inputs: mostly within tens of the maximum, some past the point where
+// the shifted exponential underflows (-104), some at exactly the boundary, and -Inf.
+func logits(rng *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		switch rng.IntN(10) {
+		case 0:
+			s[i] = float32(-104 - rng.Float64()*1e3)
+		case 1:
+			s[i] = []float32{-104, -103.99999, float32(math.Inf(-1)), -87.3, -103.3}[rng.IntN(5)]
+		default:
+			s[i] = float32(rng.NormFloat64() * 20)
+		}
+	}
+	return s
 }
 
 // randomLeak is ReLU's, the discriminator's 0.2 or the identity's slope.
