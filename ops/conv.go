@@ -321,6 +321,9 @@ func (t colTap) input(oy int) []float32 { return t.plane[(t.stride*oy+t.iy0)*t.w
 // columnTaps calls f, in parallel over channels, for every tap of the column matrix of
 // output rows [r0, r1) in the column rows' order, with x the input (or its gradient).
 func (g convGeom) columnTaps(x, col []float32, r0, r1 int, f func(t colTap)) {
+	if r1 <= r0 || g.wo <= 0 {
+		return // no output rows (the kernel may not even fit the map): no columns
+	}
 	nb := (r1 - r0) * g.wo
 	tensor.ParallelFor(g.c, g.k*g.k*nb, func(ci int) {
 		t := colTap{plane: x[ci*g.h*g.w : (ci+1)*g.h*g.w], r0: r0, wo: g.wo, w: g.w, stride: g.stride}

@@ -102,3 +102,22 @@ func TestConv2DGeometryRefuses(t *testing.T) {
 		}()
 	}
 }
+
+// TestConvKernelPastTheMap checks a convolution whose kernel does not fit the padded map
+// (the discriminator's 4x4 kernels on a 1x1 map): no outputs, and zero gradients without
+// reading outside the input.
+func TestConvKernelPastTheMap(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	x, w, b := tensortest.RandVar(rng, 1, 32, 1, 1), tensortest.RandVar(rng, 0.3, 8, 32, 4, 4), tensortest.RandVar(rng, 0.3, 8)
+	got := convGrads(tensor.NewTape(&tensor.Pool{}), unitIm2colConv, x, w, b, 1, DefaultBandFloats)
+	if len(got[0]) != 0 {
+		t.Errorf("%d outputs, want none", len(got[0]))
+	}
+	for i, name := range []string{"dx", "dw", "db"} {
+		for _, v := range got[i+1] {
+			if v != 0 {
+				t.Fatalf("%s has %g, want zeros", name, v)
+			}
+		}
+	}
+}
