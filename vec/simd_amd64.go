@@ -158,18 +158,17 @@ func aLanesX8(o []float32, os int, y []float32, ys, n int) {
 
 // The row kernels do every row's whole vectors first and the tails after VZEROUPPER: a
 // scalar tail between two rows' vectors would run SSE code amid dirty AVX registers. They
-// walk the rows by pointer: slicing every row of a 16-float run costs more than moving it.
+// address the rows by pointer: slicing every row of a 16-float run costs more than moving it.
 // CopyRows and AddRows have checked that dst and src hold every row.
 
 func copyRowsX8(dst, src []float32, n, rows, stride int) {
 	v := n &^ (lanes - 1)
 	if v > 0 {
 		d, s := unsafe.Pointer(&dst[0]), unsafe.Pointer(&src[0])
-		for range rows {
+		for r := range rows {
 			for j := 0; j < v; j += lanes {
-				archsimd.LoadFloat32x8(at(s, j)).Store(at(d, j))
+				archsimd.LoadFloat32x8(at(s, r*stride+j)).Store(at(d, r*n+j))
 			}
-			d, s = unsafe.Add(d, 4*n), unsafe.Add(s, 4*stride)
 		}
 		archsimd.ClearAVXUpperBits()
 	}
@@ -182,11 +181,11 @@ func addRowsX8(dst []float32, stride int, src []float32, n, rows int) {
 	v := n &^ (lanes - 1)
 	if v > 0 {
 		d, s := unsafe.Pointer(&dst[0]), unsafe.Pointer(&src[0])
-		for range rows {
+		for r := range rows {
 			for j := 0; j < v; j += lanes {
-				archsimd.LoadFloat32x8(at(d, j)).Add(archsimd.LoadFloat32x8(at(s, j))).Store(at(d, j))
+				dj := at(d, r*stride+j)
+				archsimd.LoadFloat32x8(dj).Add(archsimd.LoadFloat32x8(at(s, r*n+j))).Store(dj)
 			}
-			d, s = unsafe.Add(d, 4*stride), unsafe.Add(s, 4*n)
 		}
 		archsimd.ClearAVXUpperBits()
 	}
@@ -195,7 +194,8 @@ func addRowsX8(dst []float32, stride int, src []float32, n, rows int) {
 	}
 }
 
-// at is the 8 floats from float j on at p.
+// at is the 8 floats from float j on at p; j+8 must lie within p's slice, so that no
+// pointer ever points past its allocation (the garbage collector and checkptr forbid it).
 func at(p unsafe.Pointer, j int) *[8]float32 { return (*[8]float32)(unsafe.Add(p, 4*j)) }
 
 // expShiftedX4 is ExpNonPositive on four lanes, operation for operation: k = ⌊x·log₂e + ½⌋,
