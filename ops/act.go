@@ -86,10 +86,7 @@ func (s addBack) Backward(dy []float32) {
 	for _, in := range []tensor.GradOf{s.a, s.b} {
 		if in.Wanted() {
 			dx := in.Buf()
-			tensor.Chunks(len(dx), func(lo, hi int) { addTo(dx[lo:hi], dy[lo:hi]) })
+			tensor.Chunks(len(dx), func(lo, hi int) { vec.Add(dx[lo:hi], dy[lo:hi]) })
 		}
 	}
 }
-
-// addTo adds src into dst elementwise.
-func addTo(dst, src []float32) { vec.Add(dst, src) }

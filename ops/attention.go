@@ -111,7 +111,7 @@ type gatherRowsBack struct {
 func (s gatherRowsBack) Backward(dy []float32) {
 	df, c := s.f.Buf(), s.c
 	for i, id := range s.ids {
-		addTo(df[id*c:(id+1)*c], dy[i*c:(i+1)*c])
+		vec.Add(df[id*c:(id+1)*c], dy[i*c:(i+1)*c])
 	}
 }
 
@@ -227,7 +227,7 @@ func attentionRowsBackward(f *tensor.Var, fs []float32, sel []int, a, da []float
 	dfs := make([]float32, n*c)
 	linalg.Gemm(false, false, n, c, l, 1, ds, f.Data, 0, dfs)
 	for i, id := range sel {
-		addTo(df[id*c:(id+1)*c], dfs[i*c:(i+1)*c])
+		vec.Add(df[id*c:(id+1)*c], dfs[i*c:(i+1)*c])
 	}
 	linalg.Gemm(true, false, l, c, n, 1, ds, fs, 1, df)
 }

@@ -185,17 +185,17 @@ func (g convGeom) flipCheaper(o int) bool {
 // input pixel it came from, tap by tap in the order of the column rows.
 func col2im(col []float32, g convGeom, r0, r1 int, dx []float32) {
 	g.columnTaps(dx, col, r0, r1, func(t colTap) {
-		if t.whole(r0, r1) {
-			vec.AddRows(t.plane[t.at(r0):], g.w, t.rows, g.wo, r1-r0)
+		if t.whole() {
+			vec.AddRows(t.plane[t.at(t.r0):], g.w, t.rows, g.wo, t.r1-t.r0)
 			return
 		}
 		if t.lo >= t.hi {
 			return
 		}
-		for oy := max(r0, t.oyLo); oy < min(r1, t.oyHi); oy++ {
+		for oy := max(t.r0, t.oyLo); oy < min(t.r1, t.oyHi); oy++ {
 			seg, in := t.row(oy), t.input(oy)
 			if g.stride == 1 {
-				addTo(in[t.x0+t.lo:t.x0+t.hi], seg[t.lo:t.hi])
+				vec.Add(in[t.x0+t.lo:t.x0+t.hi], seg[t.lo:t.hi])
 				continue
 			}
 			for ox := t.lo; ox < t.hi; ox++ {
@@ -268,11 +268,11 @@ func (g convGeom) bands(pool *tensor.Pool, f func(r0, r1 int, col []float32)) {
 // col[(c·k+ky)·k+kx, (oy-r0)·wo+ox] = x[c, s·oy+d·ky-pad, s·ox+d·kx-pad] (0 outside).
 func im2col(x []float32, g convGeom, r0, r1 int, col []float32) {
 	g.columnTaps(x, col, r0, r1, func(t colTap) {
-		if t.whole(r0, r1) {
-			vec.CopyRows(t.rows, t.plane[t.at(r0):], g.wo, r1-r0, g.w)
+		if t.whole() {
+			vec.CopyRows(t.rows, t.plane[t.at(t.r0):], g.wo, t.r1-t.r0, g.w)
 			return
 		}
-		for oy := r0; oy < r1; oy++ {
+		for oy := t.r0; oy < t.r1; oy++ {
 			seg := t.row(oy)
 			if oy < t.oyLo || oy >= t.oyHi || t.lo >= t.hi {
 				clear(seg)
@@ -297,10 +297,10 @@ func im2col(x []float32, g convGeom, r0, r1 int, col []float32) {
 // stride·oy + iy0 lies inside the image, and the output columns [lo, hi) whose input column
 // stride·ox + x0 does.
 type colTap struct {
-	rows, plane       []float32
-	r0, wo, w, stride int
-	iy0, oyLo, oyHi   int
-	x0, lo, hi        int
+	rows, plane           []float32
+	r0, r1, wo, w, stride int
+	iy0, oyLo, oyHi       int
+	x0, lo, hi            int
 }
 
 // row is the tap's column row of output row oy.
@@ -308,15 +308,19 @@ func (t colTap) row(oy int) []float32 { return t.rows[(oy-t.r0)*t.wo:][:t.wo] }
 
 // whole reports whether every row of [r0, r1) reads a whole run of wo input floats (stride
 // 1, no padding in the way): then the tap is one strided block of the plane, from at(r0).
-func (t colTap) whole(r0, r1 int) bool {
-	return t.stride == 1 && t.lo == 0 && t.hi == t.wo && t.oyLo <= r0 && r1 <= t.oyHi
+func (t colTap) whole() bool {
+	return t.stride == 1 && t.lo == 0 && t.hi == t.wo && t.oyLo <= t.r0 && t.r1 <= t.oyHi
 }
 
-// at is the offset in the plane of output row oy's first input float.
-func (t colTap) at(oy int) int { return (t.stride*oy+t.iy0)*t.w + t.x0 }
+// rowAt is the offset in the plane of the input row that output row oy reads.
+func (t colTap) rowAt(oy int) int { return (t.stride*oy + t.iy0) * t.w }
+
+// at is the offset in the plane of the input float that output (oy, 0) reads; with no
+// padding in the way (whole) it lies inside the plane.
+func (t colTap) at(oy int) int { return t.rowAt(oy) + t.x0 }
 
 // input is the input row that output row oy reads (oy in [oyLo, oyHi)).
-func (t colTap) input(oy int) []float32 { return t.plane[(t.stride*oy+t.iy0)*t.w:][:t.w] }
+func (t colTap) input(oy int) []float32 { return t.plane[t.rowAt(oy):][:t.w] }
 
 // columnTaps calls f, in parallel over channels, for every tap of the column matrix of
 // output rows [r0, r1) in the column rows' order, with x the input (or its gradient).
@@ -326,7 +330,7 @@ func (g convGeom) columnTaps(x, col []float32, r0, r1 int, f func(t colTap)) {
 	}
 	nb := (r1 - r0) * g.wo
 	tensor.ParallelFor(g.c, g.k*g.k*nb, func(ci int) {
-		t := colTap{plane: x[ci*g.h*g.w : (ci+1)*g.h*g.w], r0: r0, wo: g.wo, w: g.w, stride: g.stride}
+		t := colTap{plane: x[ci*g.h*g.w : (ci+1)*g.h*g.w], r0: r0, r1: r1, wo: g.wo, w: g.w, stride: g.stride}
 		for ky := 0; ky < g.k; ky++ {
 			t.iy0 = g.dil*ky - g.pad
 			t.oyLo, t.oyHi = validRange(t.iy0, g.stride, g.h, g.ho)

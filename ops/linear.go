@@ -5,6 +5,7 @@ import (
 
 	"sweep/linalg"
 	"sweep/tensor"
+	"sweep/vec"
 )
 
 // Linear maps the rows of x [N,I] through W [O,I] and b [O]: y = x Wᵀ + b.
@@ -39,7 +40,7 @@ func (s linearBack) Backward(dy []float32) {
 	if s.b.Wanted() {
 		db := s.b.Buf()
 		for r := 0; r < n; r++ {
-			addTo(db, dy[r*o:(r+1)*o])
+			vec.Add(db, dy[r*o:(r+1)*o])
 		}
 	}
 }

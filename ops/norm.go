@@ -54,7 +54,7 @@ func (s instanceNormBack) Backward(dy []float32) {
 		mu, is := s.mean[ci], s.invStd[ci]
 		var sg, sgy float64
 		for i, v := range in {
-			yh32 := float32((float64(v) - mu) * is)
+			yh32 := vec.Normalised(v, mu, is)
 			yh, g := float64(yh32), float64(dy[i])*float64(leak.Factor(yh32))
 			sg += g
 			sgy += g * yh

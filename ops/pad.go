@@ -1,6 +1,9 @@
 package ops
 
-import "sweep/tensor"
+import (
+	"sweep/tensor"
+	"sweep/vec"
+)
 
 // ReflectPad pads each plane of x [C,H,W] by p on every side, mirroring without repeating
 // the edge (PyTorch's ReflectionPad2d); backward adds each padded pixel's gradient back
@@ -86,7 +89,7 @@ func addPaddedRow(din, dout []float32, srcX []int) {
 	for ox, ix := range srcX[:p] {
 		din[ix] += dout[ox]
 	}
-	addTo(din, dout[p:p+w])
+	vec.Add(din, dout[p:p+w])
 	for ox, ix := range srcX[p+w:] {
 		din[ix] += dout[p+w+ox]
 	}

@@ -280,7 +280,7 @@ func winoInputAdjoint(dv []float32, g winoGeom, r0, r1 int, dx, scratch []float3
 					d[3] += d3
 				}
 				if iy := 2*ti - g.pad + i; iy >= 0 && iy < g.h {
-					addTo(img[iy*g.w:(iy+1)*g.w], row[g.pad:g.pad+g.w])
+					vec.Add(img[iy*g.w:(iy+1)*g.w], row[g.pad:g.pad+g.w])
 				}
 			}
 		}

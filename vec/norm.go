@@ -1,5 +1,11 @@
 package vec
 
+// Normalised is one instance-norm activation before its leak, ŷ = float32((x - mean)·invStd)
+// computed in float64.
+func Normalised(x float32, mean, invStd float64) float32 {
+	return float32((float64(x) - mean) * invStd)
+}
+
 // NormAct writes one instance-norm plane's activations: with ŷ = float32((x - mean)·invStd)
 // computed in float64, out[i] = ŷ·l.Factor(ŷ) for x = in[i].
 func NormAct(out, in []float32, mean, invStd float64, l Leak) {
@@ -8,7 +14,7 @@ func NormAct(out, in []float32, mean, invStd float64, l Leak) {
 
 func normActGo(out, in []float32, mean, invStd float64, l Leak) {
 	for i, v := range in {
-		yh := float32((float64(v) - mean) * invStd)
+		yh := Normalised(v, mean, invStd)
 		out[i] = yh * l.Factor(yh)
 	}
 }
@@ -25,7 +31,7 @@ func NormActGrad(dx, dy, in []float32, mean, invStd, mg, mgy float64, l Leak) {
 
 func normActGradGo(dx, dy, in []float32, mean, invStd, mg, mgy float64, l Leak) {
 	for i, v := range in {
-		yh32 := float32((float64(v) - mean) * invStd)
+		yh32 := Normalised(v, mean, invStd)
 		yh, g := float64(yh32), float64(dy[i])*float64(l.Factor(yh32))
 		dx[i] += float32((g - mg - yh*mgy) * invStd)
 	}
