@@ -92,6 +92,9 @@ func (s *Step) Losses() map[string]float64 {
 // on the detached fake; then G and F on LSGAN + NCE with the updated, frozen D. pickX and
 // pickY supply the random choices of the two NCE directions. The tensors of the returned Step
 // are valid until the next call: that one recycles them.
+// As in the official trainer, G runs on A and B as one batch (its real = cat(A, B)), and so
+// do the NCE's encoder passes on fake and idt B and the D step's passes on fake and real B:
+// each image computes what it would alone, and the products get twice the columns.
 func (m *Model) Iteration(realA, realB *tensor.Var, pickX, pickY Picker, lr float64) *Step {
 	for _, t := range m.tapes {
 		t.Release()
@@ -102,10 +105,14 @@ func (m *Model) Iteration(realA, realB *tensor.Var, pickX, pickY Picker, lr floa
 		n.dropGrads()
 	}
 	t := m.newTape("generator")
-	s.FakeB, s.FeatsRealA = m.G.Forward(t, realA, false)
-	var featsRealB []*tensor.Var
+	real, n := realA, 1
 	if m.Opt.NCEIdt {
-		s.IdtB, featsRealB = m.G.Forward(t, realB, false)
+		real, n = ops.Stack(t, realA, realB), 2
+	}
+	out, featsReal := m.G.ForwardBatch(t, real, n, false)
+	s.FakeB = ops.Image(t, out, n, 0)
+	if m.Opt.NCEIdt {
+		s.IdtB = ops.Image(t, out, n, 1)
 	}
 	m.stepD(s, realB, lr)
 	m.D.SetTrainable(false)
@@ -114,38 +121,54 @@ func (m *Model) Iteration(realA, realB *tensor.Var, pickX, pickY Picker, lr floa
 	s.PredFakeG = m.D.Forward(t, s.FakeB)
 	gan := ops.MSEToConst(t, s.PredFakeG, 1)
 	t.Section("generator")
-	_, s.FeatsFakeB = m.G.Forward(t, s.FakeB, true)
+	_, featsOut := m.G.ForwardBatch(t, out, n, true)
 	t.Section("nce")
-	s.X = m.records(len(s.FeatsRealA))
-	nceX := m.F.NCE(t, s.FeatsRealA, s.FeatsFakeB, m.Opt.NCE, pickX, s.X)
+	var nceX, nceY *tensor.Var
+	nceX, s.FeatsRealA, s.FeatsFakeB, s.X = m.nce(t, featsReal, featsOut, n, 0, pickX)
 	lossG := ops.WeightedSum(t, []float32{m.Opt.LambdaGAN, 1}, gan, nceX)
 	if m.Opt.NCEIdt {
-		t.Section("generator")
-		_, featsIdt := m.G.Forward(t, s.IdtB, true)
-		t.Section("nce")
-		s.Y = m.records(len(featsRealB))
-		nceY := m.F.NCE(t, featsRealB, featsIdt, m.Opt.NCE, pickY, s.Y)
+		nceY, _, _, s.Y = m.nce(t, featsReal, featsOut, n, 1, pickY)
 		lossG = ops.WeightedSum(t, []float32{m.Opt.LambdaGAN, 0.5, 0.5}, gan, nceX, nceY)
 		s.NCEY = nceY.Data[0]
 	}
 	t.Keep(s.FakeB, s.IdtB, s.PredFakeG, gan, nceX)
-	if m.KeepRecords {
-		t.Keep(s.FeatsRealA...)
-		t.Keep(s.FeatsFakeB...)
-		for _, r := range append(s.X, s.Y...) {
-			t.Keep(r.vars()...)
-		}
+	for _, r := range append(s.X, s.Y...) {
+		t.Keep(r.vars()...)
 	}
 	t.Backward(lossG)
-	if !m.KeepRecords {
-		s.FeatsRealA, s.FeatsFakeB = nil, nil
-	}
 	m.timed("optimizer", func() {
 		m.AdamG.Update(&m.G.Net, lr)
 		m.AdamF.Update(&m.F.Net, lr)
 	})
 	s.LossGGAN, s.NCEX, s.LossG = m.Opt.LambdaGAN*gan.Data[0], nceX.Data[0], lossG.Data[0]
 	return s
+}
+
+// nce is the NCE loss between image i of the batches of feature maps src and tgt (of n
+// images each). The images' maps are copied out of the batches for the loss and given back
+// as soon as it has read them, unless the model keeps records: then they are returned with
+// the layers' records.
+func (m *Model) nce(t *tensor.Tape, src, tgt []*tensor.Var, n, i int, pick Picker) (loss *tensor.Var, s, g []*tensor.Var, rec []LayerRecord) {
+	s, g = images(t, src, n, i), images(t, tgt, n, i)
+	rec = m.records(len(s))
+	loss = m.F.NCE(t, s, g, m.Opt.NCE, pick, rec)
+	if m.KeepRecords {
+		t.Keep(s...)
+		t.Keep(g...)
+		return loss, s, g, rec
+	}
+	t.Free(s...)
+	t.Free(g...)
+	return loss, nil, nil, nil
+}
+
+// images is image i of each of the batches xs of n images.
+func images(t *tensor.Tape, xs []*tensor.Var, n, i int) []*tensor.Var {
+	out := make([]*tensor.Var, len(xs))
+	for l, x := range xs {
+		out[l] = ops.Image(t, x, n, i)
+	}
+	return out
 }
 
 // records is room for n layers' NCE records when the model keeps them, else nil.
@@ -159,8 +182,8 @@ func (m *Model) records(n int) []LayerRecord {
 // stepD trains D on LSGAN: 0.5·(mse(D(fake), 0) + mse(D(real), 1)), with fake detached.
 func (m *Model) stepD(s *Step, realB *tensor.Var, lr float64) {
 	t := m.newTape("discriminator")
-	s.PredFakeD = m.D.Forward(t, s.FakeB.Detached())
-	s.PredRealD = m.D.Forward(t, realB)
+	pred := m.D.ForwardBatch(t, ops.Stack(t, s.FakeB.Detached(), realB), 2)
+	s.PredFakeD, s.PredRealD = ops.Image(t, pred, 2, 0), ops.Image(t, pred, 2, 1)
 	fake, real := ops.MSEToConst(t, s.PredFakeD, 0), ops.MSEToConst(t, s.PredRealD, 1)
 	loss := ops.WeightedSum(t, []float32{0.5, 0.5}, fake, real)
 	t.Keep(s.PredFakeD, s.PredRealD, fake, real)

@@ -91,8 +91,9 @@ func (n *Net) conv(name string, in, out, k, pad int) conv {
 	return conv{n.add(name+".weight", out, in, k, k), n.add(name+".bias", out), pad, &n.Conv}
 }
 
-func (c conv) apply(t *tensor.Tape, x *tensor.Var) *tensor.Var {
-	return c.opt.Conv2D(t, x, c.w, c.b, c.pad)
+// apply convolves the batch x of n images (see ops.Stack).
+func (c conv) apply(t *tensor.Tape, x *tensor.Var, n int) *tensor.Var {
+	return c.opt.Conv2DBatch(t, x, c.w, c.b, c.pad, n)
 }
 
 // NCELayers are the generator layers whose outputs feed ops.PatchNCE (CUT's default).
@@ -142,6 +143,13 @@ func (g *Generator) FilterBuffers() map[string][]int {
 // before their norm (4, 8), and the outputs of residual blocks 1 and 5 (12, 16). With
 // encodeOnly it stops after block 5 and out is nil.
 func (g *Generator) Forward(t *tensor.Tape, x *tensor.Var, encodeOnly bool) (out *tensor.Var, feats []*tensor.Var) {
+	return g.ForwardBatch(t, x, 1, encodeOnly)
+}
+
+// ForwardBatch is Forward on a batch x of n images (see ops.Stack); out and the feature
+// maps are batches too. Every image computes what it would alone, as in PyTorch's batches:
+// instance norm keeps each image's own statistics.
+func (g *Generator) ForwardBatch(t *tensor.Tape, x *tensor.Var, n int, encodeOnly bool) (out *tensor.Var, feats []*tensor.Var) {
 	// done frees an intermediate after its last use; free keeps what a backward step reads.
 	done := func(vs ...*tensor.Var) {
 		for _, v := range vs {
@@ -152,18 +160,18 @@ func (g *Generator) Forward(t *tensor.Tape, x *tensor.Var, encodeOnly bool) (out
 	}
 	h := ops.ReflectPad(t, x, 3)
 	feats = append(feats, h)
-	h = ops.InstanceNormAct(t, g.stem.apply(t, h), 0)
+	h = ops.InstanceNormAct(t, g.stem.apply(t, h, n), 0)
 	for _, down := range []conv{g.down1, g.down2} {
-		h = down.apply(t, h)
+		h = down.apply(t, h, n)
 		feats = append(feats, h)
 		n := ops.InstanceNormAct(t, h, 0)
 		h = ops.Downsample(t, n)
 		done(n)
 	}
 	for i, blk := range g.blocks {
-		r1 := ops.InstanceNormAct(t, blk[0].apply(t, ops.ReflectPad(t, h, 1)), 0)
+		r1 := ops.InstanceNormAct(t, blk[0].apply(t, ops.ReflectPad(t, h, 1), n), 0)
 		p := ops.ReflectPad(t, r1, 1)
-		r2 := ops.InstanceNorm(t, blk[1].apply(t, p))
+		r2 := ops.InstanceNorm(t, blk[1].apply(t, p, n))
 		next := ops.Add(t, h, r2)
 		done(r1, r2, h)
 		h = next
@@ -177,11 +185,11 @@ func (g *Generator) Forward(t *tensor.Tape, x *tensor.Var, encodeOnly bool) (out
 	for _, up := range []conv{g.up1, g.up2} {
 		u := ops.Upsample(t, h)
 		done(h)
-		h = ops.InstanceNormAct(t, up.apply(t, u), 0)
+		h = ops.InstanceNormAct(t, up.apply(t, u, n), 0)
 	}
 	p := ops.ReflectPad(t, h, 3)
 	done(h)
-	y := g.out.apply(t, p)
+	y := g.out.apply(t, p, n)
 	out = ops.Tanh(t, y)
 	done(y)
 	return out, feats
@@ -211,10 +219,13 @@ func (d *Discriminator) FilterBuffers() map[string][]int {
 }
 
 // Forward maps an image [3,H,W] to its patch predictions [1,h,w].
-func (d *Discriminator) Forward(t *tensor.Tape, x *tensor.Var) *tensor.Var {
+func (d *Discriminator) Forward(t *tensor.Tape, x *tensor.Var) *tensor.Var { return d.ForwardBatch(t, x, 1) }
+
+// ForwardBatch maps a batch of n images to the batch of their predictions.
+func (d *Discriminator) ForwardBatch(t *tensor.Tape, x *tensor.Var, n int) *tensor.Var {
 	h := x
 	for i, c := range d.convs {
-		h = c.apply(t, h)
+		h = c.apply(t, h, n)
 		if i == len(d.convs)-1 {
 			break
 		}

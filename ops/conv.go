@@ -52,17 +52,24 @@ func Conv2D(t *tensor.Tape, x, w, b *tensor.Var, pad int) *tensor.Var {
 
 // Conv2D is the package's Conv2D computed as o chooses.
 func (o ConvOptions) Conv2D(t *tensor.Tape, x, w, b *tensor.Var, pad int) *tensor.Var {
-	c, oc, k := x.Shape[0], w.Shape[0], w.Shape[2]
-	if w.Shape[1] != c {
+	return o.Conv2DBatch(t, x, w, b, pad, 1)
+}
+
+// Conv2DBatch is Conv2D on a batch of n images (see Stack): x is [C·n, H, W] and y
+// [O·n, Ho, Wo]. The column matrix holds all n images' columns side by side, so every
+// product has n times the columns of one image's and the kernel is packed once for all.
+func (o ConvOptions) Conv2DBatch(t *tensor.Tape, x, w, b *tensor.Var, pad, n int) *tensor.Var {
+	c, oc, k := w.Shape[1], w.Shape[0], w.Shape[2]
+	if n < 1 || x.Shape[0] != c*n {
 		panic("ops: Conv2D channel mismatch")
 	}
 	if pad > k-1 {
 		panic("ops: Conv2D padding larger than kernel-1")
 	}
-	if o.useWinograd(c, oc, k, x.Shape[1], x.Shape[2], pad) {
-		return winogradConv(t, x, w, b, pad, o.band())
+	if o.useWinograd(c, oc, k, x.Shape[1], x.Shape[2], pad, n) {
+		return winogradConv(t, x, w, b, pad, n, o.band())
 	}
-	return im2colConv(t, x, w, b, newConvGeom(c, x.Shape[1], x.Shape[2], k, pad, 1, 1, o.band()))
+	return im2colConv(t, x, w, b, newConvGeom(c, x.Shape[1], x.Shape[2], k, pad, 1, 1, o.band()).batch(n))
 }
 
 // convInputs is x, w and, when there is one, b.
@@ -77,8 +84,8 @@ func convInputs(x, w, b *tensor.Var) []*tensor.Var {
 // dilated ones) through im2col columns, in bands of at most g.band floats.
 func im2colConv(t *tensor.Tape, x, w, b *tensor.Var, g convGeom) *tensor.Var {
 	o := w.Shape[0]
-	n := g.ho * g.wo
-	y := t.Empty(o, g.ho, g.wo)
+	n := g.outRow()
+	y := t.Empty(o*g.imgs, g.ho, g.wo)
 	tensor.ParallelFor(o, n, func(oc int) {
 		row, v := y.Data[oc*n:(oc+1)*n], float32(0)
 		if b != nil {
@@ -104,7 +111,7 @@ type im2colBack struct {
 func (s im2colBack) Backward(dy []float32) {
 	x, w, g, pool := s.x, s.w, s.g, s.pool
 	o := w.Shape[0]
-	kk, n := g.c*g.k*g.k, g.ho*g.wo
+	kk, n := g.c*g.k*g.k, g.outRow()
 	if s.b.Wanted() {
 		db := s.b.Buf()
 		tensor.ParallelFor(o, n, func(oc int) { db[oc] += sum32(dy[oc*n : (oc+1)*n]) })
@@ -115,9 +122,10 @@ func (s im2colBack) Backward(dy []float32) {
 	}
 	if w.NeedsGrad {
 		g.bands(pool, func(r0, r1 int, col []float32) {
-			nb := (r1 - r0) * g.wo
 			im2col(x.Data, g, r0, r1, col)
-			linalg.GemmStrided(false, true, o, kk, nb, 1, dy[r0*g.wo:], n, col, nb, 1, w.GradBuf(), kk)
+			g.products(r0, r1, func(colAt, at, cols, ldcol int) {
+				linalg.GemmStrided(false, true, o, kk, cols, 1, dy[at:], n, col[colAt:], ldcol, 1, w.GradBuf(), kk)
+			})
 		})
 	}
 	switch {
@@ -125,13 +133,14 @@ func (s im2colBack) Backward(dy []float32) {
 	case g.flipCheaper(o):
 		wf := pool.Get(len(w.Data))
 		flipKernel(w.Data, o, g.c, g.k, wf)
-		back := newConvGeom(o, g.ho, g.wo, g.k, g.k-1-g.pad, 1, 1, g.band)
+		back := newConvGeom(o, g.ho, g.wo, g.k, g.k-1-g.pad, 1, 1, g.band).batch(g.imgs)
 		back.addConv(pool, dy, g.c, wf, x.GradBuf())
 		pool.Put(wf)
 	default:
 		g.bands(pool, func(r0, r1 int, col []float32) {
-			nb := (r1 - r0) * g.wo
-			linalg.GemmStrided(true, false, kk, nb, o, 1, w.Data, kk, dy[r0*g.wo:], n, 0, col, nb)
+			g.products(r0, r1, func(colAt, at, cols, ldcol int) {
+				linalg.GemmStrided(true, false, kk, cols, o, 1, w.Data, kk, dy[at:], n, 0, col[colAt:], ldcol)
+			})
 			col2im(col, g, r0, r1, x.GradBuf())
 		})
 	}
@@ -142,7 +151,7 @@ func (s im2colBack) Backward(dy []float32) {
 // The two products are independent, so each runs as one single-threaded kernel call beside
 // the other instead of both being split in pieces that would each pack the shared operand.
 func (g convGeom) gradsSideBySide(pool *tensor.Pool, x, w *tensor.Var, dy []float32, o int) {
-	kk, n := g.c*g.k*g.k, g.ho*g.wo
+	kk, n := g.c*g.k*g.k, g.outRow()
 	cols := pool.Scratch(2 * kk * n)
 	colW, colX := cols[:kk*n], cols[kk*n:]
 	dw, dx := w.GradBuf(), x.GradBuf()
@@ -161,11 +170,12 @@ func (g convGeom) gradsSideBySide(pool *tensor.Pool, x, w *tensor.Var, dy []floa
 
 // addConv adds the convolution of x with w ([o, g.c, k, k]) to y, band by band.
 func (g convGeom) addConv(pool *tensor.Pool, x []float32, o int, w, y []float32) {
-	kk, n := g.c*g.k*g.k, g.ho*g.wo
+	kk, n := g.c*g.k*g.k, g.outRow()
 	g.bands(pool, func(r0, r1 int, col []float32) {
 		im2col(x, g, r0, r1, col)
-		nb := (r1 - r0) * g.wo
-		linalg.GemmStrided(false, false, o, nb, kk, 1, w, kk, col, nb, 1, y[r0*g.wo:], n)
+		g.products(r0, r1, func(colAt, at, cols, ldcol int) {
+			linalg.GemmStrided(false, false, o, cols, kk, 1, w, kk, col[colAt:], ldcol, 1, y[at:], n)
+		})
 	})
 }
 
@@ -178,7 +188,7 @@ func (g convGeom) flipCheaper(o int) bool {
 		return false
 	}
 	kk := g.k * g.k
-	return 2*(o*g.c*kk+o*kk*g.h*g.w) < 3*g.c*kk*g.ho*g.wo
+	return 2*(o*g.c*kk+o*kk*g.h*g.w*g.imgs) < 3*g.c*kk*g.outRow()
 }
 
 // col2im is im2col's adjoint: it adds every column entry of rows [r0, r1) back onto the
@@ -227,8 +237,9 @@ const flipBlock = 32
 
 // convGeom is the geometry of one convolution: c input channels of h x w, a k x k kernel
 // with zero padding pad, stride and dilation, giving ho x wo outputs, computed in bands of
-// at most band column floats.
-type convGeom struct{ c, h, w, k, pad, stride, dil, ho, wo, band int }
+// at most band column floats, for a batch of imgs images. A band's column matrix holds,
+// for each row (c, ky, kx), the band's columns of every image in turn: [c·k²][imgs][nb].
+type convGeom struct{ c, h, w, k, pad, stride, dil, ho, wo, band, imgs int }
 
 // newConvGeom is the geometry of a convolution, its output size as PyTorch's Conv2d has it:
 //
@@ -241,7 +252,31 @@ func newConvGeom(c, h, w, k, pad, stride, dil, band int) convGeom {
 	if h+2*pad < span || w+2*pad < span {
 		ho, wo = 0, 0 // the kernel does not fit: no outputs (Go's division rounds toward 0)
 	}
-	return convGeom{c: c, h: h, w: w, k: k, pad: pad, stride: stride, dil: dil, ho: ho, wo: wo, band: band}
+	return convGeom{c: c, h: h, w: w, k: k, pad: pad, stride: stride, dil: dil, ho: ho, wo: wo, band: band, imgs: 1}
+}
+
+// batch is g for a batch of n images.
+func (g convGeom) batch(n int) convGeom {
+	g.imgs = n
+	return g
+}
+
+// outRow is the length of an output channel's row of a product: every image's plane.
+func (g convGeom) outRow() int { return g.imgs * g.ho * g.wo }
+
+// products calls f for the matrix products of a band of output rows [r0, r1): one over all
+// images' columns when the band covers the whole map, else one per image. colAt is the
+// product's first column in the band's column matrix (row stride ldcol) and at its first
+// column in an output channel's row (outRow long); cols is its width.
+func (g convGeom) products(r0, r1 int, f func(colAt, at, cols, ldcol int)) {
+	nb, plane := (r1-r0)*g.wo, g.ho*g.wo
+	if nb == plane {
+		f(0, 0, g.imgs*nb, g.imgs*nb)
+		return
+	}
+	for i := range g.imgs {
+		f(i*nb, i*plane+r0*g.wo, nb, g.imgs*nb)
+	}
 }
 
 // unit reports whether the convolution has stride 1 and dilation 1.
@@ -254,7 +289,7 @@ func (g convGeom) bands(pool *tensor.Pool, f func(r0, r1 int, col []float32)) {
 	if g.ho <= 0 || g.wo <= 0 {
 		return
 	}
-	kk := g.c * g.k * g.k
+	kk := g.c * g.k * g.k * g.imgs
 	rows := max(1, g.band/(kk*g.wo))
 	col := pool.Scratch(kk * min(rows, g.ho) * g.wo)
 	defer pool.DoneScratch(col)
@@ -322,20 +357,21 @@ func (t colTap) at(oy int) int { return t.rowAt(oy) + t.x0 }
 // input is the input row that output row oy reads (oy in [oyLo, oyHi)).
 func (t colTap) input(oy int) []float32 { return t.plane[t.rowAt(oy):][:t.w] }
 
-// columnTaps calls f, in parallel over channels, for every tap of the column matrix of
+// columnTaps calls f, in parallel over input planes, for every tap of the column matrix of
 // output rows [r0, r1) in the column rows' order, with x the input (or its gradient).
 func (g convGeom) columnTaps(x, col []float32, r0, r1 int, f func(t colTap)) {
 	if r1 <= r0 || g.wo <= 0 {
 		return // no output rows (the kernel may not even fit the map): no columns
 	}
 	nb := (r1 - r0) * g.wo
-	tensor.ParallelFor(g.c, g.k*g.k*nb, func(ci int) {
-		t := colTap{plane: x[ci*g.h*g.w : (ci+1)*g.h*g.w], r0: r0, r1: r1, wo: g.wo, w: g.w, stride: g.stride}
+	tensor.ParallelFor(g.c*g.imgs, g.k*g.k*nb, func(p int) {
+		ci, img := p/g.imgs, p%g.imgs
+		t := colTap{plane: x[p*g.h*g.w : (p+1)*g.h*g.w], r0: r0, r1: r1, wo: g.wo, w: g.w, stride: g.stride}
 		for ky := 0; ky < g.k; ky++ {
 			t.iy0 = g.dil*ky - g.pad
 			t.oyLo, t.oyHi = validRange(t.iy0, g.stride, g.h, g.ho)
 			for kx := 0; kx < g.k; kx++ {
-				t.rows = col[((ci*g.k+ky)*g.k+kx)*nb:][:nb]
+				t.rows = col[((((ci*g.k+ky)*g.k+kx)*g.imgs)+img)*nb:][:nb]
 				t.x0 = g.dil*kx - g.pad
 				t.lo, t.hi = validRange(t.x0, g.stride, g.w, g.wo)
 				f(t)

@@ -97,6 +97,8 @@ func fdCases(rng *rand.Rand) []fdCase {
 		{name: "patchnce", param: q, f: func(tp *tensor.Tape) *tensor.Var { return proj(tp, PatchNCE(tp, q, k, 0.07)) }, step: 1e-3},
 		{name: "mean", param: x, f: func(tp *tensor.Tape) *tensor.Var { return Mean(tp, ReLU(tp, x), 0.7) }, step: 1e-3},
 		{name: "msetoconst", param: x, f: func(tp *tensor.Tape) *tensor.Var { return MSEToConst(tp, x, 0.5) }},
+		{name: "stack", param: x2, f: func(tp *tensor.Tape) *tensor.Var { return proj(tp, Stack(tp, x, x2, x)) }},
+		{name: "image", param: c, f: func(tp *tensor.Tape) *tensor.Var { return proj(tp, Image(tp, c, 3, 1)) }},
 		{name: "weightedsum", param: x, f: func(tp *tensor.Tape) *tensor.Var {
 			return WeightedSum(tp, []float32{0.3, -1.2}, MSEToConst(tp, x, 1), byC(tp, Tanh(tp, x)))
 		}},
@@ -110,20 +112,32 @@ func fdCases(rng *rand.Rand) []fdCase {
 func convCases(rng *rand.Rand, x *tensor.Var) []fdCase {
 	var cases []fdCase
 	x8 := tensortest.RandVar(rng, 1, 8, 7, 7)
+	batch, batch8 := tensortest.RandVar(rng, 1, 3*2, 9, 9), tensortest.RandVar(rng, 1, 8*2, 7, 7)
 	for _, g := range []struct {
-		x         *tensor.Var
-		o, k, pad int
-		opt       ConvOptions
+		x            *tensor.Var
+		o, k, pad, n int
+		opt          ConvOptions
 	}{
-		{x, 4, 3, 1, ConvOptions{}}, {x, 4, 4, 1, ConvOptions{}}, {x, 4, 7, 0, ConvOptions{}}, {x, 4, 1, 0, ConvOptions{}},
-		{x8, 8, 3, 1, ConvOptions{WinogradEverywhere: true}}, {x8, 8, 3, 0, ConvOptions{WinogradEverywhere: true}},
+		{x, 4, 3, 1, 1, ConvOptions{}}, {x, 4, 4, 1, 1, ConvOptions{}}, {x, 4, 7, 0, 1, ConvOptions{}}, {x, 4, 1, 0, 1, ConvOptions{}},
+		{x8, 8, 3, 1, 1, ConvOptions{WinogradEverywhere: true}}, {x8, 8, 3, 0, 1, ConvOptions{WinogradEverywhere: true}},
+		// Batches of two images: whole, in bands of three output rows, and through Winograd.
+		{batch, 4, 3, 1, 2, ConvOptions{}}, {batch, 4, 4, 1, 2, ConvOptions{BandFloats: 3 * 16 * 9 * 2 * 3}},
+		{batch8, 8, 3, 1, 2, ConvOptions{WinogradEverywhere: true}},
 	} {
-		w := tensortest.RandVar(rng, 0.3, g.o, g.x.Shape[0], g.k, g.k)
+		w := tensortest.RandVar(rng, 0.3, g.o, g.x.Shape[0]/g.n, g.k, g.k)
 		b := tensortest.RandVar(rng, 0.3, g.o)
-		conv := func(tp *tensor.Tape) *tensor.Var { return tensortest.Project(tp, g.opt.Conv2D(tp, g.x, w, b, g.pad)) }
+		conv := func(tp *tensor.Tape) *tensor.Var {
+			return tensortest.Project(tp, g.opt.Conv2DBatch(tp, g.x, w, b, g.pad, g.n))
+		}
 		name := fmt.Sprintf("conv%dpad%d", g.k, g.pad)
 		if g.opt.WinogradEverywhere {
 			name += "winograd"
+		}
+		if g.n > 1 {
+			name += fmt.Sprintf("batch%d", g.n)
+		}
+		if g.opt.BandFloats > 0 {
+			name += "bands"
 		}
 		for _, p := range []struct {
 			in string

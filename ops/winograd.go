@@ -31,17 +31,20 @@ import (
 const winoSize = 16
 
 // useWinograd reports whether a convolution goes through F(2x2, 3x3): 3x3 kernels between
-// layers wide enough for the 16 products to run near the kernel's peak, on maps with at
-// least as many tiles as output channels. On smaller maps the kernel outweighs the image,
-// and transforming it (three times per pass) costs more than the products save: at 16x16
-// with 256 channels F(2x2, 3x3) is 15% slower than im2col, at 32x32 35% faster.
+// layers wide enough for the 16 products to run near the kernel's peak, with products of
+// at least 64 columns (tiles of all images) and at least a quarter as many tiles as output
+// channels. On smaller maps the kernel outweighs the image, and transforming it costs more
+// than the products save. Forward and backward of a 256-channel layer, 2 cores
+// (BenchmarkConvLowerings): at 16x16 Winograd takes 4.7 ms against im2col's 5.6 (one image)
+// and 7.8 against 10.0 (two); at 8x8 with two images 4.6 against 3.0.
 // With WinogradEverywhere, every 3x3 kernel between layers of 8 channels or more does.
-func (opt ConvOptions) useWinograd(c, o, k, h, w, pad int) bool {
+func (opt ConvOptions) useWinograd(c, o, k, h, w, pad, imgs int) bool {
 	if opt.WinogradEverywhere {
 		return k == 3 && c >= 8 && o >= 8
 	}
-	g := newWinoGeom(c, o, h, w, pad, 0)
-	return k == 3 && c >= 32 && o >= 32 && g.th*g.tw >= o
+	g := newWinoGeom(c, o, h, w, pad, imgs, 0)
+	tiles := g.th * g.tw * imgs
+	return k == 3 && c >= 32 && o >= 32 && tiles >= 64 && 4*tiles >= o
 }
 
 // winoPlane is the stride between the 16 matrices of a transformed tensor of n elements
@@ -51,12 +54,13 @@ func winoPlane(n int) int { return n + 16 }
 
 // winoGeom is a 3x3 convolution's geometry in 2x2 output tiles: th x tw tiles cover the
 // ho x wo output; the last row or column of tiles may stick out by one. A band's transforms
-// take at most band floats.
-type winoGeom struct{ c, o, h, w, pad, ho, wo, th, tw, band int }
+// take at most band floats. With a batch of imgs images, a transformed matrix holds the
+// band's tiles of every image in turn: v[ξ][c][imgs][tiles], m[ξ][o][imgs][tiles].
+type winoGeom struct{ c, o, h, w, pad, ho, wo, th, tw, band, imgs int }
 
-func newWinoGeom(c, o, h, w, pad, band int) winoGeom {
+func newWinoGeom(c, o, h, w, pad, imgs, band int) winoGeom {
 	ho, wo := h+2*pad-2, w+2*pad-2
-	return winoGeom{c, o, h, w, pad, ho, wo, (ho + 1) / 2, (wo + 1) / 2, band}
+	return winoGeom{c, o, h, w, pad, ho, wo, (ho + 1) / 2, (wo + 1) / 2, band, imgs}
 }
 
 // winoWork is the workspace of one pass, carved out of the tape's scratch buffer: the
@@ -67,17 +71,13 @@ type winoWork struct{ u, du, v, m, rows []float32 }
 
 // bandRows is the number of tile rows per band: a band's input and output transforms
 // together stay within g.band floats. The bands depend only on the geometry.
-func (g winoGeom) bandRows() int { return max(1, g.band/(winoSize*(g.c+g.o)*g.tw)) }
-
-// rowScratch is the per-channel length of the input transforms' row buffers: four padded
-// input rows and their row transforms.
-func (g winoGeom) rowScratch() int { return 4*g.rowWidth() + 16*g.tw }
+func (g winoGeom) bandRows() int { return max(1, g.band/(winoSize*(g.c+g.o)*g.tw*g.imgs)) }
 
 // work returns a workspace with kernels transformed-kernel buffers (1 or 2) and the function
 // that gives it back.
 func (g winoGeom) work(pool *tensor.Pool, kernels int) (winoWork, func()) {
-	tiles := min(g.bandRows(), g.th) * g.tw
-	sizes := []int{winoSize * winoPlane(g.o*g.c), 0, winoSize * winoPlane(g.c*tiles), winoSize * winoPlane(g.o*tiles), max(g.c, g.o) * g.rowScratch()}
+	tiles := min(g.bandRows(), g.th) * g.tw * g.imgs
+	sizes := []int{winoSize * winoPlane(g.o*g.c), 0, winoSize * winoPlane(g.c*tiles), winoSize * winoPlane(g.o*tiles), max(g.c, g.o) * g.imgs * g.rowScratch()}
 	if kernels == 2 {
 		sizes[1] = sizes[0]
 	}
@@ -100,19 +100,23 @@ func (g winoGeom) bands(w winoWork, f func(r0, r1 int, v, m []float32)) {
 	rows := g.bandRows()
 	for r0 := 0; r0 < g.th; r0 += rows {
 		r1 := min(g.th, r0+rows)
-		n := (r1 - r0) * g.tw
+		n := g.bandTiles(r0, r1)
 		f(r0, r1, w.v[:winoSize*winoPlane(g.c*n)], w.m[:winoSize*winoPlane(g.o*n)])
 	}
 }
 
-// winogradConv is Conv2D for useWinograd's kernels, in bands of at most band floats.
-func winogradConv(t *tensor.Tape, x, w, b *tensor.Var, pad, band int) *tensor.Var {
-	g := newWinoGeom(x.Shape[0], w.Shape[0], x.Shape[1], x.Shape[2], pad, band)
-	y := t.Empty(g.o, g.ho, g.wo)
+// bandTiles is the number of tiles of tile rows [r0, r1) over all images: the columns of
+// the band's products.
+func (g winoGeom) bandTiles(r0, r1 int) int { return (r1 - r0) * g.tw * g.imgs }
+
+// winogradConv is Conv2DBatch for useWinograd's kernels, in bands of at most band floats.
+func winogradConv(t *tensor.Tape, x, w, b *tensor.Var, pad, imgs, band int) *tensor.Var {
+	g := newWinoGeom(w.Shape[1], w.Shape[0], x.Shape[1], x.Shape[2], pad, imgs, band)
+	y := t.Empty(g.o*imgs, g.ho, g.wo)
 	ws, done := g.work(t.Pool(), 1)
 	winoFilter(w.Data, g, ws.u)
 	g.bands(ws, func(r0, r1 int, v, m []float32) {
-		n := (r1 - r0) * g.tw
+		n := g.bandTiles(r0, r1)
 		winoInput(x.Data, g, r0, r1, v, ws.rows)
 		linalg.GemmBatch(false, false, g.o, n, g.c, ws.u, v, 0, m, winoSize, winoPlane)
 		winoOutput(m, g, r0, r1, b, y.Data, ws.rows)
@@ -134,35 +138,48 @@ type winogradBack struct {
 func (s winogradBack) Backward(dy []float32) {
 	x, w, g := s.x, s.w, s.g
 	if s.b.Wanted() {
-		db, n := s.b.Buf(), g.ho*g.wo
+		db, n := s.b.Buf(), g.imgs*g.ho*g.wo
 		tensor.ParallelFor(g.o, n, func(oc int) { db[oc] += sum32(dy[oc*n : (oc+1)*n]) })
 	}
-	ws, done := g.work(s.pool, 2)
+	// dV = Uᵀ·dM runs before dU = dM·Vᵀ, so that in one band dU can take U's place.
+	banded := g.bandRows() < g.th
+	kernels, beta := 1, float32(0)
+	if banded {
+		beta = 1 // dU adds up over the bands
+		if x.NeedsGrad && w.NeedsGrad {
+			kernels = 2
+		}
+	}
+	ws, done := g.work(s.pool, kernels)
 	defer done()
+	du := ws.u
+	if kernels == 2 {
+		du = ws.du
+	}
 	if x.NeedsGrad {
 		winoFilter(w.Data, g, ws.u)
 	}
-	if w.NeedsGrad {
-		tensor.ClearParallel(ws.du)
+	if w.NeedsGrad && banded {
+		tensor.ClearParallel(du)
 	}
 	g.bands(ws, func(r0, r1 int, v, m []float32) {
-		n := (r1 - r0) * g.tw
+		n := g.bandTiles(r0, r1)
 		winoOutputAdjoint(dy, g, r0, r1, m, ws.rows)
-		if w.NeedsGrad {
-			winoInput(x.Data, g, r0, r1, v, ws.rows)
-			linalg.GemmBatch(false, true, g.o, g.c, n, m, v, 1, ws.du, winoSize, winoPlane)
-		}
 		if x.NeedsGrad {
 			linalg.GemmBatch(true, false, g.c, n, g.o, ws.u, m, 0, v, winoSize, winoPlane)
 			winoInputAdjoint(v, g, r0, r1, x.GradBuf(), ws.rows)
 		}
+		if w.NeedsGrad {
+			winoInput(x.Data, g, r0, r1, v, ws.rows)
+			linalg.GemmBatch(false, true, g.o, g.c, n, m, v, beta, du, winoSize, winoPlane)
+		}
 	})
 	if w.NeedsGrad {
-		winoFilterAdjoint(ws.du, g, w.GradBuf())
+		winoFilterAdjoint(du, g, w.GradBuf())
 	}
 }
 
-// The 1-D transforms and their adjoints are vec's BT, B, AT and A (and their lane forms).
+// The transforms of a row of tiles and their adjoints are vec's TileBT, TileB, TileAT and TileA.
 
 // gt is G·g.
 func gt(g0, g1, g2 float32) (float32, float32, float32, float32) {
@@ -205,6 +222,10 @@ func winoFilterAdjoint(du []float32, g winoGeom, dw []float32) {
 // rowWidth is the length of a zero-padded input row covering every tile column.
 func (g winoGeom) rowWidth() int { return 2*g.tw + 2 }
 
+// rowScratch is the per-plane length of the transforms' row buffers: four padded input rows
+// (two output rows of whole tiles take less).
+func (g winoGeom) rowScratch() int { return 4 * g.rowWidth() }
+
 // loadRow copies input row iy of one channel plane into row, shifted by pad, with zeros
 // outside the image (the whole row when iy is outside).
 func (g winoGeom) loadRow(img []float32, iy int, row []float32) {
@@ -214,73 +235,64 @@ func (g winoGeom) loadRow(img []float32, iy int, row []float32) {
 	}
 }
 
-// eachChannel calls f for every input channel in parallel with that channel's plane of x
-// and its scratch: four padded input rows and their row transforms (see lane). n is the
-// band's tile count, for the cost estimate.
-func (g winoGeom) eachChannel(x, scratch []float32, n int, f func(ci int, img, rows, r []float32)) {
-	rw, per := g.rowWidth(), g.rowScratch()
-	tensor.ParallelFor(g.c, 16*n, func(ci int) {
-		s := scratch[ci*per : (ci+1)*per]
-		f(ci, x[ci*g.h*g.w:(ci+1)*g.h*g.w], s[:4*rw], s[4*rw:])
+// inputRows returns the four input rows from row iy on of a tile row and their stride:
+// the plane's own rows where they are whole tile rows (no padding, every column and row
+// inside the image), else zero-padded copies in rows.
+func (g winoGeom) inputRows(img []float32, iy int, rows []float32) ([]float32, int) {
+	rw := g.rowWidth()
+	if g.pad == 0 && g.w == rw && iy+4 <= g.h {
+		return img[iy*g.w:], g.w
+	}
+	for i := range 4 {
+		g.loadRow(img, iy+i, rows[i*rw:(i+1)*rw])
+	}
+	return rows, rw
+}
+
+// outputRows reports whether the two output rows from oy on are whole tile rows of the
+// plane (even width, both rows inside), which the output transforms then use in place.
+func (g winoGeom) outputRows(oy int) bool { return g.wo == 2*g.tw && oy+2 <= g.ho }
+
+// eachChannel calls f for every input plane in parallel with the plane of x, its tiles'
+// first column in a transformed matrix of the band's n tiles, and its row scratch.
+func (g winoGeom) eachChannel(x, scratch []float32, n int, f func(at int, img, rows []float32)) {
+	per := g.rowScratch()
+	tensor.ParallelFor(g.c*g.imgs, 16*n/g.imgs, func(p int) {
+		f(g.tileAt(p, n), x[p*g.h*g.w:(p+1)*g.h*g.w], scratch[p*per:(p+1)*per])
 	})
 }
+
+// tileAt is the first column of plane p's tiles in a transformed matrix of a band of n
+// tiles over all images: channel p/imgs's row, image p%imgs's run of n/imgs tiles.
+func (g winoGeom) tileAt(p, n int) int { return p/g.imgs*n + p%g.imgs*(n/g.imgs) }
 
 // winoInput writes V = Bᵀ d B for every channel and every input tile d of tile rows
 // [r0, r1): v[ξ][c][t]. Tile (ti, tj) covers input rows 2ti-pad..2ti-pad+3 and the same
 // columns, zero outside the image.
-// scratch holds g.rowScratch() floats per channel.
+// scratch holds g.rowScratch() floats per plane.
 func winoInput(x []float32, g winoGeom, r0, r1 int, v, scratch []float32) {
-	n, rw, tw := (r1-r0)*g.tw, g.rowWidth(), g.tw
+	n, tw := g.bandTiles(r0, r1), g.tw
 	plane := winoPlane(g.c * n)
-	g.eachChannel(x, scratch, n, func(ci int, img, rows, r []float32) {
+	g.eachChannel(x, scratch, n, func(at int, img, rows []float32) {
 		for ti := r0; ti < r1; ti++ {
-			for i := range 4 { // Bᵀ along each of the tile row's 4 input rows
-				row := rows[i*rw : (i+1)*rw]
-				g.loadRow(img, 2*ti-g.pad+i, row)
-				q0, q1, q2, q3 := lane(r, 4*i, tw), lane(r, 4*i+1, tw), lane(r, 4*i+2, tw), lane(r, 4*i+3, tw)
-				for tj := range q0 {
-					d := row[2*tj : 2*tj+4 : 2*tj+4]
-					q0[tj], q1[tj], q2[tj], q3[tj] = vec.BT(d[0], d[1], d[2], d[3])
-				}
-			}
-			base := ci*n + (ti-r0)*tw
-			for b := range 4 { // Bᵀ along the columns
-				vec.BTLanes(v[b*plane+base:], 4*plane, r[b*tw:], 4*tw, tw)
-			}
+			d, ds := g.inputRows(img, 2*ti-g.pad, rows)
+			vec.TileBT(v[at+(ti-r0)*tw:], plane, d, ds, tw)
 		}
 	})
 }
 
-// lane is the k-th run of tw floats of s: the transforms keep row i's b-th transformed
-// column of every tile, r[i][b][tj], as lane 4i+b.
-func lane(s []float32, k, tw int) []float32 { return s[k*tw:][:tw] }
-
 // winoInputAdjoint adds B dV Bᵀ, the gradient of every input tile of tile rows [r0, r1),
 // onto dx, dropping the positions outside the image.
-// scratch holds g.rowScratch() floats per channel.
+// scratch holds g.rowScratch() floats per plane.
 func winoInputAdjoint(dv []float32, g winoGeom, r0, r1 int, dx, scratch []float32) {
-	n, rw, tw := (r1-r0)*g.tw, g.rowWidth(), g.tw
+	n, rw, tw := g.bandTiles(r0, r1), g.rowWidth(), g.tw
 	plane := winoPlane(g.c * n)
-	g.eachChannel(dx, scratch, n, func(ci int, img, rows, r []float32) {
+	g.eachChannel(dx, scratch, n, func(at int, img, rows []float32) {
 		for ti := r0; ti < r1; ti++ {
-			base := ci*n + (ti-r0)*tw
-			for b := range 4 { // B along the columns
-				vec.BLanes(r[b*tw:], 4*tw, dv[b*plane+base:], 4*plane, tw)
-			}
-			clear(rows)
-			for i := range 4 { // B along the rows, tiles overlapping by two columns
-				row := rows[i*rw : (i+1)*rw]
-				q0, q1, q2, q3 := lane(r, 4*i, tw), lane(r, 4*i+1, tw), lane(r, 4*i+2, tw), lane(r, 4*i+3, tw)
-				for tj := range q0 {
-					d0, d1, d2, d3 := vec.B(q0[tj], q1[tj], q2[tj], q3[tj])
-					d := row[2*tj : 2*tj+4 : 2*tj+4]
-					d[0] += d0
-					d[1] += d1
-					d[2] += d2
-					d[3] += d3
-				}
+			vec.TileB(rows, rw, dv[at+(ti-r0)*tw:], plane, tw)
+			for i := range 4 {
 				if iy := 2*ti - g.pad + i; iy >= 0 && iy < g.h {
-					vec.Add(img[iy*g.w:(iy+1)*g.w], row[g.pad:g.pad+g.w])
+					vec.Add(img[iy*g.w:(iy+1)*g.w], rows[i*rw+g.pad:][:g.w])
 				}
 			}
 		}
@@ -289,30 +301,25 @@ func winoInputAdjoint(dv []float32, g winoGeom, r0, r1 int, dx, scratch []float3
 
 // winoOutput writes y = Aᵀ M A + b for the 2x2 output tiles of tile rows [r0, r1),
 // dropping the positions a last tile sticks out by. scratch holds g.rowScratch() floats per
-// output channel.
+// output plane.
 func winoOutput(m []float32, g winoGeom, r0, r1 int, b *tensor.Var, y, scratch []float32) {
-	n, tw := (r1-r0)*g.tw, g.tw
+	n, tw := g.bandTiles(r0, r1), g.tw
 	plane := winoPlane(g.o * n)
-	g.eachOutput(scratch, n, func(oc int, s, row []float32) {
-		out := y[oc*g.ho*g.wo : (oc+1)*g.ho*g.wo]
+	g.eachOutput(scratch, n, func(pi, at int, rows []float32) {
+		out := y[pi*g.ho*g.wo : (pi+1)*g.ho*g.wo]
 		var bias float32
 		if b != nil {
-			bias = b.Data[oc]
+			bias = b.Data[pi/g.imgs]
 		}
 		for ti := r0; ti < r1; ti++ {
-			base := oc*n + (ti-r0)*tw
-			for j := range 4 { // Aᵀ along the columns: s[p][j] is lane 4p+j
-				vec.ATLanes(s[j*tw:], 4*tw, m[j*plane+base:], 4*plane, tw)
+			oy, tiles := 2*ti, m[at+(ti-r0)*tw:]
+			if g.outputRows(oy) {
+				vec.TileAT(out[oy*g.wo:], g.wo, tiles, plane, tw, bias)
+				continue
 			}
-			for p := range min(2, g.ho-2*ti) { // Aᵀ along the rows
-				q0, q1, q2, q3 := lane(s, 4*p, tw), lane(s, 4*p+1, tw), lane(s, 4*p+2, tw), lane(s, 4*p+3, tw)
-				for tj := range q0 {
-					pair := row[2*tj : 2*tj+2 : 2*tj+2]
-					y0, y1 := vec.AT(q0[tj], q1[tj], q2[tj], q3[tj])
-					pair[0], pair[1] = y0+bias, y1+bias
-				}
-				oy := 2*ti + p
-				copy(out[oy*g.wo:(oy+1)*g.wo], row)
+			vec.TileAT(rows, 2*tw, tiles, plane, tw, bias)
+			for p := range min(2, g.ho-oy) {
+				copy(out[(oy+p)*g.wo:(oy+p+1)*g.wo], rows[p*2*tw:])
 			}
 		}
 	})
@@ -320,39 +327,35 @@ func winoOutput(m []float32, g winoGeom, r0, r1 int, b *tensor.Var, y, scratch [
 
 // winoOutputAdjoint writes dM = A dY Aᵀ for the output tiles of tile rows [r0, r1), with the
 // positions a last tile sticks out by taken as zero. scratch holds g.rowScratch() floats
-// per output channel.
+// per output plane.
 func winoOutputAdjoint(dy []float32, g winoGeom, r0, r1 int, m, scratch []float32) {
-	n, tw := (r1-r0)*g.tw, g.tw
+	n, tw := g.bandTiles(r0, r1), g.tw
 	plane := winoPlane(g.o * n)
-	g.eachOutput(scratch, n, func(oc int, s, row []float32) {
-		grad := dy[oc*g.ho*g.wo : (oc+1)*g.ho*g.wo]
+	g.eachOutput(scratch, n, func(pi, at int, rows []float32) {
+		grad := dy[pi*g.ho*g.wo : (pi+1)*g.ho*g.wo]
 		for ti := r0; ti < r1; ti++ {
-			for p := range 2 { // A along the rows: s[p][j] is lane 4p+j
+			oy, tiles := 2*ti, m[at+(ti-r0)*tw:]
+			if g.outputRows(oy) {
+				vec.TileA(tiles, plane, grad[oy*g.wo:], g.wo, tw)
+				continue
+			}
+			for p := range 2 {
+				row := rows[p*2*tw : (p+1)*2*tw]
 				clear(row)
-				if oy := 2*ti + p; oy < g.ho {
-					copy(row, grad[oy*g.wo:(oy+1)*g.wo])
-				}
-				q0, q1, q2, q3 := lane(s, 4*p, tw), lane(s, 4*p+1, tw), lane(s, 4*p+2, tw), lane(s, 4*p+3, tw)
-				for tj := range q0 {
-					pair := row[2*tj : 2*tj+2 : 2*tj+2]
-					q0[tj], q1[tj], q2[tj], q3[tj] = vec.A(pair[0], pair[1])
+				if oy+p < g.ho {
+					copy(row, grad[(oy+p)*g.wo:(oy+p+1)*g.wo])
 				}
 			}
-			base := oc*n + (ti-r0)*tw
-			for j := range 4 { // A along the columns
-				vec.ALanes(m[j*plane+base:], 4*plane, s[j*tw:], 4*tw, tw)
-			}
+			vec.TileA(tiles, plane, rows, 2*tw, tw)
 		}
 	})
 }
 
-// eachOutput calls f for every output channel in parallel with that channel's scratch: the
-// eight lanes s[p][j] of a tile row's half-transformed outputs, and one output row padded to
-// whole tiles. n is the band's tile count, for the cost estimate.
-func (g winoGeom) eachOutput(scratch []float32, n int, f func(oc int, s, row []float32)) {
+// eachOutput calls f for every output plane in parallel with its tiles' first column in a
+// transformed matrix of the band's n tiles and its row scratch.
+func (g winoGeom) eachOutput(scratch []float32, n int, f func(plane, at int, rows []float32)) {
 	per := g.rowScratch()
-	tensor.ParallelFor(g.o, 16*n, func(oc int) {
-		sc := scratch[oc*per : (oc+1)*per]
-		f(oc, sc[:8*g.tw], sc[8*g.tw:10*g.tw])
+	tensor.ParallelFor(g.o*g.imgs, 16*n/g.imgs, func(p int) {
+		f(p, g.tileAt(p, n), scratch[p*per:(p+1)*per])
 	})
 }

@@ -12,7 +12,7 @@ func init() {
 	if archsimd.X86.AVX2() {
 		kernels.add, kernels.adam = addX8, adamX8
 		kernels.normAct, kernels.normActGrad = normActX4, normActGradX4
-		kernels.btLanes, kernels.bLanes, kernels.atLanes, kernels.aLanes = btLanesX8, bLanesX8, atLanesX8, aLanesX8
+		kernels.tileBT, kernels.tileB, kernels.tileAT, kernels.tileA = tileBTX8, tileBX8, tileATX8, tileAX8
 		kernels.copyRows, kernels.addRows = copyRowsX8, addRowsX8
 		kernels.expShifted = expShiftedX4
 		vectorised = "avx2"
@@ -106,54 +106,198 @@ func neg(x archsimd.Float32x8) archsimd.Float32x8 {
 	return x.AsInt32x8().Xor(archsimd.BroadcastInt32x8(math.MinInt32)).AsFloat32x8()
 }
 
-func btLanesX8(o []float32, os int, d []float32, ds, n int) {
-	v := n &^ (lanes - 1)
-	for j := 0; j < v; j += lanes {
-		d0, d1, d2, d3 := load(d[j:]), load(d[ds+j:]), load(d[2*ds+j:]), load(d[3*ds+j:])
-		d0.Sub(d2).StoreSlice(o[j:])
-		d1.Add(d2).StoreSlice(o[os+j:])
-		d2.Sub(d1).StoreSlice(o[2*os+j:])
-		d1.Sub(d3).StoreSlice(o[3*os+j:])
-	}
-	archsimd.ClearAVXUpperBits()
-	btLanesGo(o[v:], os, d[v:], ds, n-v)
+// The tile kernels do eight tiles at a time; within a tile row the 1-D transform along
+// the rows needs the rows' even and odd columns apart, which VPERMPS and VPERM2F128 give.
+
+var (
+	splitIndices = [8]uint32{0, 2, 4, 6, 1, 3, 5, 7}
+	zipIndices   = [8]uint32{0, 4, 1, 5, 2, 6, 3, 7}
+	rotIndices   = [8]uint32{7, 0, 1, 2, 3, 4, 5, 6}
+	laneNumbers  = [8]int32{0, 1, 2, 3, 4, 5, 6, 7}
+)
+
+// deinterleave splits the 16 floats a, b into their even and their odd elements.
+func deinterleave(a, b archsimd.Float32x8, split archsimd.Uint32x8) (even, odd archsimd.Float32x8) {
+	a, b = a.Permute(split), b.Permute(split) // a0 a2 a4 a6 a1 a3 a5 a7
+	return a.Select128FromPair(0, 2, b), a.Select128FromPair(1, 3, b)
 }
 
-func bLanesX8(o []float32, os int, vs []float32, ss, n int) {
-	v := n &^ (lanes - 1)
-	for j := 0; j < v; j += lanes {
-		v0, v1, v2, v3 := load(vs[j:]), load(vs[ss+j:]), load(vs[2*ss+j:]), load(vs[3*ss+j:])
-		v0.StoreSlice(o[j:])
-		v1.Sub(v2).Add(v3).StoreSlice(o[os+j:])
-		v1.Add(v2).Sub(v0).StoreSlice(o[2*os+j:])
-		neg(v3).StoreSlice(o[3*os+j:])
-	}
-	archsimd.ClearAVXUpperBits()
-	bLanesGo(o[v:], os, vs[v:], ss, n-v)
+// interleave is deinterleave's inverse: the 16 floats even[0], odd[0], even[1], ...
+func interleave(even, odd archsimd.Float32x8, zip archsimd.Uint32x8) (a, b archsimd.Float32x8) {
+	lo, hi := even.Select128FromPair(0, 2, odd), even.Select128FromPair(1, 3, odd) // e0..e3 o0..o3
+	return lo.Permute(zip), hi.Permute(zip)
 }
 
-func atLanesX8(o []float32, os int, m []float32, ms, n int) {
-	v := n &^ (lanes - 1)
-	for j := 0; j < v; j += lanes {
-		m0, m1, m2, m3 := load(m[j:]), load(m[ms+j:]), load(m[2*ms+j:]), load(m[3*ms+j:])
-		m0.Add(m1).Add(m2).StoreSlice(o[j:])
-		m1.Sub(m2).Sub(m3).StoreSlice(o[os+j:])
-	}
-	archsimd.ClearAVXUpperBits()
-	atLanesGo(o[v:], os, m[v:], ms, n-v)
+// The tile kernels keep their vectors in named variables: an array of vectors is zeroed
+// and copied with SSE moves, which stall amid the vector code.
+
+type x8 = archsimd.Float32x8
+
+// btRow is Bᵀ along a tile row's input row r for eight tiles: d0..d3 are r's columns 2j,
+// 2j+1, 2j+2 and 2j+3 of tile j.
+func btRow(r []float32, split archsimd.Uint32x8) (q0, q1, q2, q3 x8) {
+	e, o := deinterleave(load(r), load(r[8:]), split)
+	e1, o1 := deinterleave(load(r[2:]), load(r[10:]), split)
+	return e.Sub(e1), o.Add(e1), e1.Sub(o), o.Sub(o1)
 }
 
-func aLanesX8(o []float32, os int, y []float32, ys, n int) {
-	v := n &^ (lanes - 1)
-	for j := 0; j < v; j += lanes {
-		y0, y1 := load(y[j:]), load(y[ys+j:])
-		y0.StoreSlice(o[j:])
-		y0.Add(y1).StoreSlice(o[os+j:])
-		y0.Sub(y1).StoreSlice(o[2*os+j:])
-		neg(y1).StoreSlice(o[3*os+j:])
+// btColumn stores Bᵀ down column b of eight tiles into lanes b, 4+b, 8+b and 12+b of v.
+func btColumn(v []float32, vs int, q0, q1, q2, q3 x8) {
+	q0.Sub(q2).StoreSlice(v)
+	q1.Add(q2).StoreSlice(v[4*vs:])
+	q2.Sub(q1).StoreSlice(v[8*vs:])
+	q1.Sub(q3).StoreSlice(v[12*vs:])
+}
+
+func tileBTX8(v []float32, vs int, d []float32, ds, n int) {
+	c := n &^ (lanes - 1)
+	if c > 0 {
+		split := archsimd.LoadUint32x8(&splitIndices)
+		for j := 0; j < c; j += lanes {
+			a0, a1, a2, a3 := btRow(d[2*j:], split)
+			b0, b1, b2, b3 := btRow(d[ds+2*j:], split)
+			c0, c1, c2, c3 := btRow(d[2*ds+2*j:], split)
+			d0, d1, d2, d3 := btRow(d[3*ds+2*j:], split)
+			btColumn(v[j:], vs, a0, b0, c0, d0)
+			btColumn(v[vs+j:], vs, a1, b1, c1, d1)
+			btColumn(v[2*vs+j:], vs, a2, b2, c2, d2)
+			btColumn(v[3*vs+j:], vs, a3, b3, c3, d3)
+		}
+		archsimd.ClearAVXUpperBits()
 	}
+	tileBTGo(v[c:], vs, d[2*c:], ds, n-c)
+}
+
+// bColumn is B down column b of eight tiles, from lanes b, 4+b, 8+b and 12+b of v.
+func bColumn(v []float32, vs int) (q0, q1, q2, q3 x8) {
+	v0, v1, v2, v3 := load(v), load(v[4*vs:]), load(v[8*vs:]), load(v[12*vs:])
+	return v0, v1.Sub(v2).Add(v3), v1.Add(v2).Sub(v0), neg(v3)
+}
+
+// tileBRow is the carry of B along one row of tiles: it stores the row's 16 columns of
+// eight tiles, even ones (0 + d2 of the tile before) + d0 and odd ones (0 + d3 of the tile
+// before) + d1, which are the sums tileBGo's additions onto zero make, in order. d2 and d3
+// come rotated one lane on, the last tile's in lane 0; before are the previous eight
+// tiles' (zero for the first).
+type tileBRow struct{ d2, d3 x8 }
+
+func (before tileBRow) store(r []float32, s0, s1, s2, s3 x8, k tileBConsts) tileBRow {
+	now := tileBRow{s1.Add(s2).Sub(s0).Permute(k.rot), neg(s3).Permute(k.rot)}
+	var zero x8
+	even := zero.Add(now.d2.Merge(before.d2, k.notFirst)).Add(s0)
+	odd := zero.Add(now.d3.Merge(before.d3, k.notFirst)).Add(s1.Sub(s2).Add(s3))
+	a, b := interleave(even, odd, k.zip)
+	a.StoreSlice(r)
+	b.StoreSlice(r[8:])
+	return now
+}
+
+// last stores, in lane 0 of even and odd, what the last tile adds onto zero at columns 2n
+// and 2n+1.
+func (before tileBRow) last(even, odd *[8]float32) {
+	var zero x8
+	zero.Add(before.d2).Store(even)
+	zero.Add(before.d3).Store(odd)
+}
+
+type tileBConsts struct {
+	zip, rot archsimd.Uint32x8
+	notFirst archsimd.Mask32x8
+}
+
+func tileBX8(d []float32, ds int, v []float32, vs, n int) {
+	c := n &^ (lanes - 1)
+	for i := range 4 {
+		clear(d[i*ds+2*c:][:2*(n-c)+2])
+	}
+	if c == 0 {
+		addTileB(d, ds, v, vs, n)
+		return
+	}
+	k := tileBConsts{archsimd.LoadUint32x8(&zipIndices), archsimd.LoadUint32x8(&rotIndices),
+		archsimd.LoadInt32x8(&laneNumbers).Greater(archsimd.Int32x8{})}
+	var tails [8][8]float32 // zeroed here, before any vector code: Go zeroes with SSE moves
+	var r0, r1, r2, r3 tileBRow
+	for j := 0; j < c; j += lanes {
+		a0, b0, c0, e0 := bColumn(v[j:], vs)
+		a1, b1, c1, e1 := bColumn(v[vs+j:], vs)
+		a2, b2, c2, e2 := bColumn(v[2*vs+j:], vs)
+		a3, b3, c3, e3 := bColumn(v[3*vs+j:], vs)
+		r0 = r0.store(d[2*j:], a0, a1, a2, a3, k)
+		r1 = r1.store(d[ds+2*j:], b0, b1, b2, b3, k)
+		r2 = r2.store(d[2*ds+2*j:], c0, c1, c2, c3, k)
+		r3 = r3.store(d[3*ds+2*j:], e0, e1, e2, e3, k)
+	}
+	r0.last(&tails[0], &tails[1])
+	r1.last(&tails[2], &tails[3])
+	r2.last(&tails[4], &tails[5])
+	r3.last(&tails[6], &tails[7])
 	archsimd.ClearAVXUpperBits()
-	aLanesGo(o[v:], os, y[v:], ys, n-v)
+	for i := range 4 {
+		d[i*ds+2*c], d[i*ds+2*c+1] = tails[2*i][0], tails[2*i+1][0]
+	}
+	addTileB(d[2*c:], ds, v[c:], vs, n-c)
+}
+
+// atColumn is Aᵀ down column b of eight tiles, from lanes b, 4+b, 8+b and 12+b of m.
+func atColumn(m []float32, ms int) (s0, s1 x8) {
+	m0, m1, m2, m3 := load(m), load(m[4*ms:]), load(m[8*ms:]), load(m[12*ms:])
+	return m0.Add(m1).Add(m2), m1.Sub(m2).Sub(m3)
+}
+
+// atRow stores Aᵀ along an output row of eight tiles plus the bias: 16 columns of y.
+func atRow(y []float32, s0, s1, s2, s3, bias x8, zip archsimd.Uint32x8) {
+	a, b := interleave(s0.Add(s1).Add(s2).Add(bias), s1.Sub(s2).Sub(s3).Add(bias), zip)
+	a.StoreSlice(y)
+	b.StoreSlice(y[8:])
+}
+
+func tileATX8(y []float32, ys int, m []float32, ms, n int, bias float32) {
+	c := n &^ (lanes - 1)
+	if c > 0 {
+		zip, bv := archsimd.LoadUint32x8(&zipIndices), splat(bias)
+		for j := 0; j < c; j += lanes {
+			p0, q0 := atColumn(m[j:], ms)
+			p1, q1 := atColumn(m[ms+j:], ms)
+			p2, q2 := atColumn(m[2*ms+j:], ms)
+			p3, q3 := atColumn(m[3*ms+j:], ms)
+			atRow(y[2*j:], p0, p1, p2, p3, bv, zip)
+			atRow(y[ys+2*j:], q0, q1, q2, q3, bv, zip)
+		}
+		archsimd.ClearAVXUpperBits()
+	}
+	tileATGo(y[2*c:], ys, m[c:], ms, n-c, bias)
+}
+
+// aRow is A along an output-gradient row of eight tiles.
+func aRow(y []float32, split archsimd.Uint32x8) (s0, s1, s2, s3 x8) {
+	y0, y1 := deinterleave(load(y), load(y[8:]), split)
+	return y0, y0.Add(y1), y0.Sub(y1), neg(y1)
+}
+
+// aColumn stores A down column b of eight tiles into lanes b, 4+b, 8+b and 12+b of m.
+func aColumn(m []float32, ms int, s0, s1 x8) {
+	s0.StoreSlice(m)
+	s0.Add(s1).StoreSlice(m[4*ms:])
+	s0.Sub(s1).StoreSlice(m[8*ms:])
+	neg(s1).StoreSlice(m[12*ms:])
+}
+
+func tileAX8(m []float32, ms int, y []float32, ys, n int) {
+	c := n &^ (lanes - 1)
+	if c > 0 {
+		split := archsimd.LoadUint32x8(&splitIndices)
+		for j := 0; j < c; j += lanes {
+			p0, p1, p2, p3 := aRow(y[2*j:], split)
+			q0, q1, q2, q3 := aRow(y[ys+2*j:], split)
+			aColumn(m[j:], ms, p0, q0)
+			aColumn(m[ms+j:], ms, p1, q1)
+			aColumn(m[2*ms+j:], ms, p2, q2)
+			aColumn(m[3*ms+j:], ms, p3, q3)
+		}
+		archsimd.ClearAVXUpperBits()
+	}
+	tileAGo(m[c:], ms, y[2*c:], ys, n-c)
 }
 
 // The row kernels do every row's whole vectors first and the tails after VZEROUPPER: a

@@ -13,17 +13,18 @@ var kernels = struct {
 	adam        func(m, v, p, g []float32, k AdamConsts)
 	normAct     func(out, in []float32, mean, invStd float64, l Leak)
 	normActGrad func(dx, dy, in []float32, mean, invStd, mg, mgy float64, l Leak)
-	btLanes     lanesKernel
-	bLanes      lanesKernel
-	atLanes     lanesKernel
-	aLanes      lanesKernel
+	tileBT      tilesKernel
+	tileB       tilesKernel
+	tileAT      func(y []float32, ys int, m []float32, ms, n int, bias float32)
+	tileA       tilesKernel
 	copyRows    func(dst, src []float32, n, rows, stride int)
 	addRows     func(dst []float32, stride int, src []float32, n, rows int)
 	expShifted  func(out, in []float32, shift float32)
-}{addGo, adamGo, normActGo, normActGradGo, btLanesGo, bLanesGo, atLanesGo, aLanesGo, copyRowsGo, addRowsGo, expShiftedGo}
+}{addGo, adamGo, normActGo, normActGradGo, tileBTGo, tileBGo, tileATGo, tileAGo, copyRowsGo, addRowsGo, expShiftedGo}
 
-// lanesKernel transforms n elements of strided lanes (winograd.go).
-type lanesKernel func(o []float32, os int, in []float32, is, n int)
+// tilesKernel transforms a row of n Winograd tiles between rows and strided lanes
+// (winograd.go).
+type tilesKernel func(out []float32, os int, in []float32, is, n int)
 
 // vectorised names the vector instruction set in use, or is "" for plain Go.
 var vectorised string

@@ -87,10 +87,11 @@ var kernelCases = []kernelCase{
 		NormActGrad(dx, dy, in, mean, invStd, mg, mgy, l)
 		return map[string][2][]float32{"dx": {dx, want}}
 	}},
-	lanesCase("BTLanes", BTLanes, btLanesGo, 4),
-	lanesCase("BLanes", BLanes, bLanesGo, 4),
-	lanesCase("ATLanes", ATLanes, atLanesGo, 4),
-	lanesCase("ALanes", ALanes, aLanesGo, 2),
+	tilesCase("TileBT", TileBT, tileBTGo, 16, func(n int) int { return 4 * (2*n + 2) }, 4),
+	tilesCase("TileB", TileB, tileBGo, 4, func(n int) int { return 16 * n }, 16),
+	tilesCase("TileAT", func(y []float32, ys int, m []float32, ms, n int) { TileAT(y, ys, m, ms, n, 0.37) },
+		func(y []float32, ys int, m []float32, ms, n int) { tileATGo(y, ys, m, ms, n, 0.37) }, 2, func(n int) int { return 16 * n }, 16),
+	tilesCase("TileA", TileA, tileAGo, 16, func(n int) int { return 2 * (2 * n) }, 2),
 	{"ExpShifted", func(rng *rand.Rand, n int) map[string][2][]float32 {
 		in := logits(rng, n)
 		shift := float32(0)
@@ -120,16 +121,47 @@ var kernelCases = []kernelCase{
 	}},
 }
 
-// lanesCase compares a lane kernel with its plain-Go form on inLanes input lanes with a
-// stride of n+3 into output lanes with a stride of n+5, whose gaps must stay untouched.
-func lanesCase(name string, inUse, plain lanesKernel, inLanes int) kernelCase {
+// tilesCase compares a tile kernel with its plain-Go form for n tiles: outRows rows (or
+// lanes) of output a few floats longer apart than they need, whose gaps must stay
+// untouched, from inRows rows of input (inLen(n) floats in all, plus gaps), of random
+// values and of signed zeros.
+func tilesCase(name string, inUse, plain tilesKernel, outRows int, inLen func(n int) int, inRows int) kernelCase {
 	return kernelCase{name, func(rng *rand.Rand, n int) map[string][2][]float32 {
-		in, got := values(rng, inLanes*(n+3)), values(rng, 4*(n+5))
-		want := slices.Clone(got)
-		inUse(got, n+5, in, n+3, n)
-		plain(want, n+5, in, n+3, n)
-		return map[string][2][]float32{"o": {got, want}}
+		is := inLen(n)/inRows + rng.IntN(4)
+		os := tileRow(name, n) + 1 + rng.IntN(4)
+		out := map[string][2][]float32{}
+		for name, in := range map[string][]float32{"out": values(rng, inRows*is), "out from signed zeros": signedZeros(rng, inRows*is)} {
+			got := values(rng, outRows*os)
+			want := slices.Clone(got)
+			inUse(got, os, in, is, n)
+			plain(want, os, in, is, n)
+			out[name] = [2][]float32{got, want}
+		}
+		return out
 	}}
+}
+
+// signedZeros are n random zeros of either sign: sums of zeros are where the order of
+// additions, onto +0 or not, shows.
+func signedZeros(rng *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		if rng.IntN(2) == 0 {
+			s[i] = float32(math.Copysign(0, -1))
+		}
+	}
+	return s
+}
+
+// tileRow is the length of one output row (or lane) of a tile kernel for n tiles.
+func tileRow(name string, n int) int {
+	switch name {
+	case "TileB":
+		return 2*n + 2
+	case "TileAT":
+		return 2 * n
+	}
+	return n
 }
 
 // logits are softmax inputs: mostly within tens of the maximum, some past the point where

@@ -1,8 +1,7 @@
 package vec
 
-// Winograd's F(2x2, 3x3) 1-D transforms, on four numbers (the row passes of ops' transforms)
-// and on lanes (the column passes): element j of each output lane is the transform of
-// element j of the input lanes, which all have the output lanes' length.
+// Winograd's F(2x2, 3x3) transforms: the 1-D transforms on four (two) numbers, and the 2-D
+// transforms of a row of tiles built from them.
 
 // BT is Bᵀ·d.
 func BT(d0, d1, d2, d3 float32) (float32, float32, float32, float32) {
@@ -20,41 +19,89 @@ func AT(m0, m1, m2, m3 float32) (float32, float32) { return m0 + m1 + m2, m1 - m
 // A is A·y, the adjoint of AT.
 func A(y0, y1 float32) (float32, float32, float32, float32) { return y0, y0 + y1, y0 - y1, -y1 }
 
-// The lane forms transform n elements of four (or two) lanes: lane k of o is
-// o[k·os : k·os+n], lane k of the input in[k·is : k·is+n].
+// The tile forms transform a row of n 4x4 input tiles (or 2x2 output tiles) in both
+// directions at once: tile j covers columns 2j..2j+3 (2j, 2j+1) of the tile row's four (two)
+// rows, and entry ξ = 4a+b of its transform (a down, b across) is element j of lane ξ,
+// lanes being vs apart. Rows are ds (ys) apart; the 1-D transform runs along the rows
+// first, then down the columns, as ops' transforms have always computed it.
 
-// BTLanes writes o = Bᵀ·d lane by lane.
-func BTLanes(o []float32, os int, d []float32, ds, n int) { kernels.btLanes(o, os, d, ds, n) }
+// TileBT writes the input transforms V_j = Bᵀ d_j B of n tiles whose four rows, each 2n+2
+// floats, lie ds apart in d, into the 16 lanes of v.
+func TileBT(v []float32, vs int, d []float32, ds, n int) { kernels.tileBT(v, vs, d, ds, n) }
 
-func btLanesGo(o []float32, os int, d []float32, ds, n int) {
+func tileBTGo(v []float32, vs int, d []float32, ds, n int) {
 	for j := range n {
-		o[j], o[os+j], o[2*os+j], o[3*os+j] = BT(d[j], d[ds+j], d[2*ds+j], d[3*ds+j])
+		var q [4][4]float32 // q[i][b]: Bᵀ along row i
+		for i := range q {
+			r := d[i*ds+2*j:][:4]
+			q[i][0], q[i][1], q[i][2], q[i][3] = BT(r[0], r[1], r[2], r[3])
+		}
+		for b := range 4 {
+			v[b*vs+j], v[(4+b)*vs+j], v[(8+b)*vs+j], v[(12+b)*vs+j] = BT(q[0][b], q[1][b], q[2][b], q[3][b])
+		}
 	}
 }
 
-// BLanes writes o = B·v lane by lane.
-func BLanes(o []float32, os int, v []float32, vs, n int) { kernels.bLanes(o, os, v, vs, n) }
+// TileB writes the four rows d[i·ds : i·ds+2n+2] of Σ_j B V_j Bᵀ, TileBT's adjoint: the n
+// tiles' gradients, overlapping by two columns, added onto zero in tile order.
+func TileB(d []float32, ds int, v []float32, vs, n int) { kernels.tileB(d, ds, v, vs, n) }
 
-func bLanesGo(o []float32, os int, v []float32, vs, n int) {
+func tileBGo(d []float32, ds int, v []float32, vs, n int) {
+	for i := range 4 {
+		clear(d[i*ds:][:2*n+2])
+	}
+	addTileB(d, ds, v, vs, n)
+}
+
+// addTileB adds the n tiles' B V_j Bᵀ onto the rows in tile order.
+func addTileB(d []float32, ds int, v []float32, vs, n int) {
 	for j := range n {
-		o[j], o[os+j], o[2*os+j], o[3*os+j] = B(v[j], v[vs+j], v[2*vs+j], v[3*vs+j])
+		var q [4][4]float32 // q[a][b]: B down column b
+		for b := range 4 {
+			q[0][b], q[1][b], q[2][b], q[3][b] = B(v[b*vs+j], v[(4+b)*vs+j], v[(8+b)*vs+j], v[(12+b)*vs+j])
+		}
+		for i := range q {
+			d0, d1, d2, d3 := B(q[i][0], q[i][1], q[i][2], q[i][3])
+			r := d[i*ds+2*j:][:4]
+			r[0] += d0
+			r[1] += d1
+			r[2] += d2
+			r[3] += d3
+		}
 	}
 }
 
-// ATLanes writes the two lanes o = Aᵀ·m lane by lane.
-func ATLanes(o []float32, os int, m []float32, ms, n int) { kernels.atLanes(o, os, m, ms, n) }
+// TileAT writes the two rows y[p·ys : p·ys+2n] of the output tiles Aᵀ M_j A + bias of n
+// tiles from the 16 lanes of m.
+func TileAT(y []float32, ys int, m []float32, ms, n int, bias float32) {
+	kernels.tileAT(y, ys, m, ms, n, bias)
+}
 
-func atLanesGo(o []float32, os int, m []float32, ms, n int) {
+func tileATGo(y []float32, ys int, m []float32, ms, n int, bias float32) {
 	for j := range n {
-		o[j], o[os+j] = AT(m[j], m[ms+j], m[2*ms+j], m[3*ms+j])
+		var s [2][4]float32 // s[p][b]: Aᵀ down column b
+		for b := range 4 {
+			s[0][b], s[1][b] = AT(m[b*ms+j], m[(4+b)*ms+j], m[(8+b)*ms+j], m[(12+b)*ms+j])
+		}
+		for p := range s {
+			y0, y1 := AT(s[p][0], s[p][1], s[p][2], s[p][3])
+			y[p*ys+2*j], y[p*ys+2*j+1] = y0+bias, y1+bias
+		}
 	}
 }
 
-// ALanes writes o = A·y lane by lane, from the two lanes of y.
-func ALanes(o []float32, os int, y []float32, ys, n int) { kernels.aLanes(o, os, y, ys, n) }
+// TileA writes M_j = A Y_j Aᵀ, TileAT's adjoint, into the 16 lanes of m for the n 2x2
+// blocks Y_j of the two rows y[p·ys : p·ys+2n].
+func TileA(m []float32, ms int, y []float32, ys, n int) { kernels.tileA(m, ms, y, ys, n) }
 
-func aLanesGo(o []float32, os int, y []float32, ys, n int) {
+func tileAGo(m []float32, ms int, y []float32, ys, n int) {
 	for j := range n {
-		o[j], o[os+j], o[2*os+j], o[3*os+j] = A(y[j], y[ys+j])
+		var s [2][4]float32 // s[p][b]: A along row p
+		for p := range s {
+			s[p][0], s[p][1], s[p][2], s[p][3] = A(y[p*ys+2*j], y[p*ys+2*j+1])
+		}
+		for b := range 4 {
+			m[b*ms+j], m[(4+b)*ms+j], m[(8+b)*ms+j], m[(12+b)*ms+j] = A(s[0][b], s[1][b])
+		}
 	}
 }
