@@ -1,8 +1,6 @@
 package ops
 
 import (
-	"math"
-
 	"sweep/tensor"
 	"sweep/vec"
 )
@@ -29,7 +27,7 @@ func InstanceNormAct(t *tensor.Tape, x *tensor.Var, slope float32) *tensor.Var {
 	leak := vec.NewLeak(slope)
 	tensor.ParallelFor(c, n, func(ci int) {
 		in := x.Data[ci*n : (ci+1)*n]
-		mean[ci], invStd[ci] = planeStats(in)
+		mean[ci], invStd[ci] = vec.PlaneStats(in, InstanceNormEps)
 		vec.NormAct(y.Data[ci*n:(ci+1)*n], in, mean[ci], invStd[ci], leak)
 	})
 	t.Record(y, instanceNormBack{x, mean, invStd, leak}, x)
@@ -52,28 +50,7 @@ func (s instanceNormBack) Backward(dy []float32) {
 		in := x.Data[ci*n : (ci+1)*n]
 		dy, d := dy[ci*n : (ci+1)*n][:len(in)], dx[ci*n : (ci+1)*n][:len(in)]
 		mu, is := s.mean[ci], s.invStd[ci]
-		var sg, sgy float64
-		for i, v := range in {
-			yh32 := vec.Normalised(v, mu, is)
-			yh, g := float64(yh32), float64(dy[i])*float64(leak.Factor(yh32))
-			sg += g
-			sgy += g * yh
-		}
+		sg, sgy := vec.NormGradSums(dy, in, mu, is, leak)
 		vec.NormActGrad(d, dy, in, mu, is, sg/float64(n), sgy/float64(n), leak)
 	})
-}
-
-// planeStats is the mean and 1/sqrt(biased variance + ε) of one channel plane, in float64.
-func planeStats(v []float32) (mean, invStd float64) {
-	var s float64
-	for _, x := range v {
-		s += float64(x)
-	}
-	mean = s / float64(len(v))
-	var ss float64
-	for _, x := range v {
-		d := float64(x) - mean
-		ss += d * d
-	}
-	return mean, 1 / math.Sqrt(ss/float64(len(v))+InstanceNormEps)
 }

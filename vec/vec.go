@@ -9,18 +9,22 @@ import "math"
 // kernels are the loop bodies in use: the plain-Go ones, replaced by vector ones where the
 // build and the CPU have them (simd_amd64.go).
 var kernels = struct {
-	add         func(dst, src []float32)
-	adam        func(m, v, p, g []float32, k AdamConsts)
-	normAct     func(out, in []float32, mean, invStd float64, l Leak)
-	normActGrad func(dx, dy, in []float32, mean, invStd, mg, mgy float64, l Leak)
-	tileBT      tilesKernel
-	tileB       tilesKernel
-	tileAT      func(y []float32, ys int, m []float32, ms, n int, bias float32)
-	tileA       tilesKernel
-	copyRows    func(dst, src []float32, n, rows, stride int)
-	addRows     func(dst []float32, stride int, src []float32, n, rows int)
-	expShifted  func(out, in []float32, shift float32)
-}{addGo, adamGo, normActGo, normActGradGo, tileBTGo, tileBGo, tileATGo, tileAGo, copyRowsGo, addRowsGo, expShiftedGo}
+	add          func(dst, src []float32)
+	adam         func(m, v, p, g []float32, k AdamConsts)
+	normAct      func(out, in []float32, mean, invStd float64, l Leak)
+	normActGrad  func(dx, dy, in []float32, mean, invStd, mg, mgy float64, l Leak)
+	tileBT       tilesKernel
+	tileB        tilesKernel
+	tileAT       func(y []float32, ys int, m []float32, ms, n int, bias float32)
+	tileA        tilesKernel
+	copyRows     func(dst, src []float32, n, rows, stride int)
+	addRows      func(dst []float32, stride int, src []float32, n, rows int)
+	expShifted   func(out, in []float32, shift float32)
+	sum          func(v []float32) float64
+	sumSquares   func(v []float32, mean float64) float64
+	normGradSums func(dy, in []float32, mean, invStd float64, l Leak) (sg, sgy float64)
+}{addGo, adamGo, normActGo, normActGradGo, tileBTGo, tileBGo, tileATGo, tileAGo, copyRowsGo, addRowsGo, expShiftedGo,
+	sumGo, sumSquaresGo, normGradSumsGo}
 
 // tilesKernel transforms a row of n Winograd tiles between rows and strided lanes
 // (winograd.go).

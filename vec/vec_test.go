@@ -201,6 +201,30 @@ func TestKernelsMatchPlainGo(t *testing.T) {
 	}
 }
 
+// TestPlaneSumsMatchPlainGo checks that the instance norm's plane sums in use give the
+// plain-Go loops' float64 bits, which the kernel table's float32 comparison cannot hold.
+func TestPlaneSumsMatchPlainGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range lengths {
+		in, dy, l := values(rng, n), values(rng, n), randomLeak(rng)
+		mean, invStd := rng.NormFloat64(), rng.ExpFloat64()
+		sg, sgy := NormGradSums(dy, in, mean, invStd, l)
+		wg, wgy := normGradSumsGo(dy, in, mean, invStd, l)
+		for _, c := range []struct {
+			name      string
+			got, want float64
+		}{
+			{"sum", kernels.sum(in), sumGo(in)},
+			{"sumSquares", kernels.sumSquares(in, mean), sumSquaresGo(in, mean)},
+			{"Σg", sg, wg}, {"Σg·ŷ", sgy, wgy},
+		} {
+			if math.Float64bits(c.got) != math.Float64bits(c.want) {
+				t.Errorf("%s (%s), n %d: %g, want %g", c.name, Vectorised(), n, c.got, c.want)
+			}
+		}
+	}
+}
+
 // TestLeakFactor checks the branch-free factor against its definition, signed zeros and
 // infinities included.
 func TestLeakFactor(t *testing.T) {
