@@ -31,10 +31,10 @@ type Model struct {
 	// Ops, when not nil, receives the time and matrix-product work of every op.
 	Ops *tensor.OpProfile
 	// KeepRecords keeps each Step's NCE feature maps and per-layer records (X, Y: anchors,
-	// attention rows, head outputs) until the next iteration, for tests and diagnostics.
-	// Without it they are nil after the step, their tensors go back to the pool as soon as
-	// the backward pass is past them, and the global routing does not hold its attention
-	// rows at all (ops.GlobalRoute).
+	// attention rows, head outputs), and D's gradients, until the next iteration, for tests
+	// and diagnostics. Without it they are nil after the step, their tensors go back to the
+	// pool as soon as the backward pass is past them (D's gradients after D's update), and
+	// the global routing does not hold its attention rows at all (ops.GlobalRoute).
 	KeepRecords bool
 	pool        *tensor.Pool   // every iteration's tensors, recycled by the next one (nil: heap)
 	tapes       []*tensor.Tape // the last iteration's tapes, whose tensors its Step still shows
@@ -189,6 +189,9 @@ func (m *Model) stepD(s *Step, realB *tensor.Var, lr float64) {
 	t.Keep(s.PredFakeD, s.PredRealD, fake, real)
 	t.Backward(loss)
 	m.timed("optimizer", func() { m.AdamD.Update(&m.D.Net, lr) })
+	if !m.KeepRecords {
+		m.D.dropGrads() // D is frozen for the G step: its gradients' memory can serve G's backward pass
+	}
 	s.LossDFake, s.LossDReal, s.LossD = fake.Data[0], real.Data[0], loss.Data[0]
 }
 

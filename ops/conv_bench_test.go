@@ -39,7 +39,7 @@ func BenchmarkWinogradParts(b *testing.B) {
 	for _, imgs := range []int{1, 2} {
 		g := newWinoGeom(256, 256, 18, 18, 0, imgs, DefaultBandFloats)
 		pool := &tensor.Pool{}
-		ws, done := g.work(pool, 2)
+		ws, done := g.work(pool)
 		n := g.bandTiles(0, g.th)
 		v, m := ws.v[:winoSize*winoPlane(g.c*n)], ws.m[:winoSize*winoPlane(g.o*n)]
 		x, y := make([]float32, imgs*g.c*g.h*g.w), make([]float32, imgs*g.o*g.ho*g.wo)
@@ -49,13 +49,13 @@ func BenchmarkWinogradParts(b *testing.B) {
 			f    func()
 		}{
 			{"filter", func() { winoFilter(w, g, ws.u) }},
-			{"filterAdjoint", func() { winoFilterAdjoint(ws.du, g, dw) }},
+			{"filterAdjoint", func() { winoFilterAdjoint(ws.u, g, dw) }},
 			{"input", func() { winoInput(x, g, 0, g.th, v, ws.rows) }},
 			{"inputAdjoint", func() { winoInputAdjoint(v, g, 0, g.th, x, ws.rows) }},
 			{"output", func() { winoOutput(m, g, 0, g.th, nil, y, ws.rows) }},
 			{"outputAdjoint", func() { winoOutputAdjoint(y, g, 0, g.th, m, ws.rows) }},
 			{"products", func() { linalg.GemmBatch(false, false, g.o, n, g.c, ws.u, v, 0, m, winoSize, winoPlane) }},
-			{"productsDU", func() { linalg.GemmBatch(false, true, g.o, g.c, n, m, v, 1, ws.du, winoSize, winoPlane) }},
+			{"productsDU", func() { linalg.GemmBatch(false, true, g.o, g.c, n, m, v, 1, ws.u, winoSize, winoPlane) }},
 			{"productsDV", func() { linalg.GemmBatch(true, false, g.c, n, g.o, ws.u, m, 0, v, winoSize, winoPlane) }},
 		} {
 			b.Run(fmt.Sprintf("%s-%dimg", p.name, imgs), func(b *testing.B) {

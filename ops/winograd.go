@@ -64,23 +64,19 @@ func newWinoGeom(c, o, h, w, pad, imgs, band int) winoGeom {
 }
 
 // winoWork is the workspace of one pass, carved out of the tape's scratch buffer: the
-// transformed kernel and, for the weight gradient, its gradient (u, du: [16][o][c]); the
-// input and output transforms of one band of tile rows (v: [16][c][tiles], m:
-// [16][o][tiles]); and the row buffers of the input transforms.
-type winoWork struct{ u, du, v, m, rows []float32 }
+// transformed kernel or, in the backward pass once it is done with that, its gradient
+// (u: [16][o][c]); the input and output transforms of one band of tile rows
+// (v: [16][c][tiles], m: [16][o][tiles]); and the transforms' row buffers.
+type winoWork struct{ u, v, m, rows []float32 }
 
 // bandRows is the number of tile rows per band: a band's input and output transforms
 // together stay within g.band floats. The bands depend only on the geometry.
 func (g winoGeom) bandRows() int { return max(1, g.band/(winoSize*(g.c+g.o)*g.tw*g.imgs)) }
 
-// work returns a workspace with kernels transformed-kernel buffers (1 or 2) and the function
-// that gives it back.
-func (g winoGeom) work(pool *tensor.Pool, kernels int) (winoWork, func()) {
+// work returns a workspace and the function that gives it back.
+func (g winoGeom) work(pool *tensor.Pool) (winoWork, func()) {
 	tiles := min(g.bandRows(), g.th) * g.tw * g.imgs
-	sizes := []int{winoSize * winoPlane(g.o*g.c), 0, winoSize * winoPlane(g.c*tiles), winoSize * winoPlane(g.o*tiles), max(g.c, g.o) * g.imgs * g.rowScratch()}
-	if kernels == 2 {
-		sizes[1] = sizes[0]
-	}
+	sizes := []int{winoSize * winoPlane(g.o*g.c), winoSize * winoPlane(g.c*tiles), winoSize * winoPlane(g.o*tiles), max(g.c, g.o) * g.imgs * g.rowScratch()}
 	total := 0
 	for _, n := range sizes {
 		total += n
@@ -91,7 +87,7 @@ func (g winoGeom) work(pool *tensor.Pool, kernels int) (winoWork, func()) {
 	for i, n := range sizes {
 		parts[i], rest = rest[:n:n], rest[n:]
 	}
-	return winoWork{parts[0], parts[1], parts[2], parts[3], parts[4]}, func() { pool.DoneScratch(buf) }
+	return winoWork{parts[0], parts[1], parts[2], parts[3]}, func() { pool.DoneScratch(buf) }
 }
 
 // bands calls f for consecutive bands [r0, r1) of tile rows with the band's slices of the
@@ -113,7 +109,7 @@ func (g winoGeom) bandTiles(r0, r1 int) int { return (r1 - r0) * g.tw * g.imgs }
 func winogradConv(t *tensor.Tape, x, w, b *tensor.Var, pad, imgs, band int) *tensor.Var {
 	g := newWinoGeom(w.Shape[1], w.Shape[0], x.Shape[1], x.Shape[2], pad, imgs, band)
 	y := t.Empty(g.o*imgs, g.ho, g.wo)
-	ws, done := g.work(t.Pool(), 1)
+	ws, done := g.work(t.Pool())
 	winoFilter(w.Data, g, ws.u)
 	g.bands(ws, func(r0, r1 int, v, m []float32) {
 		n := g.bandTiles(r0, r1)
@@ -141,42 +137,40 @@ func (s winogradBack) Backward(dy []float32) {
 		db, n := s.b.Buf(), g.imgs*g.ho*g.wo
 		tensor.ParallelFor(g.o, n, func(oc int) { db[oc] += sum32(dy[oc*n : (oc+1)*n]) })
 	}
-	// dV = Uᵀ·dM runs before dU = dM·Vᵀ, so that in one band dU can take U's place.
+	// dV = Uᵀ·dM runs before dU = dM·Vᵀ, which then takes U's place; over several bands, every
+	// band's dV first, then every band's dU, the output adjoint computed again.
 	banded := g.bandRows() < g.th
-	kernels, beta := 1, float32(0)
-	if banded {
-		beta = 1 // dU adds up over the bands
-		if x.NeedsGrad && w.NeedsGrad {
-			kernels = 2
-		}
-	}
-	ws, done := g.work(s.pool, kernels)
+	ws, done := g.work(s.pool)
 	defer done()
-	du := ws.u
-	if kernels == 2 {
-		du = ws.du
-	}
 	if x.NeedsGrad {
 		winoFilter(w.Data, g, ws.u)
 	}
-	if w.NeedsGrad && banded {
-		tensor.ClearParallel(du)
+	if x.NeedsGrad || !banded {
+		g.bands(ws, func(r0, r1 int, v, m []float32) {
+			n := g.bandTiles(r0, r1)
+			winoOutputAdjoint(dy, g, r0, r1, m, ws.rows)
+			if x.NeedsGrad {
+				linalg.GemmBatch(true, false, g.c, n, g.o, ws.u, m, 0, v, winoSize, winoPlane)
+				winoInputAdjoint(v, g, r0, r1, x.GradBuf(), ws.rows)
+			}
+			if w.NeedsGrad && !banded {
+				winoInput(x.Data, g, r0, r1, v, ws.rows)
+				linalg.GemmBatch(false, true, g.o, g.c, n, m, v, 0, ws.u, winoSize, winoPlane)
+			}
+		})
 	}
-	g.bands(ws, func(r0, r1 int, v, m []float32) {
-		n := g.bandTiles(r0, r1)
-		winoOutputAdjoint(dy, g, r0, r1, m, ws.rows)
-		if x.NeedsGrad {
-			linalg.GemmBatch(true, false, g.c, n, g.o, ws.u, m, 0, v, winoSize, winoPlane)
-			winoInputAdjoint(v, g, r0, r1, x.GradBuf(), ws.rows)
-		}
-		if w.NeedsGrad {
+	if !w.NeedsGrad {
+		return
+	}
+	if banded {
+		tensor.ClearParallel(ws.u)
+		g.bands(ws, func(r0, r1 int, v, m []float32) {
+			winoOutputAdjoint(dy, g, r0, r1, m, ws.rows)
 			winoInput(x.Data, g, r0, r1, v, ws.rows)
-			linalg.GemmBatch(false, true, g.o, g.c, n, m, v, beta, du, winoSize, winoPlane)
-		}
-	})
-	if w.NeedsGrad {
-		winoFilterAdjoint(du, g, w.GradBuf())
+			linalg.GemmBatch(false, true, g.o, g.c, g.bandTiles(r0, r1), m, v, 1, ws.u, winoSize, winoPlane)
+		})
 	}
+	winoFilterAdjoint(ws.u, g, w.GradBuf())
 }
 
 // The transforms of a row of tiles and their adjoints are vec's TileBT, TileB, TileAT and TileA.

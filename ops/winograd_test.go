@@ -57,3 +57,25 @@ func convGrads(tp *tensor.Tape, conv func(*tensor.Tape, *tensor.Var, *tensor.Var
 	tp.Release()
 	return out
 }
+
+// TestWinogradWeightGradOnly checks dW and db of a convolution whose input takes no
+// gradient, in one band and in several (dU then has the workspace to itself).
+func TestWinogradWeightGradOnly(t *testing.T) {
+	for _, band := range []int{1 << 22, 16 * 72 * 5 * 2} {
+		rng := rand.New(rand.NewPCG(4, uint64(band)))
+		x, w, b := tensortest.RandVar(rng, 1, 32, 11, 10), tensortest.RandVar(rng, 0.2, 40, 32, 3, 3), tensortest.RandVar(rng, 0.2, 40)
+		grads := func(conv func(*tensor.Tape) *tensor.Var) [2][]float32 {
+			w.NeedsGrad, b.NeedsGrad, w.Grad, b.Grad = true, true, nil, nil
+			tp := tensor.NewTape(&tensor.Pool{})
+			tp.Backward(tensortest.Project(tp, conv(tp)))
+			return [2][]float32{w.Grad, b.Grad}
+		}
+		want := grads(func(tp *tensor.Tape) *tensor.Var { return unitIm2colConv(tp, x, w, b, 1, DefaultBandFloats) })
+		got := grads(func(tp *tensor.Tape) *tensor.Var { return unitWinogradConv(tp, x, w, b, 1, band) })
+		for i, name := range []string{"dw", "db"} {
+			if e := tensortest.RelErr(got[i], want[i]); e > 1e-5 {
+				t.Errorf("band %d: %s: relative error %.2g", band, name, e)
+			}
+		}
+	}
+}
