@@ -219,7 +219,9 @@ func (d *Discriminator) FilterBuffers() map[string][]int {
 }
 
 // Forward maps an image [3,H,W] to its patch predictions [1,h,w].
-func (d *Discriminator) Forward(t *tensor.Tape, x *tensor.Var) *tensor.Var { return d.ForwardBatch(t, x, 1) }
+func (d *Discriminator) Forward(t *tensor.Tape, x *tensor.Var) *tensor.Var {
+	return d.ForwardBatch(t, x, 1)
+}
 
 // ForwardBatch maps a batch of n images to the batch of their predictions.
 func (d *Discriminator) ForwardBatch(t *tensor.Tape, x *tensor.Var, n int) *tensor.Var {

@@ -5,30 +5,27 @@ import (
 
 	"sweep/linalg"
 	"sweep/tensor"
+	"sweep/vec"
 )
 
 // PatchNCE is the contrastive loss of CUT for one image's n anchors: queries q [n,d] against
 // detached keys k [n,d]. Row r's logits are [q_r·k_r, q_r·k_j for every j] / T, with the
 // (r, r) negative set to -10 before the division; the loss is the cross-entropy with the
-// positive as target. It returns the per-row losses [n].
+// positive as target. It returns the per-row losses [n]. The softmax's exponentials are
+// float32 (vec.ExpShifted, within an ulp of math.Exp's), as in PyTorch's float32 loss;
+// their sum and the loss are float64.
 //
 // Backward (only q receives a gradient): with p = softmax(logits_r),
 // dq_r = (dl_r / T) · ((p_0 - 1) k_r + Σ_{j≠r} p_{1+j} k_j).
 func PatchNCE(t *tensor.Tape, q, k *tensor.Var, temp float32) *tensor.Var {
 	n, d := q.Shape[0], q.Shape[1]
-	negs := make([]float32, n*n)
-	linalg.Gemm(false, true, n, n, d, 1, q.Data, k.Data, 0, negs)
-	logits := make([]float32, n*(n+1))
-	for r := 0; r < n; r++ {
-		copy(logits[r*(n+1)+1:(r+1)*(n+1)], negs[r*n:(r+1)*n])
-	}
-	probs := make([]float64, n*(n+1))
+	probs := make([]float32, n*(n+1)) // each row's logits, then their softmax
+	linalg.GemmStrided(false, true, n, n, d, 1, q.Data, d, k.Data, d, 0, probs[1:], n+1)
 	rows := tensor.Zeros(n)
 	tensor.ParallelFor(n, 30*n, func(r int) {
-		lr := logits[r*(n+1) : (r+1)*(n+1)]
-		neg := lr[1:]
+		lr := probs[r*(n+1) : (r+1)*(n+1)]
 		lr[0] = dot32(q.Data[r*d:(r+1)*d], k.Data[r*d:(r+1)*d])
-		neg[r] = -10
+		lr[1+r] = -10
 		for j := range lr {
 			lr[j] /= temp
 		}
@@ -36,16 +33,16 @@ func PatchNCE(t *tensor.Tape, q, k *tensor.Var, temp float32) *tensor.Var {
 		for _, v := range lr {
 			mx = max(mx, v)
 		}
+		pos := lr[0]
+		vec.ExpShifted(lr, lr, mx)
 		var s float64
-		pr := probs[r*(n+1) : (r+1)*(n+1)]
-		for j, v := range lr {
-			pr[j] = math.Exp(float64(v - mx))
-			s += pr[j]
+		for _, e := range lr {
+			s += float64(e)
 		}
-		for j := range pr {
-			pr[j] /= s
+		for j, e := range lr {
+			lr[j] = float32(float64(e) / s)
 		}
-		rows.Data[r] = float32(math.Log(s) + float64(mx-lr[0]))
+		rows.Data[r] = float32(math.Log(s) + float64(mx-pos))
 	})
 	t.Record(rows, patchNCEBack{q.GradOnly(), k, probs, temp}, q)
 	return rows
@@ -56,7 +53,7 @@ func PatchNCE(t *tensor.Tape, q, k *tensor.Var, temp float32) *tensor.Var {
 type patchNCEBack struct {
 	q     tensor.GradOf
 	k     *tensor.Var
-	probs []float64
+	probs []float32
 	temp  float32
 }
 
@@ -67,9 +64,9 @@ func (s patchNCEBack) Backward(dl []float32) {
 		g := float64(dl[r]) / float64(s.temp)
 		pr := s.probs[r*(n+1) : (r+1)*(n+1)]
 		for j := 0; j < n; j++ {
-			coef[r*n+j] = float32(g * pr[1+j])
+			coef[r*n+j] = float32(g * float64(pr[1+j]))
 		}
-		coef[r*n+r] = float32(g * (pr[0] - 1))
+		coef[r*n+r] = float32(g * (float64(pr[0]) - 1))
 	})
 	linalg.Gemm(false, false, n, d, n, 1, coef, s.k.Data, 1, s.q.Buf())
 }
