@@ -77,3 +77,29 @@ func batchGradNames(n int) []string {
 	}
 	return names
 }
+
+// TestDirectMatchesIm2col checks the direct convolution against im2col, forward and all
+// three gradients, for 1 to 4 output channels, kernels of 1 to 7, rows of whole vectors and
+// not, and batches of one and two images.
+func TestDirectMatchesIm2col(t *testing.T) {
+	for _, c := range []struct{ c, o, h, k, n int }{
+		{16, 3, 22, 7, 2}, {8, 1, 9, 3, 1}, {5, 4, 13, 4, 2}, {6, 2, 11, 1, 1}, {64, 3, 40, 7, 1},
+	} {
+		t.Run(fmt.Sprintf("%dto%d-%dx%d-k%d-%dimg", c.c, c.o, c.h, c.h, c.k, c.n), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(6, uint64(c.h)))
+			xs := []*tensor.Var{tensortest.RandVar(rng, 1, c.c*c.n, c.h, c.h)}
+			w, b := tensortest.RandVar(rng, 0.2, c.o, c.c, c.k, c.k), tensortest.RandVar(rng, 0.2, c.o)
+			g := newConvGeom(c.c, c.h, c.h, c.k, 0, 1, 1, DefaultBandFloats).batch(c.n)
+			if !useDirect(g, c.o) {
+				t.Fatal("not a direct convolution")
+			}
+			want := batchGrads(func(tp *tensor.Tape) *tensor.Var { return im2colConv(tp, xs[0], w, b, g) }, xs, w, b)
+			got := batchGrads(func(tp *tensor.Tape) *tensor.Var { return directConv(tp, xs[0], w, b, g) }, xs, w, b)
+			for i, name := range []string{"y", "dw", "db", "dx"} {
+				if e := tensortest.RelErr(got[i], want[i]); e > 1e-5 {
+					t.Errorf("%s: relative error %.2g", name, e)
+				}
+			}
+		})
+	}
+}

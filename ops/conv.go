@@ -45,7 +45,8 @@ func (o ConvOptions) band() int {
 // The columns are rebuilt from x band by band in the backward pass instead of being kept:
 // im2col costs little beside the products, and memory stays bounded whatever the image size.
 // x is [C,H,W], w is [O,C,k,k], b is [O] or nil. 3x3 kernels between wide layers on large
-// maps go through Winograd's F(2x2, 3x3) instead (winograd.go).
+// maps go through Winograd's F(2x2, 3x3) instead (winograd.go), unpadded convolutions into
+// few channels through the direct sum (conv_direct.go).
 func Conv2D(t *tensor.Tape, x, w, b *tensor.Var, pad int) *tensor.Var {
 	return ConvOptions{}.Conv2D(t, x, w, b, pad)
 }
@@ -69,7 +70,11 @@ func (o ConvOptions) Conv2DBatch(t *tensor.Tape, x, w, b *tensor.Var, pad, n int
 	if o.useWinograd(c, oc, k, x.Shape[1], x.Shape[2], pad, n) {
 		return winogradConv(t, x, w, b, pad, n, o.band())
 	}
-	return im2colConv(t, x, w, b, newConvGeom(c, x.Shape[1], x.Shape[2], k, pad, 1, 1, o.band()).batch(n))
+	g := newConvGeom(c, x.Shape[1], x.Shape[2], k, pad, 1, 1, o.band()).batch(n)
+	if useDirect(g, oc) {
+		return directConv(t, x, w, b, g)
+	}
+	return im2colConv(t, x, w, b, g)
 }
 
 // convInputs is x, w and, when there is one, b.
@@ -128,21 +133,8 @@ func (s im2colBack) Backward(dy []float32) {
 			})
 		})
 	}
-	switch {
-	case !x.NeedsGrad:
-	case g.flipCheaper(o):
-		wf := pool.Get(len(w.Data))
-		flipKernel(w.Data, o, g.c, g.k, wf)
-		back := newConvGeom(o, g.ho, g.wo, g.k, g.k-1-g.pad, 1, 1, g.band).batch(g.imgs)
-		back.addConv(pool, dy, g.c, wf, x.GradBuf())
-		pool.Put(wf)
-	default:
-		g.bands(pool, func(r0, r1 int, col []float32) {
-			g.products(r0, r1, func(colAt, at, cols, ldcol int) {
-				linalg.GemmStrided(true, false, kk, cols, o, 1, w.Data, kk, dy[at:], n, 0, col[colAt:], ldcol)
-			})
-			col2im(col, g, r0, r1, x.GradBuf())
-		})
+	if x.NeedsGrad {
+		g.addInputGrad(pool, w, dy, o, x.GradBuf())
 	}
 }
 

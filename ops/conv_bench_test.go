@@ -68,32 +68,44 @@ func BenchmarkWinogradParts(b *testing.B) {
 	}
 }
 
-// BenchmarkConvLowerings times a 3x3 convolution's forward and backward passes through
-// im2col and through Winograd's F(2x2, 3x3) at the generator's residual-block geometry
-// and smaller maps, one image and a batch of two: the measurements behind useWinograd.
+// BenchmarkConvLowerings times a convolution's forward and backward passes through the
+// lowerings Conv2D chooses between: im2col against Winograd's F(2x2, 3x3) for 3x3 kernels at
+// the generator's residual-block geometry and smaller maps (the measurements behind
+// useWinograd), and im2col against the direct sum for the 64→3 output layer at crop 64
+// (useDirect); one image and a batch of two.
 func BenchmarkConvLowerings(b *testing.B) {
-	for _, s := range []struct{ c, h, imgs int }{{256, 18, 1}, {256, 18, 2}, {256, 10, 1}, {256, 10, 2}, {128, 10, 2}, {64, 10, 2}} {
+	type lowering struct {
+		name string
+		conv func(tp *tensor.Tape, x, w, bias *tensor.Var, g convGeom) *tensor.Var
+	}
+	im2col := lowering{"im2col", im2colConv}
+	winograd := lowering{"winograd", func(tp *tensor.Tape, x, w, bias *tensor.Var, g convGeom) *tensor.Var {
+		return winogradConv(tp, x, w, bias, g.pad, g.imgs, g.band)
+	}}
+	direct := lowering{"direct", directConv}
+	for _, s := range []struct {
+		c, o, h, k, imgs int
+		lowerings        []lowering
+	}{
+		{256, 256, 18, 3, 1, []lowering{im2col, winograd}}, {256, 256, 18, 3, 2, []lowering{im2col, winograd}},
+		{256, 256, 10, 3, 1, []lowering{im2col, winograd}}, {256, 256, 10, 3, 2, []lowering{im2col, winograd}},
+		{128, 128, 10, 3, 2, []lowering{im2col, winograd}}, {64, 64, 10, 3, 2, []lowering{im2col, winograd}},
+		{64, 3, 70, 7, 2, []lowering{im2col, direct}},
+	} {
 		rng := rand.New(rand.NewPCG(1, 2))
 		x := tensortest.RandVar(rng, 1, s.c*s.imgs, s.h, s.h)
-		w, bias := tensortest.RandVar(rng, 0.1, s.c, s.c, 3, 3), tensortest.RandVar(rng, 0.1, s.c)
+		w, bias := tensortest.RandVar(rng, 0.1, s.o, s.c, s.k, s.k), tensortest.RandVar(rng, 0.1, s.o)
+		g := newConvGeom(s.c, s.h, s.h, s.k, 0, 1, 1, DefaultBandFloats).batch(s.imgs)
 		pool := &tensor.Pool{}
-		for _, l := range []struct {
-			name string
-			conv func(*tensor.Tape) *tensor.Var
-		}{
-			{"im2col", func(tp *tensor.Tape) *tensor.Var {
-				return im2colConv(tp, x, w, bias, newConvGeom(s.c, s.h, s.h, 3, 0, 1, 1, DefaultBandFloats).batch(s.imgs))
-			}},
-			{"winograd", func(tp *tensor.Tape) *tensor.Var { return winogradConv(tp, x, w, bias, 0, s.imgs, DefaultBandFloats) }},
-		} {
-			b.Run(fmt.Sprintf("%s-%dch-%dx%d-%dimg", l.name, s.c, s.h-2, s.h-2, s.imgs), func(b *testing.B) {
+		for _, l := range s.lowerings {
+			b.Run(fmt.Sprintf("%s-%dto%d-%dx%d-k%d-%dimg", l.name, s.c, s.o, g.ho, g.wo, s.k, s.imgs), func(b *testing.B) {
 				for _, v := range []*tensor.Var{x, w, bias} {
 					v.NeedsGrad = true
 					v.UsePool(pool)
 				}
 				for b.Loop() {
 					tp := tensor.NewTape(pool)
-					y := l.conv(tp)
+					y := l.conv(tp, x, w, bias, g)
 					tp.Backward(tensortest.Project(tp, y))
 					tp.Release()
 					for _, v := range []*tensor.Var{x, w, bias} {

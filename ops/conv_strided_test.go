@@ -9,8 +9,8 @@ import (
 	"sweep/tensor"
 )
 
-// directConv is the convolution of Conv2DGeometry's formula, summed term by term in float64.
-func directConv(x, w, b *tensor.Var, g ConvGeometry) []float32 {
+// referenceConv is the convolution of Conv2DGeometry's formula, summed term by term in float64.
+func referenceConv(x, w, b *tensor.Var, g ConvGeometry) []float32 {
 	g = g.withDefaults()
 	c, h, wd := x.Shape[0], x.Shape[1], x.Shape[2]
 	o, k := w.Shape[0], w.Shape[2]
@@ -56,7 +56,7 @@ func TestConv2DGeometryMatchesDirect(t *testing.T) {
 		t.Run(fmt.Sprintf("%dx%d-k%d-pad%d-s%d-d%d", c.h, c.w, c.k, c.g.Pad, c.g.Stride, c.g.Dilation), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(5, uint64(c.h*c.w+c.k)))
 			x, w, b := tensortest.RandVar(rng, 1, c.c, c.h, c.w), tensortest.RandVar(rng, 0.3, c.o, c.c, c.k, c.k), tensortest.RandVar(rng, 0.3, c.o)
-			want := directConv(x, w, b, c.g)
+			want := referenceConv(x, w, b, c.g)
 			pool := &tensor.Pool{}
 			for pass := range 2 {
 				tp := tensor.NewTape(pool)

@@ -16,6 +16,7 @@ func init() {
 		kernels.copyRows, kernels.addRows = copyRowsX8, addRowsX8
 		kernels.expShifted = expShiftedX4
 		kernels.sum, kernels.sumSquares, kernels.normGradSums = sumX8, sumSquaresX8, normGradSumsX8
+		kernels.addTaps, kernels.dotTaps = addTapsX8, dotTapsX8
 		vectorised = "avx2"
 	}
 }
@@ -436,4 +437,82 @@ func gradTerms(x, d archsimd.Float32x4, mu, is archsimd.Float64x4, l4 leak4) (g,
 	yh32 := normalised(x, mu, is)
 	g = d.ConvertToFloat64().Mul(l4.factor(yh32).ConvertToFloat64())
 	return g, g.Mul(yh32.ConvertToFloat64())
+}
+
+// The direct convolution's kernels keep four independent sums in flight, four vectors of
+// an output row or four taps, so that the additions' latency does not bound them.
+
+func addTapsX8(y []float32, ys, n, wo int, x []float32, offs []int, w []float32) {
+	v := wo &^ (lanes - 1)
+	if v > 0 {
+		for i := range n {
+			row := y[i*ys:][:v]
+			p := 0
+			for ; p+4*lanes <= v; p += 4 * lanes {
+				a0, a1, a2, a3 := load(row[p:]), load(row[p+8:]), load(row[p+16:]), load(row[p+24:])
+				for t, off := range offs {
+					wt, in := load(w[(t*n+i)*8:]), x[off+p:][:4*lanes]
+					a0 = a0.Add(wt.Mul(load(in)))
+					a1 = a1.Add(wt.Mul(load(in[8:])))
+					a2 = a2.Add(wt.Mul(load(in[16:])))
+					a3 = a3.Add(wt.Mul(load(in[24:])))
+				}
+				a0.StoreSlice(row[p:])
+				a1.StoreSlice(row[p+8:])
+				a2.StoreSlice(row[p+16:])
+				a3.StoreSlice(row[p+24:])
+			}
+			for ; p < v; p += lanes {
+				a := load(row[p:])
+				for t, off := range offs {
+					a = a.Add(load(w[(t*n+i)*8:]).Mul(load(x[off+p:])))
+				}
+				a.StoreSlice(row[p:])
+			}
+		}
+		archsimd.ClearAVXUpperBits()
+	}
+	if v < wo {
+		addTapsGo(y[v:], ys, n, wo-v, x[v:], offs, w)
+	}
+}
+
+func dotTapsX8(acc, dy []float32, dys, rows, wo int, x []float32, xs int, offs []int) {
+	v := wo &^ (lanes - 1)
+	if v > 0 {
+		t := 0
+		for ; t+4 <= len(offs); t += 4 {
+			o0, o1, o2, o3 := offs[t], offs[t+1], offs[t+2], offs[t+3]
+			a := acc[t*8:][:32]
+			a0, a1, a2, a3 := load(a), load(a[8:]), load(a[16:]), load(a[24:])
+			for r := range rows {
+				d, in := dy[r*dys:][:v], x[r*xs:]
+				for p := 0; p < v; p += lanes {
+					dp := load(d[p:])
+					a0 = a0.Add(dp.Mul(load(in[o0+p:])))
+					a1 = a1.Add(dp.Mul(load(in[o1+p:])))
+					a2 = a2.Add(dp.Mul(load(in[o2+p:])))
+					a3 = a3.Add(dp.Mul(load(in[o3+p:])))
+				}
+			}
+			a0.StoreSlice(a)
+			a1.StoreSlice(a[8:])
+			a2.StoreSlice(a[16:])
+			a3.StoreSlice(a[24:])
+		}
+		for ; t < len(offs); t++ {
+			a := load(acc[t*8:])
+			for r := range rows {
+				d, in := dy[r*dys:][:v], x[r*xs+offs[t]:]
+				for p := 0; p < v; p += lanes {
+					a = a.Add(load(d[p:]).Mul(load(in[p:])))
+				}
+			}
+			a.StoreSlice(acc[t*8:])
+		}
+		archsimd.ClearAVXUpperBits()
+	}
+	if v < wo {
+		dotTapsFrom(acc, dy, dys, rows, v, wo, x, xs, offs)
+	}
 }

@@ -23,8 +23,10 @@ var kernels = struct {
 	sum          func(v []float32) float64
 	sumSquares   func(v []float32, mean float64) float64
 	normGradSums func(dy, in []float32, mean, invStd float64, l Leak) (sg, sgy float64)
+	addTaps      func(y []float32, ys, n, wo int, x []float32, offs []int, w []float32)
+	dotTaps      func(acc, dy []float32, dys, rows, wo int, x []float32, xs int, offs []int)
 }{addGo, adamGo, normActGo, normActGradGo, tileBTGo, tileBGo, tileATGo, tileAGo, copyRowsGo, addRowsGo, expShiftedGo,
-	sumGo, sumSquaresGo, normGradSumsGo}
+	sumGo, sumSquaresGo, normGradSumsGo, addTapsGo, dotTapsGo}
 
 // tilesKernel transforms a row of n Winograd tiles between rows and strided lanes
 // (winograd.go).

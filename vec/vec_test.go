@@ -92,6 +92,28 @@ var kernelCases = []kernelCase{
 	tilesCase("TileAT", func(y []float32, ys int, m []float32, ms, n int) { TileAT(y, ys, m, ms, n, 0.37) },
 		func(y []float32, ys int, m []float32, ms, n int) { tileATGo(y, ys, m, ms, n, 0.37) }, 2, func(n int) int { return 16 * n }, 16),
 	tilesCase("TileA", TileA, tileAGo, 16, func(n int) int { return 2 * (2 * n) }, 2),
+	{"AddTaps", func(rng *rand.Rand, wo int) map[string][2][]float32 {
+		outs, ys, offs := 1+rng.IntN(4), wo+rng.IntN(3), tapOffsets(rng)
+		x, w := values(rng, wo+20), make([]float32, 8*outs*len(offs))
+		for i := 0; i < len(w); i += 8 {
+			for j, v := 0, values(rng, 1)[0]; j < 8; j++ {
+				w[i+j] = v // each weight eight times over
+			}
+		}
+		got := values(rng, outs*ys)
+		want := slices.Clone(got)
+		AddTaps(got, ys, outs, wo, x, offs, w)
+		addTapsGo(want, ys, outs, wo, x, offs, w)
+		return map[string][2][]float32{"y": {got, want}}
+	}},
+	{"DotTaps", func(rng *rand.Rand, wo int) map[string][2][]float32 {
+		rows, dys, xs, offs := 1+rng.IntN(3), wo+rng.IntN(3), wo+20+rng.IntN(3), tapOffsets(rng)
+		dy, x, got := values(rng, rows*dys), values(rng, rows*xs), values(rng, 8*len(offs))
+		want := slices.Clone(got)
+		DotTaps(got, dy, dys, rows, wo, x, xs, offs)
+		dotTapsGo(want, dy, dys, rows, wo, x, xs, offs)
+		return map[string][2][]float32{"acc": {got, want}}
+	}},
 	{"ExpShifted", func(rng *rand.Rand, n int) map[string][2][]float32 {
 		in := logits(rng, n)
 		shift := float32(0)
@@ -162,6 +184,15 @@ func tileRow(name string, n int) int {
 		return 2 * n
 	}
 	return n
+}
+
+// tapOffsets are 1 to 9 taps' offsets in [0, 20), as a small kernel's over a narrow map.
+func tapOffsets(rng *rand.Rand) []int {
+	offs := make([]int, 1+rng.IntN(9))
+	for i := range offs {
+		offs[i] = rng.IntN(20)
+	}
+	return offs
 }
 
 // logits are softmax inputs: mostly within tens of the maximum, some past the point where
