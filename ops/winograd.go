@@ -216,29 +216,33 @@ func winoFilterAdjoint(du []float32, g winoGeom, dw []float32) {
 // rowWidth is the length of a zero-padded input row covering every tile column.
 func (g winoGeom) rowWidth() int { return 2*g.tw + 2 }
 
-// rowScratch is the per-plane length of the transforms' row buffers: four padded input rows
-// (two output rows of whole tiles take less).
-func (g winoGeom) rowScratch() int { return 4 * g.rowWidth() }
+// rowScratch is the per-plane length of the transforms' row buffers: a band's padded input
+// rows, two per tile row and two more (four rows, or two output rows of whole tiles, take
+// less).
+func (g winoGeom) rowScratch() int { return (2*min(g.bandRows(), g.th) + 2) * g.rowWidth() }
 
 // loadRow copies input row iy of one channel plane into row, shifted by pad, with zeros
 // outside the image (the whole row when iy is outside).
 func (g winoGeom) loadRow(img []float32, iy int, row []float32) {
-	clear(row)
-	if iy >= 0 && iy < g.h {
-		copy(row[g.pad:g.pad+g.w], img[iy*g.w:(iy+1)*g.w])
+	if iy < 0 || iy >= g.h {
+		clear(row)
+		return
 	}
+	clear(row[:g.pad])
+	copy(row[g.pad:g.pad+g.w], img[iy*g.w:(iy+1)*g.w])
+	clear(row[g.pad+g.w:])
 }
 
-// inputRows returns the four input rows from row iy on of a tile row and their stride:
-// the plane's own rows where they are whole tile rows (no padding, every column and row
-// inside the image), else zero-padded copies in rows.
-func (g winoGeom) inputRows(img []float32, iy int, rows []float32) ([]float32, int) {
-	rw := g.rowWidth()
-	if g.pad == 0 && g.w == rw && iy+4 <= g.h {
-		return img[iy*g.w:], g.w
+// inputBand returns the input rows of tile rows [r0, r1) and their stride: the plane's own
+// rows where they are whole tile rows (no padding, every column and row inside the image),
+// else zero-padded copies in rows, each input row copied once.
+func (g winoGeom) inputBand(img []float32, r0, r1 int, rows []float32) ([]float32, int) {
+	rw, iy0, n := g.rowWidth(), 2*r0-g.pad, 2*(r1-r0)+2
+	if g.pad == 0 && g.w == rw && iy0+n <= g.h {
+		return img[iy0*g.w:], g.w
 	}
-	for i := range 4 {
-		g.loadRow(img, iy+i, rows[i*rw:(i+1)*rw])
+	for i := range n {
+		g.loadRow(img, iy0+i, rows[i*rw:(i+1)*rw])
 	}
 	return rows, rw
 }
@@ -268,9 +272,9 @@ func winoInput(x []float32, g winoGeom, r0, r1 int, v, scratch []float32) {
 	n, tw := g.bandTiles(r0, r1), g.tw
 	plane := winoPlane(g.c * n)
 	g.eachChannel(x, scratch, n, func(at int, img, rows []float32) {
+		d, ds := g.inputBand(img, r0, r1, rows)
 		for ti := r0; ti < r1; ti++ {
-			d, ds := g.inputRows(img, 2*ti-g.pad, rows)
-			vec.TileBT(v[at+(ti-r0)*tw:], plane, d, ds, tw)
+			vec.TileBT(v[at+(ti-r0)*tw:], plane, d[2*(ti-r0)*ds:], ds, tw)
 		}
 	})
 }
