@@ -44,6 +44,7 @@ type NCEOptions struct {
 
 // LayerRecord keeps one layer's intermediate values, for tests and diagnostics.
 type LayerRecord struct {
+	Src, Tgt                         *tensor.Var // the layer's maps of the image
 	Score                            []float32
 	Sel                              []int
 	Attn, AttnTgt                    *tensor.Var
@@ -53,7 +54,7 @@ type LayerRecord struct {
 
 // vars lists the record's tensors.
 func (r LayerRecord) vars() []*tensor.Var {
-	return []*tensor.Var{r.Attn, r.AttnTgt, r.PooledSrc, r.PooledTgt, r.VSrc, r.VTgt, r.K, r.Q, r.LossRows, r.Loss}
+	return []*tensor.Var{r.Src, r.Tgt, r.Attn, r.AttnTgt, r.PooledSrc, r.PooledTgt, r.VSrc, r.VTgt, r.K, r.Q, r.LossRows, r.Loss}
 }
 
 // attentionStart is the first list position that uses attention.
@@ -73,11 +74,19 @@ func (o NCEOptions) attentionStart(layers int) int {
 // attention rows are not detached, so the loss reaches src through them. rec, if not nil,
 // receives one record per layer.
 func (f *NetF) NCE(t *tensor.Tape, src, tgt []*tensor.Var, o NCEOptions, pick Picker, rec []LayerRecord) *tensor.Var {
+	return f.NCEBatch(t, src, tgt, 1, 0, o, pick, rec)
+}
+
+// NCEBatch is NCE for image i of the batches of maps src and tgt, of n images each. Each
+// layer's maps of the image are copied out of the batches (ops.Image) only for that layer's
+// loss and, unless rec keeps them, given back as soon as it has read them: at crop 256 a
+// layer's pair of maps is 67 MB.
+func (f *NetF) NCEBatch(t *tensor.Tape, src, tgt []*tensor.Var, n, i int, o NCEOptions, pick Picker, rec []LayerRecord) *tensor.Var {
 	losses := make([]*tensor.Var, len(src))
 	weights := make([]float32, len(src))
 	for p := range src {
-		var r LayerRecord
-		losses[p] = f.nceLayer(t, p, src, tgt, o, pick, &r, rec != nil)
+		r := LayerRecord{Src: ops.Image(t, src[p], n, i), Tgt: ops.Image(t, tgt[p], n, i)}
+		losses[p] = f.nceLayer(t, p, p >= o.attentionStart(len(src)), &r, src[3], o, pick, rec != nil)
 		weights[p] = 1 / float32(len(src))
 		if rec != nil {
 			rec[p] = r
@@ -86,22 +95,32 @@ func (f *NetF) NCE(t *tensor.Tape, src, tgt []*tensor.Var, o NCEOptions, pick Pi
 	return ops.WeightedSum(t, weights, losses...)
 }
 
-// nceLayer is layer p's NCE loss, its intermediate values written to r; keep asks for the
-// attention rows too, which the global routing otherwise does not hold.
-func (f *NetF) nceLayer(t *tensor.Tape, p int, src, tgt []*tensor.Var, o NCEOptions, pick Picker, r *LayerRecord, keep bool) *tensor.Var {
-	s, g := src[p], tgt[p]
-	if o.AllLayers && !o.NoPool && !sameGrid(s, src[3]) {
-		s = ops.AdaptiveAvgPool(t, s, src[3].Shape[1], src[3].Shape[2])
-		g = ops.AdaptiveAvgPool(t, g, src[3].Shape[1], src[3].Shape[2])
+// nceLayer is layer p's NCE loss between r.Src and r.Tgt, by attention or by random
+// positions, its intermediate values written to r; grid is a map of the grid that AllLayers
+// pools to. keep asks for the attention rows too, which the global routing otherwise does
+// not hold, and for the maps: without it they are freed once read.
+func (f *NetF) nceLayer(t *tensor.Tape, p int, attend bool, r *LayerRecord, grid *tensor.Var, o NCEOptions, pick Picker, keep bool) *tensor.Var {
+	s, g := r.Src, r.Tgt
+	done := func(vs ...*tensor.Var) {
+		if !keep && t != nil {
+			t.Free(vs...)
+		}
+	}
+	if o.AllLayers && !o.NoPool && !sameGrid(s, grid) {
+		s = ops.AdaptiveAvgPool(t, s, grid.Shape[1], grid.Shape[2])
+		g = ops.AdaptiveAvgPool(t, g, grid.Shape[1], grid.Shape[2])
+		done(r.Src, r.Tgt)
 		r.PooledSrc, r.PooledTgt = s, g
 	}
 	h, w := s.Shape[1], s.Shape[2]
 	n := min(o.NumPatches, h*w)
-	if p < o.attentionStart(len(src)) {
+	if !attend {
 		ids := pick.RandomIDs(p, h*w, n)
 		r.VSrc, r.VTgt = ops.GatherPositions(nil, s, ids), ops.GatherPositions(t, g, ids)
+		done(s, g)
 	} else {
 		fs, ft := ops.Positions(t, s), ops.Positions(t, g)
+		done(s, g)
 		prev := t.Section("attention")
 		st := strategyOf(o.Mode)
 		r.Sel, r.Score = selectAnchors(p, fs, h, w, n, st, pick)

@@ -242,7 +242,7 @@ func GlobalRoute(t *tensor.Tape, fs, ft *tensor.Var, sel []int, keepAttn bool) (
 	l, c, n := fs.Shape[0], fs.Shape[1], len(sel)
 	fsel := selectedRows(fs, sel)
 	a := t.Empty(n, l) // the products below overwrite a, vs and vt (beta 0)
-	attentionRows(fsel, fs, a.Data)
+	routeBlocks(n, l, func(r0, r1 int) { attentionRows(fsel[r0*c:r1*c], fs, a.Data[r0*l:r1*l]) })
 	vs, vt = t.Empty(n, c), t.Empty(n, c)
 	linalg.Gemm(false, false, n, c, l, 1, a.Data, fs.Data, 0, vs.Data)
 	linalg.Gemm(false, false, n, c, l, 1, a.Data, ft.Data, 0, vt.Data)
@@ -265,20 +265,43 @@ type globalRouteBack struct {
 
 func (s globalRouteBack) Backward(dvt []float32) {
 	l, c, n := s.fs.Shape[0], s.fs.Shape[1], len(s.sel)
-	a := s.pool.Get(n * l)
+	rows := routeBlockRows(n, l)
+	a := s.pool.Get(rows * l)
 	defer s.pool.Put(a)
-	attentionRows(s.fsel, s.fs, a)
 	var da []float32
 	if s.fs.NeedsGrad {
-		da = s.pool.Get(n * l)
+		da = s.pool.Get(rows * l)
 		defer s.pool.Put(da)
-		linalg.Gemm(false, true, n, l, c, 1, dvt, s.ft.Data, 0, da)
 	}
-	if s.ft.NeedsGrad {
-		linalg.Gemm(true, false, l, c, n, 1, a, dvt, 1, s.ft.GradBuf())
-	}
-	if s.fs.NeedsGrad {
-		attentionRowsBackward(s.fs, s.fsel, s.sel, a, da)
+	routeBlocks(n, l, func(r0, r1 int) {
+		nb, fsel, dv := r1-r0, s.fsel[r0*c:r1*c], dvt[r0*c:r1*c]
+		attentionRows(fsel, s.fs, a[:nb*l])
+		if s.fs.NeedsGrad {
+			linalg.Gemm(false, true, nb, l, c, 1, dv, s.ft.Data, 0, da[:nb*l])
+		}
+		if s.ft.NeedsGrad {
+			linalg.Gemm(true, false, l, c, nb, 1, a[:nb*l], dv, 1, s.ft.GradBuf())
+		}
+		if s.fs.NeedsGrad {
+			attentionRowsBackward(s.fs, fsel, s.sel[r0:r1], a[:nb*l], da[:nb*l])
+		}
+	})
+}
+
+// routeBlockFloats bounds the attention rows the global routing's backward pass recomputes
+// at once: A and dA of all 256 queries on a full-size map would be 134 MB at crop 256.
+const routeBlockFloats = 1 << 21
+
+// routeBlockRows is how many of n attention rows of length l a block holds.
+func routeBlockRows(n, l int) int { return max(1, min(n, routeBlockFloats/l)) }
+
+// routeBlocks calls f for consecutive blocks [r0, r1) of n attention rows of length l. The
+// forward pass computes the rows in the same blocks as the backward pass, so that the
+// recomputed rows are the forward's bit for bit.
+func routeBlocks(n, l int, f func(r0, r1 int)) {
+	rows := routeBlockRows(n, l)
+	for r0 := 0; r0 < n; r0 += rows {
+		f(r0, min(n, r0+rows))
 	}
 }
 
