@@ -74,12 +74,3 @@ func (s imageBack) Backward(dy []float32) {
 		vec.Add(dx[(ci*s.n+s.i)*s.hw:][:s.hw], dy[ci*s.hw:][:s.hw])
 	})
 }
-
-// Images is every image of the batch x of n images.
-func Images(t *tensor.Tape, x *tensor.Var, n int) []*tensor.Var {
-	out := make([]*tensor.Var, n)
-	for i := range out {
-		out[i] = Image(t, x, n, i)
-	}
-	return out
-}

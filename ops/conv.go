@@ -77,6 +77,30 @@ func (o ConvOptions) Conv2DBatch(t *tensor.Tape, x, w, b *tensor.Var, pad, n int
 	return im2colConv(t, x, w, b, g)
 }
 
+// fillBias sets each of the o output rows of y, n long (every image's plane of one channel),
+// to its channel's bias, or to zero without one.
+func fillBias(y []float32, b *tensor.Var, o, n int) {
+	tensor.ParallelFor(o, n, func(oc int) {
+		row, v := y[oc*n:(oc+1)*n], float32(0)
+		if b != nil {
+			v = b.Data[oc]
+		}
+		for i := range row {
+			row[i] = v
+		}
+	})
+}
+
+// addBiasGrad adds to the bias gradient, when one is wanted, the sums of the o output
+// gradient rows of dy, n long.
+func addBiasGrad(b tensor.GradOf, dy []float32, o, n int) {
+	if !b.Wanted() {
+		return
+	}
+	db := b.Buf()
+	tensor.ParallelFor(o, n, func(oc int) { db[oc] += sum32(dy[oc*n : (oc+1)*n]) })
+}
+
 // convInputs is x, w and, when there is one, b.
 func convInputs(x, w, b *tensor.Var) []*tensor.Var {
 	if b == nil {
@@ -89,17 +113,8 @@ func convInputs(x, w, b *tensor.Var) []*tensor.Var {
 // dilated ones) through im2col columns, in bands of at most g.band floats.
 func im2colConv(t *tensor.Tape, x, w, b *tensor.Var, g convGeom) *tensor.Var {
 	o := w.Shape[0]
-	n := g.outRow()
 	y := t.Empty(o*g.imgs, g.ho, g.wo)
-	tensor.ParallelFor(o, n, func(oc int) {
-		row, v := y.Data[oc*n:(oc+1)*n], float32(0)
-		if b != nil {
-			v = b.Data[oc]
-		}
-		for i := range row {
-			row[i] = v
-		}
-	})
+	fillBias(y.Data, b, o, g.outRow())
 	g.addConv(t.Pool(), x.Data, o, w.Data, y.Data)
 	t.Record(y, im2colBack{x, w, b.GradOnly(), g, t.Pool()}, convInputs(x, w, b)...)
 	return y
@@ -117,10 +132,7 @@ func (s im2colBack) Backward(dy []float32) {
 	x, w, g, pool := s.x, s.w, s.g, s.pool
 	o := w.Shape[0]
 	kk, n := g.c*g.k*g.k, g.outRow()
-	if s.b.Wanted() {
-		db := s.b.Buf()
-		tensor.ParallelFor(o, n, func(oc int) { db[oc] += sum32(dy[oc*n : (oc+1)*n]) })
-	}
+	addBiasGrad(s.b, dy, o, n)
 	if w.NeedsGrad && x.NeedsGrad && !g.flipCheaper(o) && 2*kk*n <= g.band {
 		g.gradsSideBySide(pool, x, w, dy, o)
 		return

@@ -30,15 +30,7 @@ func directConv(t *tensor.Tape, x, w, b *tensor.Var, g convGeom) *tensor.Var {
 	o := w.Shape[0]
 	y := t.Empty(o*g.imgs, g.ho, g.wo)
 	plane := g.ho * g.wo
-	for p := range o * g.imgs {
-		v := float32(0)
-		if b != nil {
-			v = b.Data[p/g.imgs]
-		}
-		for i := range y.Data[p*plane : (p+1)*plane] {
-			y.Data[p*plane+i] = v
-		}
-	}
+	fillBias(y.Data, b, o, g.outRow())
 	pool := t.Pool()
 	w8 := pool.Get(8 * len(w.Data))
 	broadcastByTap(w.Data, o, w8)
@@ -87,10 +79,7 @@ type directBack im2colBack
 func (s directBack) Backward(dy []float32) {
 	x, w, g := s.x, s.w, s.g
 	o, plane := w.Shape[0], g.ho*g.wo
-	if s.b.Wanted() {
-		db, n := s.b.Buf(), g.outRow()
-		tensor.ParallelFor(o, n, func(oc int) { db[oc] += sum32(dy[oc*n : (oc+1)*n]) })
-	}
+	addBiasGrad(s.b, dy, o, g.outRow())
 	if w.NeedsGrad {
 		offs, dw := g.tapOffsets(), w.GradBuf()
 		taps := len(offs)

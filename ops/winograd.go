@@ -133,10 +133,7 @@ type winogradBack struct {
 
 func (s winogradBack) Backward(dy []float32) {
 	x, w, g := s.x, s.w, s.g
-	if s.b.Wanted() {
-		db, n := s.b.Buf(), g.imgs*g.ho*g.wo
-		tensor.ParallelFor(g.o, n, func(oc int) { db[oc] += sum32(dy[oc*n : (oc+1)*n]) })
-	}
+	addBiasGrad(s.b, dy, g.o, g.imgs*g.ho*g.wo)
 	// dV = Uᵀ·dM runs before dU = dM·Vᵀ, which then takes U's place; over several bands, every
 	// band's dV first, then every band's dU, the output adjoint computed again.
 	banded := g.bandRows() < g.th

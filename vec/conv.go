@@ -49,8 +49,10 @@ func dotTapsFrom(acc, dy []float32, dys, rows, p0, p1 int, x []float32, xs int, 
 	}
 }
 
-// SumPartials is the total of eight partial sums, added in the order a vector of them
-// reduces in: ((s0+s4) + (s1+s5)) + ((s2+s6) + (s3+s7)).
-func SumPartials(s []float32) float32 {
+// SumPartials is the total of eight partial sums, added in the order two 4-lane vectors of
+// them reduce in, lanewise and then the lanes pairwise: ((s0+s4) + (s1+s5)) + ((s2+s6) + (s3+s7)).
+func SumPartials(s []float32) float32 { return sumPartials(s) }
+
+func sumPartials[T float32 | float64](s []T) T {
 	return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]))
 }

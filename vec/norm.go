@@ -47,11 +47,8 @@ const sumLanes = 8
 // partialSums are the sumLanes partial sums of a plane sum.
 type partialSums [sumLanes]float64
 
-// total adds the partial sums in the order two 4-lane vectors of them reduce to one:
-// lanewise, then the lanes pairwise.
-func (s *partialSums) total() float64 {
-	return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]))
-}
+// total adds the partial sums as SumPartials does.
+func (s *partialSums) total() float64 { return sumPartials(s[:]) }
 
 // PlaneStats is the mean and 1/sqrt(biased variance + eps) of one plane, summed in float64:
 // the mean first, then the squared deviations from it.

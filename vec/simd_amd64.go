@@ -31,6 +31,8 @@ const lanes = 8
 
 func load(s []float32) archsimd.Float32x8 { return archsimd.LoadFloat32x8Slice(s) }
 
+func load4(s []float32) archsimd.Float32x4 { return archsimd.LoadFloat32x4Slice(s) }
+
 func splat(x float32) archsimd.Float32x8 { return archsimd.BroadcastFloat32x8(x) }
 
 func addX8(dst, src []float32) {
@@ -82,7 +84,7 @@ func normActX4(out, in []float32, mean, invStd float64, l Leak) {
 	n := len(in) &^ 3
 	mu, is, l4 := archsimd.BroadcastFloat64x4(mean), archsimd.BroadcastFloat64x4(invStd), l.x4()
 	for i := 0; i < n; i += 4 {
-		yh := normalised(archsimd.LoadFloat32x4Slice(in[i:]), mu, is)
+		yh := normalised(load4(in[i:]), mu, is)
 		yh.Mul(l4.factor(yh)).StoreSlice(out[i:])
 	}
 	archsimd.ClearAVXUpperBits()
@@ -94,10 +96,10 @@ func normActGradX4(dx, dy, in []float32, mean, invStd, mg, mgy float64, l Leak) 
 	mu, is := archsimd.BroadcastFloat64x4(mean), archsimd.BroadcastFloat64x4(invStd)
 	mgv, mgyv, l4 := archsimd.BroadcastFloat64x4(mg), archsimd.BroadcastFloat64x4(mgy), l.x4()
 	for i := 0; i < n; i += 4 {
-		yh32 := normalised(archsimd.LoadFloat32x4Slice(in[i:]), mu, is)
-		g := archsimd.LoadFloat32x4Slice(dy[i:]).ConvertToFloat64().Mul(l4.factor(yh32).ConvertToFloat64())
+		yh32 := normalised(load4(in[i:]), mu, is)
+		g := load4(dy[i:]).ConvertToFloat64().Mul(l4.factor(yh32).ConvertToFloat64())
 		r := g.Sub(mgv).Sub(yh32.ConvertToFloat64().Mul(mgyv)).Mul(is).ConvertToFloat32()
-		archsimd.LoadFloat32x4Slice(dx[i:]).Add(r).StoreSlice(dx[i:])
+		load4(dx[i:]).Add(r).StoreSlice(dx[i:])
 	}
 	archsimd.ClearAVXUpperBits()
 	normActGradGo(dx[n:], dy[n:], in[n:], mean, invStd, mg, mgy, l)
@@ -357,7 +359,7 @@ func expShiftedX4(out, in []float32, shift float32) {
 		coef[i] = archsimd.BroadcastFloat64x4(c)
 	}
 	for i := 0; i < n; i += 4 {
-		x := archsimd.LoadFloat32x4Slice(in[i:]).Sub(sh)
+		x := load4(in[i:]).Sub(sh)
 		xd := x.ConvertToFloat64()
 		k := xd.Mul(log2e).Add(half).Floor()
 		r := xd.Sub(k.Mul(ln2))
@@ -377,8 +379,6 @@ func expShiftedX4(out, in []float32, shift float32) {
 // The plane sums keep partial sums 0-3 in one vector and 4-7 in another, adding eight
 // float32s at a time, widened to float64 four by four. They load four floats at a time:
 // taking the halves of eight loaded at once (VEXTRACTF128) made the gradient sums 20x slower.
-
-func load4(s []float32) archsimd.Float32x4 { return archsimd.LoadFloat32x4Slice(s) }
 
 // partials are the two vectors' partial sums.
 func partials(s *partialSums, lo, hi archsimd.Float64x4) {
